@@ -1,0 +1,316 @@
+"""The stack configuration: one typed, immutable schema for the whole system.
+
+Configuration is parsed once, in ``__main__``, from the project's ``pulumi.Config`` structured values into
+the frozen dataclasses below; components receive these objects and never read ``pulumi.Config``.
+Every field carries its YAML key and a one-line description in its metadata: the parser, the validator
+and the configuration reference (``python -m tools.config_reference``) all read them from here, so the
+documentation cannot drift from the code.
+
+Parsing is generic (``components.config_parser``); cross-field rules live in
+``components.config_validation``. Both collect every problem before raising a single ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+PROJECT = "polaris-data-exchange"
+"""The Pulumi project name; configuration keys live in this namespace (``polaris-data-exchange:<key>``)."""
+
+
+def setting(key: str, doc: str, default: Any = None, *, example: Any = None, required: bool = False) -> Any:
+    """A dataclass field bound to a YAML key, with its documentation."""
+    meta = {"key": key, "doc": doc, "required": required, "example": example}
+    if required:
+        return field(metadata=meta, kw_only=True)
+    if isinstance(default, dict):  # frozen dataclasses need immutable defaults
+        frozen = MappingProxyType(dict(default))
+        return field(default_factory=lambda: frozen, metadata=meta, kw_only=True)
+    return field(default=default, metadata=meta, kw_only=True)
+
+
+class Persistence(enum.StrEnum):
+    IN_MEMORY = "in-memory"
+    POSTGRES = "postgres"
+
+
+class Exposure(enum.StrEnum):
+    INTERNAL = "internal"
+    LOAD_BALANCER = "load-balancer"
+
+
+class CredentialMode(enum.StrEnum):
+    KEYLESS = "keyless"
+    STATIC_SECRET = "static-secret"
+
+
+class AccessLevel(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+class Cloud(enum.StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+    AZURE = "azure"
+
+
+# --------------------------------------------------------------------------------------------------
+# platform
+
+
+@dataclass(frozen=True)
+class NodeGroupConfig:
+    instance_types: tuple[str, ...] = setting(
+        "instanceTypes", "EC2 instance types of the managed node group.", ("m6i.large",))
+    min_size: int = setting("minSize", "Minimum number of nodes.", 2)
+    desired_size: int = setting("desiredSize", "Desired number of nodes.", 2)
+    max_size: int = setting("maxSize", "Maximum number of nodes.", 4)
+    disk_size_gb: int = setting("diskSizeGb", "Root volume size of each node, in GiB.", 50)
+
+
+@dataclass(frozen=True)
+class ExistingNetworkConfig:
+    vpc_id: str = setting("vpcId", "Id of an existing VPC to deploy into.", required=True, example="vpc-0abc1234")
+    private_subnet_ids: tuple[str, ...] = setting(
+        "privateSubnetIds", "Private subnets (at least two zones) for nodes and the database.", required=True,
+        example=["subnet-0aaa", "subnet-0bbb"])
+    public_subnet_ids: tuple[str, ...] = setting(
+        "publicSubnetIds", "Public subnets for internet-facing load balancers (empty when none).", ())
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).",
+                            "10.40.0.0/16")
+    availability_zones: int = setting("availabilityZones", "Number of zones to spread subnets over (2-6).", 2)
+    existing: ExistingNetworkConfig | None = setting(
+        "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None)
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    account_id: str = setting("accountId", "AWS account (12 digits) that hosts EKS and Polaris.", required=True,
+                              example="111111111111")
+    region: str = setting("region", "AWS region of the platform.", required=True, example="eu-west-1")
+    deploy_role_arn: str | None = setting(
+        "deployRoleArn", "Role the program assumes in the platform account; unset uses ambient credentials.",
+        None, example="arn:aws:iam::111111111111:role/polaris-deployer")
+    kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).",
+                                      "1.33")
+    node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
+    network: NetworkConfig = setting("network", "VPC to create, or an existing one.", NetworkConfig())
+    api_allowed_cidrs: tuple[str, ...] = setting(
+        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only.",
+        (), example=["203.0.113.0/24"])
+    polaris_allowed_cidrs: tuple[str, ...] = setting(
+        "polarisAllowedCidrs", "CIDRs allowed to reach the Polaris load balancer (`exposure: load-balancer`).",
+        (), example=["198.51.100.0/24"])
+
+
+# --------------------------------------------------------------------------------------------------
+# polaris
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    instance_class: str = setting("instanceClass", "RDS instance class.", "db.t4g.medium")
+    engine_version: str = setting("engineVersion", "RDS PostgreSQL engine version.", "16.6")
+    allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20)
+    backup_retention_days: int = setting("backupRetentionDays", "Automated backup retention (1-35 days).", 7)
+    multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)
+
+
+@dataclass(frozen=True)
+class PodResourcesConfig:
+    cpu_request: str = setting("cpuRequest", "CPU request of a Polaris pod.", "500m")
+    memory_request: str = setting("memoryRequest", "Memory request of a Polaris pod.", "1Gi")
+    cpu_limit: str = setting("cpuLimit", "CPU limit of a Polaris pod.", "2")
+    memory_limit: str = setting("memoryLimit", "Memory limit of a Polaris pod.", "2Gi")
+
+
+@dataclass(frozen=True)
+class AzureApplicationConfig:
+    tenant_id: str = setting("tenantId", "Home tenant of Polaris' multi-tenant Entra application.",
+                             required=True, example="00000000-0000-0000-0000-000000000001")
+    display_name: str = setting("displayName", "Display name of the application.", "polaris-credential-vending")
+
+
+@dataclass(frozen=True)
+class PolarisConfig:
+    version: str = setting("version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.",
+                           "1.7.0")
+    replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
+    persistence: Persistence = setting(
+        "persistence", "`postgres` (RDS) or `in-memory` (dev only: every catalog is lost on restart).",
+        Persistence.IN_MEMORY)
+    realm: str = setting("realm", "Polaris realm name.", "POLARIS")
+    exposure: Exposure = setting(
+        "exposure", "`internal` (cluster-internal Service) or `load-balancer` (NLB limited to "
+        "`platform.polarisAllowedCidrs`).", Exposure.INTERNAL)
+    credential_mode: CredentialMode = setting(
+        "credentialMode", "`keyless` (IRSA, GCP workload identity federation, Azure federated credentials) "
+        "or `static-secret` (Azure application password; explicit, policed fallback).", CredentialMode.KEYLESS)
+    namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris")
+    service_account: str = setting("serviceAccount", "Kubernetes service account Polaris runs as.", "polaris")
+    endpoint: str | None = setting(
+        "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
+        example="https://polaris.internal.example.com")
+    tls_certificate_arn: str | None = setting(
+        "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`).",
+        None, example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd")
+    session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).",
+                                 False)
+    remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)
+    features: Mapping[str, Any] = setting(
+        "features", "Extra Polaris feature flags (`polaris.features.\"KEY\"`); insecure ones are policed.", {})
+    database: DatabaseConfig = setting("database", "RDS settings (`persistence: postgres`).", DatabaseConfig())
+    resources: PodResourcesConfig = setting("resources", "Pod requests and limits.", PodResourcesConfig())
+    azure_application: AzureApplicationConfig | None = setting(
+        "azureApplication", "Polaris' Entra application; needed when a data owner is on Azure.", None)
+    azure_secret_validity_days: int = setting(
+        "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90)
+
+
+# --------------------------------------------------------------------------------------------------
+# data owners
+
+
+@dataclass(frozen=True)
+class AwsAccount:
+    account_id: str = setting("accountId", "AWS account of the data owner.", required=True, example="222222222222")
+    region: str = setting("region", "Region of the bucket.", required=True, example="eu-west-1")
+    deploy_role_arn: str = setting("deployRoleArn", "Role the program assumes in that account.", required=True,
+                                   example="arn:aws:iam::222222222222:role/polaris-deployer")
+    kms_key_arn: str | None = setting("kmsKeyArn", "Customer KMS key for SSE-KMS; unset = SSE-S3.", None)
+
+
+@dataclass(frozen=True)
+class GcpProject:
+    project: str = setting("project", "GCP project of the data owner.", required=True, example="globex-data")
+    location: str = setting("location", "Bucket location.", "EU")
+    object_admin: bool = setting(
+        "objectAdmin", "Grant `roles/storage.objectAdmin` instead of `objectUser` on the bucket.", False)
+
+
+@dataclass(frozen=True)
+class AzureSubscription:
+    tenant_id: str = setting("tenantId", "Entra tenant of the data owner.", required=True,
+                             example="00000000-0000-0000-0000-000000000002")
+    subscription_id: str = setting("subscriptionId", "Azure subscription.", required=True,
+                                   example="00000000-0000-0000-0000-0000000000aa")
+    resource_group: str = setting("resourceGroup", "Existing resource group for the storage account.",
+                                  required=True, example="initech-data")
+    location: str = setting("location", "Azure region.", required=True, example="westeurope")
+    shared_key_access: bool = setting("sharedKeyAccess", "Allow storage account shared keys.", False)
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    bucket: str | None = setting("bucket", "S3 or GCS bucket name (AWS, GCP).", None, example="acme-shared-data")
+    account: str | None = setting("account", "Storage account name (Azure).", None, example="initechshared")
+    container: str | None = setting("container", "Blob container name (Azure).", None, example="exchange")
+    create: bool = setting("create", "Create the bucket/container (false = bring an existing one by name).",
+                           True)
+    prefixes: tuple[str, ...] = setting(
+        "prefixes", "Prefixes under the bucket/container that may be shared; vending is limited to them.",
+        required=True, example=["sales", "marketing"])
+
+
+@dataclass(frozen=True)
+class DataOwnerConfig:
+    name: str = setting("name", "Data owner name (unique).", required=True, example="acme")
+    storage: StorageConfig = setting("storage", "Where the owner's shared data lives.", required=True)
+    aws: AwsAccount | None = setting("aws", "The owner's AWS account (exactly one of aws, gcp, azure).", None)
+    gcp: GcpProject | None = setting("gcp", "The owner's GCP project.", None)
+    azure: AzureSubscription | None = setting("azure", "The owner's Azure tenant and subscription.", None)
+
+    @property
+    def cloud(self) -> Cloud:
+        if self.aws is not None:
+            return Cloud.AWS
+        if self.gcp is not None:
+            return Cloud.GCP
+        return Cloud.AZURE
+
+    @property
+    def storage_root(self) -> str:
+        """The URL of the bucket or container, without a trailing slash."""
+        return storage_root(self.cloud, self.storage)
+
+    @property
+    def allowed_locations(self) -> tuple[str, ...]:
+        """One URL per shared prefix, with a trailing slash: what Polaris may vend access to."""
+        return tuple(f"{self.storage_root}/{prefix.strip('/')}/" for prefix in self.storage.prefixes)
+
+
+def storage_root(cloud: Cloud, storage: StorageConfig) -> str:
+    if cloud is Cloud.AWS:
+        return f"s3://{storage.bucket}"
+    if cloud is Cloud.GCP:
+        return f"gs://{storage.bucket}"
+    return f"abfss://{storage.container}@{storage.account}.dfs.core.windows.net"
+
+
+# --------------------------------------------------------------------------------------------------
+# catalogs and organisations
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    name: str = setting("name", "Polaris catalog name (unique).", required=True, example="sales")
+    data_owner: str = setting("dataOwner", "Name of the data owner whose storage holds the catalog.",
+                              required=True, example="acme")
+    locations: tuple[str, ...] = setting(
+        "locations", "Allowed locations under the owner's shared prefixes; the first is the default base "
+        "location.", required=True, example=["s3://acme-shared-data/sales/"])
+
+    @property
+    def default_base_location(self) -> str:
+        return self.locations[0]
+
+
+@dataclass(frozen=True)
+class AccessConfig:
+    catalog: str = setting("catalog", "Catalog the access applies to.", required=True, example="sales")
+    level: AccessLevel = setting("level", "`read` or `write`.", required=True, example="read")
+    namespaces: tuple[str, ...] = setting(
+        "namespaces", "Namespaces (levels joined by `.`) the access is limited to; empty = the whole catalog.",
+        (), example=["emea.orders"])
+
+
+@dataclass(frozen=True)
+class OrganisationConfig:
+    name: str = setting("name", "Organisation name; names its Polaris principal and principal role.",
+                        required=True, example="contoso")
+    access: tuple[AccessConfig, ...] = setting("access", "What the organisation may read or write.", ())
+    credential_rotation: str = setting(
+        "credentialRotation", "Rotation trigger: change the value to rotate the principal's secret.", "")
+
+
+# --------------------------------------------------------------------------------------------------
+# the whole stack
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
+    tags: Mapping[str, str] = setting("tags", "Tags/labels applied to every cloud resource that takes them.", {})
+    platform: PlatformConfig = setting("platform", "The AWS platform account, EKS and networking.", required=True)
+    polaris: PolarisConfig = setting("polaris", "The Polaris deployment.", PolarisConfig())
+    data_owners: tuple[DataOwnerConfig, ...] = setting("dataOwners", "Organisations whose storage is shared.", ())
+    catalogs: tuple[CatalogConfig, ...] = setting("catalogs", "Polaris catalogs.", ())
+    organisations: tuple[OrganisationConfig, ...] = setting(
+        "organisations", "Principals that consume or produce data, and their access.", ())
+
+    def data_owner(self, name: str) -> DataOwnerConfig:
+        return next(o for o in self.data_owners if o.name == name)
+
+    def catalog(self, name: str) -> CatalogConfig:
+        return next(c for c in self.catalogs if c.name == name)
+
+    def owners_on(self, cloud: Cloud) -> tuple[DataOwnerConfig, ...]:
+        return tuple(o for o in self.data_owners if o.cloud is cloud)
