@@ -171,6 +171,9 @@ class PolarisConfig:
     resources: PodResourcesConfig = setting("resources", "Pod requests and limits.", PodResourcesConfig())
     azure_application: AzureApplicationConfig | None = setting(
         "azureApplication", "Polaris' Entra application; needed when a data owner is on Azure.", None)
+    gcp_identity_project: str | None = setting(
+        "gcpIdentityProject", "GCP project holding the one workload identity pool Polaris federates into; "
+        "unset = the first GCP data owner's project.", None, example="globex-data")
     azure_secret_validity_days: int = setting(
         "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90)
 
@@ -314,3 +317,8 @@ class StackConfig:
 
     def owners_on(self, cloud: Cloud) -> tuple[DataOwnerConfig, ...]:
         return tuple(o for o in self.data_owners if o.cloud is cloud)
+
+    def gcp_identity_project(self) -> str | None:
+        """Project of the workload identity pool that Polaris' Kubernetes identity federates into."""
+        owners = self.owners_on(Cloud.GCP)
+        return self.polaris.gcp_identity_project or (owners[0].gcp.project if owners else None)

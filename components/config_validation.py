@@ -50,7 +50,7 @@ def validate(cfg: StackConfig) -> list[Problem]:
     _check_polaris(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
         _check_data_owner(owner, join("dataOwners", i), problems)
-    owners = {o.name: o for o in cfg.data_owners}
+    owners = {o.name: o for o in reversed(cfg.data_owners)}  # the first of duplicates wins
     for i, catalog in enumerate(cfg.catalogs):
         _check_catalog(catalog, owners, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
@@ -176,6 +176,9 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     if cfg.owners_on(Cloud.AZURE):
         _expect(pol.azure_application is not None, problems, "polaris.azureApplication", None,
                 "the Entra application's home tenant, since a data owner is on Azure")
+    if pol.gcp_identity_project is not None:
+        _expect(bool(_GCP_PROJECT.match(pol.gcp_identity_project)), problems, "polaris.gcpIdentityProject",
+                pol.gcp_identity_project, "a GCP project id")
     if pol.azure_application is not None:
         _expect(bool(_GUID.match(pol.azure_application.tenant_id)), problems, "polaris.azureApplication.tenantId",
                 pol.azure_application.tenant_id, "a tenant GUID")
