@@ -1,0 +1,1 @@
+"""Command-line tools that run the program offline (plan, policy check, client configuration)."""

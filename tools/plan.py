@@ -1,0 +1,187 @@
+"""Offline plan: run the Pulumi program under mocks and print every resource it would declare.
+
+    python -m tools.plan --stack dev            # resource tree, counts per type, stack outputs
+    python -m tools.plan --stack prod --json    # one JSON document (stable format, see README)
+    python -m tools.plan --stack prod --policy  # also evaluate the policy pack (policies/<stack>.json)
+
+No Pulumi CLI, no credentials, no network: `Pulumi.<stack>.yaml` is loaded as the stack configuration and
+every resource registration is answered by ``tools.mocks.RealisticMocks``. Secret values are replaced by
+"[secret]" everywhere. Exit codes: 0 the program ran (and no mandatory policy was violated), 1 a mandatory
+policy violation or a program failure, 2 a configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "[secret]"
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_PROJECT_FILE = ROOT / "Pulumi.yaml"
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    provider: str
+    custom: bool
+    inputs: dict[str, Any]
+    state: dict[str, Any] = field(repr=False, default_factory=dict)
+    """What the mocks answered (outputs), secrets masked; not part of the JSON format."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
+                "provider": self.provider, "custom": self.custom, "inputs": self.inputs}
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "stack": self.stack,
+                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> PlannedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replace every secret (the engine's wrapper objects) by the string "[secret]"."""
+    if isinstance(value, dict):
+        if _SECRET_SIG in value:
+            return SECRET
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def project_name() -> str:
+    return yaml.safe_load(_PROJECT_FILE.read_text())["name"]
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """The flat engine form of `Pulumi.<stack>.yaml`: values as strings, structured ones as JSON."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(f"no stack configuration {path.name} (stacks: "
+                                + ", ".join(sorted(p.name[7:-5] for p in root.glob("Pulumi.*.yaml"))) + ")")
+    document = yaml.safe_load(path.read_text()) or {}
+    config, secret_keys = {}, []
+    for key, value in (document.get("config") or {}).items():
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            # Encrypted values cannot be decrypted offline; the program sees a placeholder.
+            secret_keys.append(key)
+            value = SECRET
+        config[key] = value if isinstance(value, str) else json.dumps(value)
+    return config, secret_keys
+
+
+def run_program(program: Callable[[], None], *, stack: str, config: dict[str, str] | None = None,
+                secret_keys: list[str] | None = None, project: str | None = None, mocks=None) -> Plan:
+    """Run ``program`` under fresh mocks and return every registration it made."""
+    import pulumi
+    from pulumi.runtime import settings
+    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.sync_await import _sync_await
+
+    from tools.mocks import RealisticMocks
+    from tools.recording import RecordingMonitor
+
+    mocks = mocks or RealisticMocks()
+    monitor = RecordingMonitor(mocks)
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config or {}, secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False,
+                             monitor=monitor)
+    _sync_await(run_pulumi_func(program))
+    outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
+    return Plan(project or project_name(), stack, monitor.planned, outputs)
+
+
+def plan_stack(stack: str) -> Plan:
+    """The offline plan of a shipped stack: `__main__.py` with `Pulumi.<stack>.yaml`."""
+    config, secret_keys = stack_config(stack)
+    main = str(ROOT / "__main__.py")
+    return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
+                       secret_keys=secret_keys)
+
+
+# -- printing ------------------------------------------------------------------------------------------
+
+
+def render_tree(plan: Plan) -> str:
+    children: dict[str, list[PlannedResource]] = {}
+    for r in plan.resources:
+        children.setdefault(r.parent, []).append(r)
+    lines = [f"{plan.project}/{plan.stack}: {len(plan.resources)} resources"]
+
+    def walk(parent: str, depth: int) -> None:
+        for r in children.get(parent, []):
+            lines.append(f"{'  ' * depth}{r.type}  {r.name}")
+            walk(r.urn, depth + 1)
+
+    roots = {r.parent for r in plan.resources} - {r.urn for r in plan.resources}
+    for root in sorted(roots):
+        walk(root, 1)
+    lines.append("")
+    lines.append("Resources per type:")
+    for type_, count in sorted(Counter(r.type for r in plan.resources).items()):
+        lines.append(f"  {count:4d}  {type_}")
+    lines.append("")
+    lines.append("Outputs:")
+    for key, value in sorted(plan.outputs.items()):
+        lines.append(f"  {key}: {json.dumps(value, sort_keys=True)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of the tree")
+    parser.add_argument("--policy", action="store_true",
+                        help="evaluate the policy pack with policies/<stack>.json; exit 1 on a mandatory violation")
+    args = parser.parse_args(argv)
+
+    from components.config_parser import ConfigError
+
+    try:
+        plan = plan_stack(args.stack)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(json.dumps(plan.to_json(), indent=2, sort_keys=True) if args.json else render_tree(plan))
+    if args.policy:
+        from tools.policy_check import check_plan
+
+        return check_plan(plan)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

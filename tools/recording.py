@@ -1,0 +1,62 @@
+"""A mock monitor that records every registration, the way the engine would see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf import json_format
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.sync_await import _sync_await
+
+from tools.mocks.registry import note_provider_urn
+
+
+class RecordingMonitor(MockMonitor):
+    def __init__(self, mocks):
+        super().__init__(mocks)
+        self.planned: list = []
+
+    def RegisterResource(self, request):
+        from tools.plan import PlannedResource, mask_secrets
+
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type.startswith("pulumi:providers:"):
+            note_provider_urn(request.name, urn)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        _mark_secret_outputs(request, response)
+        inputs = mask_secrets(json_format.MessageToDict(request.object))
+        state = mask_secrets(json_format.MessageToDict(response.object))
+        self.planned.append(PlannedResource(
+            urn=urn, type=request.type, name=request.name, parent=request.parent,
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
+            custom=bool(request.custom), inputs=inputs, state=state))
+        return response
+
+    def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        from tools.plan import mask_secrets
+
+        struct = _sync_await(rpc.serialize_properties(outputs, {}))
+        return mask_secrets(json_format.MessageToDict(struct))
+
+
+_SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+
+
+def _mark_secret_outputs(request, response) -> None:
+    """Do what the engine does and the stock mock monitor does not: outputs named in
+    `additional_secret_outputs`, and outputs whose input was secret, come back as secrets."""
+    inputs = json_format.MessageToDict(request.object)
+    secret_inputs = {k for k, v in inputs.items() if isinstance(v, dict) and _SECRET_SIG in v}
+    outputs = json_format.MessageToDict(response.object)
+    for key in set(request.additionalSecretOutputs) | secret_inputs:
+        value = outputs.get(key)
+        if key in outputs and not (isinstance(value, dict) and _SECRET_SIG in value):
+            outputs[key] = {**_SECRET, "value": value}
+    response.object.Clear()
+    json_format.ParseDict(outputs, response.object)
+
+
+_SECRET_SIG = next(iter(_SECRET))
