@@ -292,10 +292,16 @@ def _check_catalog(catalog: CatalogConfig, owners: dict[str, DataOwnerConfig], p
             problems.append(Problem(join(join(path, "locations"), i), catalog.locations[i], "a location listed once"))
 
 
+_LOCATION_FORM = {
+    Cloud.AWS: re.compile(r"^s3://[^/]+"),
+    Cloud.GCP: re.compile(r"^gs://[^/]+"),
+    Cloud.AZURE: re.compile(r"^abfss://[^@/]+@[^./]+\.dfs\.core\.windows\.net(/|$)"),
+}
+
+
 def _check_location(location: str, owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     root = owner.storage_root
-    scheme = root.split("://", 1)[0] + "://"
-    if not _expect(location.startswith(scheme), problems, path, location,
+    if not _expect(bool(_LOCATION_FORM[owner.cloud].match(location)), problems, path, location,
                    f"{_SCHEME_HINT[owner.cloud]} (data owner '{owner.name}' is on {owner.cloud.value})"):
         return
     if not _expect(location.startswith(root + "/"), problems, path, location,

@@ -1,0 +1,262 @@
+"""Configuration errors: every problem at once, each with its path, the bad value and the expectation."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import AccessLevel, Cloud, CredentialMode, Exposure, Persistence, PROJECT
+from components.config_loader import parse_config
+from components.config_parser import ConfigError
+from tools.plan import ROOT
+
+
+def shipped(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    prefix = f"{PROJECT}:"
+    return {k[len(prefix):]: v for k, v in document.items() if k.startswith(prefix)}
+
+
+def problems_of(raw: dict[str, Any]) -> dict[str, str]:
+    """path -> rendered problem line."""
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw, "test")
+    return {p.path: str(p) for p in caught.value.problems}
+
+
+@pytest.fixture
+def dev() -> dict[str, Any]:
+    return copy.deepcopy(shipped("dev"))
+
+
+# -- the shipped stacks ---------------------------------------------------------------------------------
+
+
+def test_dev_stack_parses_into_typed_objects():
+    cfg = parse_config(shipped("dev"), "dev")
+    assert not cfg.production
+    assert cfg.polaris.persistence is Persistence.IN_MEMORY and cfg.polaris.replicas == 1
+    assert [o.cloud for o in cfg.data_owners] == [Cloud.AWS, Cloud.GCP, Cloud.AZURE]
+    assert cfg.data_owner("acme").allowed_locations == ("s3://acme-dev-shared-data/sales/",
+                                                        "s3://acme-dev-shared-data/marketing/")
+    assert cfg.data_owner("initech").storage_root == "abfss://exchange@initechdevshared.dfs.core.windows.net"
+    contoso = next(o for o in cfg.organisations if o.name == "contoso")
+    assert contoso.access[1].level is AccessLevel.READ and contoso.access[1].namespaces == ("genomics",)
+
+
+def test_prod_stack_is_production_grade():
+    cfg = parse_config(shipped("prod"), "prod")
+    assert cfg.production
+    assert cfg.polaris.persistence is Persistence.POSTGRES and cfg.polaris.replicas >= 2
+    assert cfg.polaris.exposure is Exposure.LOAD_BALANCER and cfg.polaris.tls_certificate_arn
+    assert cfg.polaris.credential_mode is CredentialMode.KEYLESS
+    assert len({o.aws.account_id for o in cfg.owners_on(Cloud.AWS)}) == 2
+
+
+def test_parsed_objects_are_immutable():
+    cfg = parse_config(shipped("dev"), "dev")
+    with pytest.raises(AttributeError):
+        cfg.polaris.replicas = 3  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        cfg.tags["x"] = "y"  # type: ignore[index]
+
+
+def test_defaults_apply_when_keys_are_omitted(dev):
+    # Only azureApplication is required (the dev stack has an Azure data owner); the rest defaults.
+    dev["polaris"] = {"azureApplication": {"tenantId": "3f1a2b4c-0000-4000-8000-0000000000a1"}}
+    cfg = parse_config(dev, "dev")
+    assert (cfg.polaris.version, cfg.polaris.realm, cfg.polaris.credential_mode) == ("1.7.0", "POLARIS",
+                                                                                      CredentialMode.KEYLESS)
+
+
+# -- every problem at once ------------------------------------------------------------------------------
+
+
+def test_all_problems_reported_in_one_message(dev):
+    dev["platfrom"] = {}
+    dev["catalogs"][0]["dataOwner"] = "nobody"
+    dev["organisations"][0]["access"][0]["level"] = "admin"
+    dev["platform"]["apiAllowedCidrs"] = ["10.0.0.1/8"]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(dev, "dev")
+    message = str(caught.value)
+    assert message.startswith("4 problem(s) in the configuration of stack 'dev':")
+    for path in ("platfrom", "catalogs[0].dataOwner", "organisations[0].access[0].level",
+                 "platform.apiAllowedCidrs[0]"):
+        assert f"  - {path}: " in message
+
+
+def test_unknown_keys_are_typos_with_the_known_keys_listed(dev):
+    dev["polaris"]["replica"] = 2
+    dev["dataOwners"][0]["storage"]["prefixs"] = ["x"]
+    found = problems_of(dev)
+    assert "known keys:" in found["polaris.replica"] and "replicas" in found["polaris.replica"]
+    assert "prefixes" in found["dataOwners[0].storage.prefixs"]
+
+
+def test_missing_required_keys(dev):
+    del dev["platform"]["accountId"]
+    del dev["catalogs"][1]["locations"]
+    found = problems_of(dev)
+    assert "(missing)" in found["platform.accountId"]
+    assert "(missing)" in found["catalogs[1].locations"]
+
+
+@pytest.mark.parametrize("path, value, expected", [
+    (("platform", "accountId"), 111111111111, "a string"),
+    (("polaris", "replicas"), "two", "a whole number"),
+    (("production",), "yes", "true or false"),
+    (("polaris", "persistence"), "mysql", "'in-memory', 'postgres'"),
+    (("platform", "apiAllowedCidrs"), "10.0.0.0/8", "a list"),
+    (("tags",), {"team": 7}, "a string"),
+])
+def test_wrong_types(dev, path, value, expected):
+    node = dev
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    found = problems_of(dev)
+    key = ".".join(path) if path != ("tags",) else "tags.team"
+    assert expected in found[key]
+    assert repr(value if path != ("tags",) else 7) in found[key]
+
+
+@pytest.mark.parametrize("name", ["", "x" * 257, "system$catalog", "SYSTEM$x", "  System$y"])
+def test_names_polaris_rejects(dev, name):
+    dev["catalogs"][0]["name"] = name
+    dev["organisations"][0]["name"] = name
+    found = problems_of(dev)
+    assert "not starting with 'system$'" in found["catalogs[0].name"]
+    assert "not starting with 'system$'" in found["organisations[0].name"]
+
+
+def test_duplicate_names(dev):
+    dev["catalogs"].append(copy.deepcopy(dev["catalogs"][0]))
+    dev["catalogs"][-1]["locations"] = ["s3://acme-dev-shared-data/marketing/"]
+    dev["organisations"].append({"name": "contoso"})
+    found = problems_of(dev)
+    assert "also used by catalogs[0]" in found["catalogs[3].name"]
+    assert "also used by organisations[1]" in found["organisations[4].name"]
+
+
+def test_catalog_of_an_unknown_data_owner(dev):
+    dev["catalogs"][0]["dataOwner"] = "umbrella"
+    assert "configured data owner (acme, globex, initech)" in problems_of(dev)["catalogs[0].dataOwner"]
+
+
+@pytest.mark.parametrize("index, location, expected", [
+    (0, "gs://acme-dev-shared-data/sales/", "an s3:// URL"),
+    (1, "s3://globex-dev-shared-data/research/", "a gs:// URL"),
+    (2, "abfss://exchange@initechdevshared.blob.core.windows.net/finance/", "abfss://<container>@<account>"),
+    (2, "wasbs://exchange@initechdevshared.dfs.core.windows.net/finance/", "abfss://<container>@<account>"),
+    (0, "s3://another-bucket/sales/", "inside the owner's storage s3://acme-dev-shared-data/"),
+    (2, "abfss://other@initechdevshared.dfs.core.windows.net/finance/", "inside the owner's storage"),
+    (0, "s3://acme-dev-shared-data/hr/", "under one of the owner's shared prefixes"),
+    (0, "s3://acme-dev-shared-data/sales/../hr/", "without empty, '.' or '..' segments"),
+    (0, "s3://acme-dev-shared-data/sales//q1/", "without empty, '.' or '..' segments"),
+    (0, "s3://acme-dev-shared-data", "inside the owner's storage"),
+])
+def test_locations(dev, index, location, expected):
+    dev["catalogs"][index]["locations"] = [location]
+    assert expected in problems_of(dev)[f"catalogs[{index}].locations[0]"]
+
+
+def test_overlapping_catalog_locations(dev):
+    dev["catalogs"].append({"name": "acme_sales_q1", "dataOwner": "acme",
+                            "locations": ["s3://acme-dev-shared-data/sales/q1/"]})
+    assert "does not overlap catalog 'acme_sales'" in problems_of(dev)["catalogs[3].locations[0]"]
+
+
+def test_access_to_unknown_catalog_and_bad_namespaces(dev):
+    dev["organisations"][1]["access"] = [{"catalog": "nope", "level": "read"},
+                                         {"catalog": "acme_sales", "level": "read", "namespaces": ["a..b"]}]
+    found = problems_of(dev)
+    assert "configured catalog" in found["organisations[1].access[0].catalog"]
+    assert "none empty" in found["organisations[1].access[1].namespaces[0]"]
+
+
+@pytest.mark.parametrize("cidr, expected", [
+    ("10.0.0.1/8", "host bits zero"),
+    ("not-a-cidr", "a CIDR"),
+    ("300.0.0.0/8", "a CIDR"),
+])
+def test_invalid_cidrs(dev, cidr, expected):
+    dev["platform"]["apiAllowedCidrs"] = [cidr]
+    assert expected in problems_of(dev)["platform.apiAllowedCidrs[0]"]
+
+
+@pytest.mark.parametrize("key", ["apiAllowedCidrs", "polarisAllowedCidrs"])
+@pytest.mark.parametrize("cidr", ["0.0.0.0/0", "::/0"])
+def test_open_internet_refused_in_production_only(key, cidr):
+    prod = copy.deepcopy(shipped("prod"))
+    prod["platform"][key] = [cidr]
+    assert "whole internet" in problems_of(prod)[f"platform.{key}[0]"]
+    dev = copy.deepcopy(shipped("dev"))
+    dev["platform"][key] = [cidr]
+    parse_config(dev, "dev")
+
+
+def test_in_memory_with_more_than_one_replica(dev):
+    dev["polaris"]["replicas"] = 2
+    assert "use 'postgres'" in problems_of(dev)["polaris.replicas"]
+
+
+@pytest.mark.parametrize("owner, storage_key, bucket, expected", [
+    (0, "bucket", "Upper_Case", "an S3 bucket name"),
+    (0, "bucket", "ab", "an S3 bucket name"),
+    (0, "bucket", "192.168.1.1", "an S3 bucket name"),
+    (1, "bucket", "has.dots.in.gcs", "a GCS bucket name"),
+    (1, "bucket", "google-data", "without 'goog'"),
+    (2, "account", "Has-Dashes", "a storage account name"),
+    (2, "container", "double--dash", "a container name"),
+])
+def test_invalid_bucket_and_container_names(dev, owner, storage_key, bucket, expected):
+    dev["dataOwners"][owner]["storage"][storage_key] = bucket
+    assert expected in problems_of(dev)[f"dataOwners[{owner}].storage.{storage_key}"]
+
+
+def test_data_owner_needs_exactly_one_cloud(dev):
+    dev["dataOwners"][0]["gcp"] = {"project": "acme-project"}
+    del dev["dataOwners"][1]["gcp"]
+    found = problems_of(dev)
+    assert "exactly one of 'aws', 'gcp' or 'azure'" in found["dataOwners[0]"]
+    assert "exactly one of" in found["dataOwners[1]"]
+
+
+def test_deploy_role_must_be_in_the_owner_account(dev):
+    dev["dataOwners"][0]["aws"]["deployRoleArn"] = "arn:aws:iam::999999999999:role/polaris-deployer"
+    assert "a role in account 222222222222" in problems_of(dev)["dataOwners[0].aws.deployRoleArn"]
+
+
+def test_load_balancer_needs_tls_and_allowed_cidrs(dev):
+    dev["polaris"]["exposure"] = "load-balancer"
+    found = problems_of(dev)
+    assert "must terminate TLS" in found["polaris.tlsCertificateArn"]
+    assert "at least one CIDR" in found["platform.polarisAllowedCidrs"]
+
+
+def test_remote_debug_refused_in_production():
+    prod = copy.deepcopy(shipped("prod"))
+    prod["polaris"]["remoteDebug"] = True
+    assert "false in a production stack" in problems_of(prod)["polaris.remoteDebug"]
+
+
+def test_latest_image_refused(dev):
+    dev["polaris"]["version"] = "latest"
+    assert "never 'latest'" in problems_of(dev)["polaris.version"]
+
+
+def test_azure_owner_needs_the_polaris_application(dev):
+    del dev["polaris"]["azureApplication"]
+    assert "a data owner is on Azure" in problems_of(dev)["polaris.azureApplication"]
+
+
+def test_prefixes_are_required_and_clean(dev):
+    dev["dataOwners"][0]["storage"]["prefixes"] = []
+    dev["dataOwners"][1]["storage"]["prefixes"] = ["research", "research/"]
+    found = problems_of(dev)
+    assert "at least one prefix" in found["dataOwners[0].storage.prefixes"]
+    assert "listed once" in found["dataOwners[1].storage.prefixes[1]"]
