@@ -121,9 +121,9 @@ def run_program(program: Callable[[], None], *, stack: str, config: dict[str, st
     return Plan(project or project_name(), stack, monitor.planned, outputs)
 
 
-def plan_stack(stack: str) -> Plan:
-    """The offline plan of a shipped stack: `__main__.py` with `Pulumi.<stack>.yaml`."""
-    config, secret_keys = stack_config(stack)
+def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:
+    """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml`."""
+    config, secret_keys = stack_config(stack, config_dir)
     main = str(ROOT / "__main__.py")
     return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
                        secret_keys=secret_keys)
@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the tree")
+    parser.add_argument("--config-dir", type=Path, default=ROOT,
+                        help="directory holding Pulumi.<stack>.yaml (default: the project directory)")
     parser.add_argument("--policy", action="store_true",
                         help="evaluate the policy pack with policies/<stack>.json; exit 1 on a mandatory violation")
     args = parser.parse_args(argv)
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     from components.config_parser import ConfigError
 
     try:
-        plan = plan_stack(args.stack)
+        plan = plan_stack(args.stack, args.config_dir)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -93,11 +93,10 @@ def test_encrypted_values_are_placeholders(tmp_path):
     assert config == {"p:token": SECRET} and secret_keys == ["p:token"]
 
 
-def test_exit_code_2_and_message_on_configuration_errors(tmp_path, monkeypatch, capsys):
+def test_exit_code_2_and_message_on_configuration_errors(tmp_path, capsys):
     bad = (ROOT / "Pulumi.dev.yaml").read_text().replace("replicas: 1", "replicas: 3")
     (tmp_path / "Pulumi.broken.yaml").write_text(bad)
-    monkeypatch.setattr("tools.plan.stack_config", lambda stack: stack_config(stack, root=tmp_path))
-    assert main(["--stack", "broken"]) == 2
+    assert main(["--stack", "broken", "--config-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "problem(s) in the configuration of stack 'broken'" in err
     assert "polaris.replicas: 3" in err
