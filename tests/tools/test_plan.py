@@ -113,3 +113,9 @@ def test_cli_runs_the_dev_stack_as_json():
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["stack"] == "dev" and isinstance(document["resources"], list)
+
+
+def test_readme_configuration_reference_is_current():
+    from tools.config_reference import README, readme_copy, render
+
+    assert readme_copy(README.read_text()) == render(), "run: python -m tools.config_reference --write"
