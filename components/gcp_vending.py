@@ -1,0 +1,172 @@
+"""GCS credential vending: the one identity Polaris federates into, and a vending identity per data owner.
+
+Polaris holds ONE ambient Google identity (ADC from ``GOOGLE_APPLICATION_CREDENTIALS``: an ``external_account``
+configuration that trades the pod's projected Kubernetes token at Google STS) and, per catalog, impersonates
+the catalog's ``gcsServiceAccount`` before down-scoping the token to the table's paths. So one workload
+identity pool trusts exactly Polaris' Kubernetes service account, and each data owner lets that one federated
+principal impersonate its own vending service account, the only identity with access to its bucket.
+No service account key exists anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_random as random
+
+from components.config import DataOwnerConfig, GcpProject
+
+GCP_TOKEN_PATH = "/var/run/secrets/polaris/gcp/token"
+"""Projected service-account token file in the Polaris pod (audience: ``GcpWorkloadAccess.audience``)."""
+GCP_CREDENTIALS_PATH = "/etc/polaris/gcp/credentials.json"
+"""Where the credential configuration is mounted; ``GOOGLE_APPLICATION_CREDENTIALS`` points here."""
+
+OBJECT_USER = "roles/storage.objectUser"
+OBJECT_ADMIN = "roles/storage.objectAdmin"
+SERVICE_USAGE_CONSUMER = "roles/serviceusage.serviceUsageConsumer"
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
+_PROVIDER_ID = "eks-oidc"
+_LABEL_INVALID = re.compile(r"[^a-z0-9_-]")
+_LABEL_MAX = 63
+
+
+@dataclass(frozen=True)
+class GcpWorkloadAccess:
+    """What the Polaris Deployment needs: the token audience and the credential configuration file."""
+    audience: pulumi.Input[str]
+    credential_configuration: pulumi.Input[str]
+    """The ``external_account`` JSON; not a secret, it holds no key."""
+
+
+@dataclass(frozen=True)
+class GcpWorkloadIdentityArgs:
+    project: str
+    oidc_issuer_url: pulumi.Input[str]
+    namespace: str
+    service_account: str
+
+
+@dataclass(frozen=True)
+class GcpVendingArgs:
+    owner: DataOwnerConfig
+    federated_principal: pulumi.Input[str]
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # dataclasses refuse a mappingproxy default
+    """The stack's tags; made valid GCP labels here."""
+
+
+def credential_configuration(audience: str) -> dict[str, Any]:
+    """ADC ``external_account`` config read from the projected token file. No impersonation URL: Polaris
+    impersonates each catalog's service account itself."""
+    return {"type": "external_account", "audience": audience,
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "https://sts.googleapis.com/v1/token",
+            "credential_source": {"file": GCP_TOKEN_PATH, "format": {"type": "text"}}}
+
+
+def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
+    """Tags as GCP labels: lowercase letters, digits, '_' and '-', at most 63 characters, keys starting with
+    a letter (the API rejects anything else)."""
+    return {_label_key(key): _label_text(value) for key, value in tags.items()}
+
+
+def _label_text(text: str) -> str:
+    return _LABEL_INVALID.sub("_", text.lower())[:_LABEL_MAX]
+
+
+def _label_key(key: str) -> str:
+    label = _label_text(key)
+    return label if label[:1].isalpha() else _label_text(f"tag-{label}")
+
+
+class GcpWorkloadIdentity(pulumi.ComponentResource):
+    """The pool and OIDC provider that trust the EKS issuer, for Polaris' service account only."""
+    pool_name: pulumi.Output[str]
+    provider_name: pulumi.Output[str]
+    federated_principal: pulumi.Output[str]
+    access: GcpWorkloadAccess
+
+    def __init__(self, name: str, args: GcpWorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:gcp:WorkloadIdentity", name, None, opts)
+        project = gcp.Provider(f"{name}-provider", project=args.project, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=project)
+        subject = f"system:serviceaccount:{args.namespace}:{args.service_account}"
+        pool = self._pool(name, child)
+        provider = gcp.iam.WorkloadIdentityPoolProvider(
+            f"{name}-oidc", workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=_PROVIDER_ID, display_name="EKS service accounts",
+            attribute_mapping={"google.subject": "assertion.sub"},
+            attribute_condition=f"assertion.sub == '{subject}'",
+            # No allowed audiences: Google then accepts the provider's own resource name, our token audience.
+            oidc={"issuer_uri": args.oidc_issuer_url}, opts=child)
+        self.pool_name = pool.name
+        self.provider_name = provider.name
+        self.federated_principal = pool.name.apply(
+            lambda pool_name: f"principal://iam.googleapis.com/{pool_name}/subject/{subject}")
+        audience = provider.name.apply(lambda provider_name: f"//iam.googleapis.com/{provider_name}")
+        self.access = GcpWorkloadAccess(
+            audience=audience, credential_configuration=audience.apply(
+                lambda aud: json.dumps(credential_configuration(aud), sort_keys=True)))
+        self.register_outputs({"pool_name": self.pool_name, "provider_name": self.provider_name,
+                               "federated_principal": self.federated_principal, "audience": audience,
+                               "credential_configuration": self.access.credential_configuration})
+
+    def _pool(self, name: str, child: pulumi.ResourceOptions) -> gcp.iam.WorkloadIdentityPool:
+        # A deleted pool's id stays reserved for 30 days: a random suffix lets a stack be recreated.
+        suffix = random.RandomId(f"{name}-pool-suffix", byte_length=2, opts=pulumi.ResourceOptions(parent=self))
+        return gcp.iam.WorkloadIdentityPool(
+            f"{name}-pool", workload_identity_pool_id=suffix.hex.apply(lambda h: f"polaris-{h}"),
+            display_name="Polaris on EKS", description="Polaris' Kubernetes service account on EKS",
+            opts=child)
+
+
+class GcpDataOwner(pulumi.ComponentResource):
+    """One data owner's bucket and the vending service account Polaris impersonates for its catalogs."""
+    service_account_email: pulumi.Output[str]
+    allowed_locations: list[str]
+    bucket: pulumi.Input[str]
+
+    def __init__(self, name: str, args: GcpVendingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:gcp:DataOwner", name, None, opts)
+        owner = args.owner
+        if owner.gcp is None:
+            raise ValueError(f"data owner {owner.name!r} is not on GCP")
+        project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
+                               opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=project)
+        self.bucket = self._bucket(name, owner, args.labels, child)
+        account = gcp.serviceaccount.Account(
+            f"{name}-vending", account_id=f"polaris-{owner.name}", display_name=f"Polaris vending for {owner.name}",
+            description="Impersonated by Polaris to vend tokens down-scoped to shared prefixes", opts=child)
+        self._grant(name, owner.gcp, account, args.federated_principal, child)
+        self.service_account_email = account.email
+        self.allowed_locations = list(owner.allowed_locations)
+        self.register_outputs({"service_account_email": self.service_account_email,
+                               "allowed_locations": self.allowed_locations, "bucket": self.bucket})
+
+    @staticmethod
+    def _bucket(name: str, owner: DataOwnerConfig, labels: Mapping[str, str],
+                child: pulumi.ResourceOptions) -> pulumi.Input[str]:
+        if not owner.storage.create:
+            return owner.storage.bucket
+        return gcp.storage.Bucket(
+            f"{name}-bucket", name=owner.storage.bucket, location=owner.gcp.location,
+            uniform_bucket_level_access=True, public_access_prevention="enforced",
+            versioning={"enabled": True}, labels=gcp_labels(labels), opts=child).name
+
+    def _grant(self, name: str, project: GcpProject, account: gcp.serviceaccount.Account,
+               federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions) -> None:
+        """Bucket access for the vending account (never project-wide storage roles), the project's service
+        usage (writes fail on ``serviceusage.services.use`` without it), and impersonation by Polaris alone."""
+        gcp.storage.BucketIAMMember(f"{name}-bucket-access", bucket=self.bucket,
+                                    role=OBJECT_ADMIN if project.object_admin else OBJECT_USER,
+                                    member=account.member, opts=child)
+        gcp.projects.IAMMember(f"{name}-service-usage", project=project.project, role=SERVICE_USAGE_CONSUMER,
+                               member=account.member, opts=child)
+        gcp.serviceaccount.IAMMember(f"{name}-impersonation", service_account_id=account.name, role=TOKEN_CREATOR,
+                                     member=federated_principal, opts=child)
