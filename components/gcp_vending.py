@@ -56,8 +56,8 @@ class GcpWorkloadIdentityArgs:
 class GcpVendingArgs:
     owner: DataOwnerConfig
     federated_principal: pulumi.Input[str]
-    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # dataclasses refuse a mappingproxy default
-    """The stack's tags; made valid GCP labels here."""
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The stack's tags; made valid GCP labels here. (A factory: dataclasses refuse a mappingproxy default.)"""
 
 
 def credential_configuration(audience: str) -> dict[str, Any]:

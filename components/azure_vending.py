@@ -1,0 +1,217 @@
+"""ADLS Gen2 credential vending: one multi-tenant Entra application for Polaris, and per data owner its storage
+and the role assignments that let that application mint user-delegation SAS for one container.
+
+Polaris authenticates with ``DefaultAzureCredential`` and asks for a storage token in the catalog's tenant.
+Keyless by default: the application trusts Polaris' projected Kubernetes token (a federated identity
+credential), which ``WorkloadIdentityCredential`` exchanges in any tenant where the application has a
+service principal. ``static-secret`` mode swaps that for an application password with a bounded lifetime.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Mapping
+
+import pulumi
+import pulumi_azure_native as azure_native
+import pulumi_azuread as azuread
+
+from components.config import AzureApplicationConfig, AzureSubscription, CredentialMode, DataOwnerConfig
+
+AZURE_TOKEN_PATH = "/var/run/secrets/polaris/azure/token"
+AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange"
+
+BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+"""Built-in role: read, write and delete blobs; assigned on the container."""
+BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
+"""Built-in role: get a user delegation key (needed to sign user-delegation SAS); assigned on the account."""
+
+
+@dataclass(frozen=True)
+class AzureWorkloadAccess:
+    """What the Polaris Deployment needs. ``client_secret`` (static-secret mode) belongs in a Kubernetes
+    Secret referenced as ``AZURE_CLIENT_SECRET``, never in the plain environment."""
+    client_id: pulumi.Input[str]
+    tenant_id: str
+    additionally_allowed_tenants: tuple[str, ...]
+    client_secret: pulumi.Input[str] | None = None
+
+    def environment(self) -> dict[str, pulumi.Input[str]]:
+        """The ``DefaultAzureCredential`` variables; other tenants must be allowed explicitly because
+        Polaris requests tokens in each catalog's tenant."""
+        env: dict[str, pulumi.Input[str]] = {"AZURE_CLIENT_ID": self.client_id, "AZURE_TENANT_ID": self.tenant_id}
+        if self.client_secret is None:
+            env["AZURE_FEDERATED_TOKEN_FILE"] = AZURE_TOKEN_PATH
+        if self.additionally_allowed_tenants:
+            env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] = ",".join(self.additionally_allowed_tenants)
+        return env
+
+
+@dataclass(frozen=True)
+class AzureServicePrincipal:
+    """The application's service principal in one tenant: what role assignments name."""
+    tenant_id: str
+    object_id: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
+class AzureApplicationArgs:
+    application: AzureApplicationConfig
+    credential_mode: CredentialMode
+    oidc_issuer_url: pulumi.Input[str]
+    namespace: str
+    service_account: str
+    secret_validity_days: int
+    owner_tenants: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AzureVendingArgs:
+    owner: DataOwnerConfig
+    application_client_id: pulumi.Input[str]
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    home_principal: AzureServicePrincipal | None = None
+    """The application's home-tenant service principal, reused when the owner is in that tenant."""
+
+
+def password_end_date(validity_days: int, today: date) -> str:
+    """End date of a password issued today. It only moves once per rotation window (half the validity), so
+    previews stay quiet until a rotation is due; a password never lives longer than ``validity_days``."""
+    window = max(1, validity_days // 2)
+    start = date.fromordinal(today.toordinal() - today.toordinal() % window)
+    return f"{start + timedelta(days=validity_days):%Y-%m-%d}T00:00:00Z"
+
+
+def storage_account_id(subscription: AzureSubscription, account: str) -> str:
+    return (f"/subscriptions/{subscription.subscription_id}/resourceGroups/{subscription.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{account}")
+
+
+def container_id(account_id: str, container: str) -> str:
+    return f"{account_id}/blobServices/default/containers/{container}"
+
+
+def consent_url(tenant_id: str, client_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Where the owner's admin consents to the application, if the program may not create its principal."""
+    return pulumi.Output.concat("https://login.microsoftonline.com/", tenant_id, "/adminconsent?client_id=",
+                                client_id)
+
+
+class AzureVendingApplication(pulumi.ComponentResource):
+    """Polaris' multi-tenant application in its home tenant, with its one credential."""
+    client_id: pulumi.Output[str]
+    tenant_id: str
+    service_principal: AzureServicePrincipal
+    access: AzureWorkloadAccess
+
+    def __init__(self, name: str, args: AzureApplicationArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:azure:VendingApplication", name, None, opts)
+        home = args.application.tenant_id
+        directory = azuread.Provider(f"{name}-provider", tenant_id=home, opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=directory)
+        application = azuread.Application(f"{name}-application", display_name=args.application.display_name,
+                                          sign_in_audience="AzureADMultipleOrgs", opts=child)
+        principal = azuread.ServicePrincipal(f"{name}-principal", client_id=application.client_id, opts=child)
+        self.client_id = application.client_id
+        self.tenant_id = home
+        self.service_principal = AzureServicePrincipal(home, principal.object_id)
+        self.access = AzureWorkloadAccess(
+            client_id=application.client_id, tenant_id=home,
+            additionally_allowed_tenants=tuple(sorted(set(args.owner_tenants) - {home})),
+            client_secret=self._credential(name, application, args, child))
+        self.register_outputs({"client_id": self.client_id, "tenant_id": self.tenant_id,
+                               "keyless": self.access.client_secret is None})
+
+    @staticmethod
+    def _credential(name: str, application: azuread.Application, args: AzureApplicationArgs,
+                    child: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
+        """The federated credential (keyless), or a password returned as a secret (static-secret)."""
+        if args.credential_mode is CredentialMode.STATIC_SECRET:
+            password = azuread.ApplicationPassword(
+                f"{name}-password", application_id=application.id, display_name="polaris static secret",
+                end_date=password_end_date(args.secret_validity_days, datetime.now(timezone.utc).date()),
+                opts=child)
+            return pulumi.Output.secret(password.value)
+        azuread.ApplicationFederatedIdentityCredential(
+            f"{name}-federated-credential", application_id=application.id,
+            display_name=f"eks-{args.namespace}-{args.service_account}",
+            description="Polaris' Kubernetes service account on EKS", audiences=[AZURE_TOKEN_AUDIENCE],
+            issuer=args.oidc_issuer_url, subject=f"system:serviceaccount:{args.namespace}:{args.service_account}",
+            opts=child)
+        return None
+
+
+class AzureDataOwner(pulumi.ComponentResource):
+    """One owner's storage account and container, and the application's roles on exactly those."""
+    tenant_id: str
+    client_id: pulumi.Input[str]
+    consent_url: pulumi.Output[str]
+    allowed_locations: list[str]
+    storage_account: pulumi.Input[str]
+    container: pulumi.Input[str]
+
+    def __init__(self, name: str, args: AzureVendingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:azure:DataOwner", name, None, opts)
+        owner = args.owner
+        if owner.azure is None:
+            raise ValueError(f"data owner {owner.name!r} is not on Azure")
+        subscription = azure_native.Provider(
+            f"{name}-provider", subscription_id=owner.azure.subscription_id, tenant_id=owner.azure.tenant_id,
+            opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=subscription)
+        account_scope, container_scope = self._storage(name, owner, args.tags, child)
+        principal_id = self._principal_id(name, args)
+        self._assign(f"{name}-container-data", container_scope, BLOB_DATA_CONTRIBUTOR, principal_id, owner, child)
+        self._assign(f"{name}-account-delegation", account_scope, BLOB_DELEGATOR, principal_id, owner, child)
+        self.tenant_id = owner.azure.tenant_id
+        self.client_id = args.application_client_id
+        self.consent_url = consent_url(self.tenant_id, self.client_id)
+        self.allowed_locations = list(owner.allowed_locations)
+        self.register_outputs({"tenant_id": self.tenant_id, "client_id": self.client_id,
+                               "consent_url": self.consent_url, "allowed_locations": self.allowed_locations,
+                               "storage_account": self.storage_account, "container": self.container})
+
+    def _storage(self, name: str, owner: DataOwnerConfig, tags: Mapping[str, str],
+                 child: pulumi.ResourceOptions) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+        """The account and container ids: created here, or existing ones named in the configuration."""
+        storage, subscription = owner.storage, owner.azure
+        if not storage.create:
+            self.storage_account, self.container = storage.account, storage.container
+            account_id = storage_account_id(subscription, storage.account)
+            return account_id, container_id(account_id, storage.container)
+        account = azure_native.storage.StorageAccount(
+            f"{name}-account", account_name=storage.account, resource_group_name=subscription.resource_group,
+            location=subscription.location, kind="StorageV2", sku={"name": "Standard_LRS"}, is_hns_enabled=True,
+            enable_https_traffic_only=True, minimum_tls_version="TLS1_2", allow_blob_public_access=False,
+            allow_shared_key_access=subscription.shared_key_access, allow_cross_tenant_replication=False,
+            default_to_o_auth_authentication=not subscription.shared_key_access, tags=dict(tags), opts=child)
+        container = azure_native.storage.BlobContainer(
+            f"{name}-container", account_name=account.name, container_name=storage.container,
+            resource_group_name=subscription.resource_group, public_access="None", opts=child)
+        self.storage_account, self.container = account.name, container.name
+        return account.id, container.id
+
+    def _principal_id(self, name: str, args: AzureVendingArgs) -> pulumi.Input[str]:
+        """The application's service principal in the owner's tenant (the home one is reused)."""
+        tenant = args.owner.azure.tenant_id
+        if args.home_principal is not None and args.home_principal.tenant_id == tenant:
+            return args.home_principal.object_id
+        directory = azuread.Provider(f"{name}-directory", tenant_id=tenant, opts=pulumi.ResourceOptions(parent=self))
+        # use_existing: an admin who consented first has already created it.
+        return azuread.ServicePrincipal(f"{name}-principal", client_id=args.application_client_id, use_existing=True,
+                                        opts=pulumi.ResourceOptions(parent=self, provider=directory)).object_id
+
+    @staticmethod
+    def _assign(name: str, scope: pulumi.Input[str], role: str, principal_id: pulumi.Input[str],
+                owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> None:
+        """A role for the application on exactly ``scope``, named like Bicep's guid(scope, principal, role)."""
+        definitions = f"/subscriptions/{owner.azure.subscription_id}/providers/Microsoft.Authorization/roleDefinitions"
+        azure_native.authorization.RoleAssignment(
+            name, scope=scope, principal_id=principal_id, principal_type="ServicePrincipal",
+            role_definition_id=f"{definitions}/{role}",
+            role_assignment_name=pulumi.Output.all(scope, principal_id).apply(
+                lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([*values, role])))),
+            opts=child)
