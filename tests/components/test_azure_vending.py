@@ -27,8 +27,9 @@ from components.config import (
     DataOwnerConfig,
     StorageConfig,
 )
+from tests.components.test_gcp_vending import of_type, under  # to become Plan.descendants (tools/plan.py)
 from tools.mocks.registry import stable_hex
-from tools.plan import SECRET, Plan, PlannedResource, run_program
+from tools.plan import SECRET, Plan, run_program
 
 HOME = "00000000-0000-4000-8000-0000000000a1"
 OTHER = "00000000-0000-4000-8000-0000000000b2"
@@ -71,21 +72,6 @@ def program() -> None:
 @pytest.fixture(scope="module")
 def plan() -> Plan:
     return run_program(program, stack="unit")
-
-
-def under(plan: Plan, component: str) -> list[PlannedResource]:
-    """Every resource below a component, at any depth (registrations come parent first)."""
-    urns = {plan.named(component).urn}
-    found = []
-    for resource in plan.resources:
-        if resource.parent in urns:
-            urns.add(resource.urn)
-            found.append(resource)
-    return found
-
-
-def of_type(plan: Plan, component: str, type_: str) -> list[PlannedResource]:
-    return [r for r in under(plan, component) if r.type == type_]
 
 
 def account_id(owner: DataOwnerConfig) -> str:
