@@ -60,6 +60,16 @@ class Plan:
     def of_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
 
+    def descendants(self, component_name: str) -> list[PlannedResource]:
+        """Everything below a component, at any depth, in registration order."""
+        urns = {self.named(component_name).urn}
+        found = []
+        for r in self.resources:  # parents register before their children
+            if r.parent in urns:
+                urns.add(r.urn)
+                found.append(r)
+        return found
+
     def named(self, name: str) -> PlannedResource:
         matches = [r for r in self.resources if r.name == name]
         if len(matches) != 1:

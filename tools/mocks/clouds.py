@@ -210,7 +210,8 @@ def azure_generic(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
         rid = f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/{stable_uuid(args.name, str(inputs.get('scope')))}"
     else:
         rid = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.{module.capitalize()}/{kind}/{args.name}"
-    state = {**args.inputs, "name": inputs.get("accountName") or inputs.get("containerName") or args.name}
+    own_name = {"BlobContainer": "containerName", "StorageAccount": "accountName"}.get(kind, "name")
+    state = {**args.inputs, "name": inputs.get(own_name) or args.name}
     if kind == "StorageAccount":
         name = inputs.get("accountName", args.name)
         state["primaryEndpoints"] = {"blob": f"https://{name}.blob.core.windows.net/",
