@@ -1,0 +1,14 @@
+"""Bootstrap: the identities the pipelines use (see ci_identities.py and docs/operations.md)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the application's typed configuration
+
+import pulumi  # noqa: E402
+
+from ci_identities import CiIdentities  # noqa: E402
+from ci_settings import build_args, read_config  # noqa: E402
+
+identities = CiIdentities("ci", build_args(read_config(pulumi.Config())))
+pulumi.export("githubVariables", identities.github_variables)

@@ -1,0 +1,190 @@
+"""What the CI identities must reach: the bootstrap's own settings plus the targets read from the application
+stacks (``Pulumi.<stack>.yaml`` of polaris-data-exchange), so accounts, projects and tenants are declared once.
+
+A stack in ``previewStacks`` gets read-only access for the preview identity; a stack in ``deployStacks`` also
+gets write access for the deploy identity (through the deploy roles its configuration names).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from components.config import PROJECT, Cloud, StackConfig
+from components.config_loader import parse_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class AwsAccountTarget:
+    account_id: str
+    region: str
+    deploy_role_name: str | None = None
+    """Role the program assumes there for `pulumi up` (from `deployRoleArn`); None: CI never deploys here."""
+    buckets: tuple[str, ...] = ()
+    kms_key_arns: tuple[str, ...] = ()
+    platform: bool = False
+    """Hosts EKS, RDS and Polaris (the deploy role manages those services there)."""
+
+
+@dataclass(frozen=True)
+class GcpProjectTarget:
+    project: str
+    deploy: bool = False
+
+
+@dataclass(frozen=True)
+class AzureTarget:
+    tenant_id: str
+    subscription_id: str
+    resource_group: str
+    deploy: bool = False
+
+    @property
+    def scope(self) -> str:
+        return f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where the GitHub trust lives in each cloud."""
+    aws_account_id: str
+    aws_region: str
+    gcp_project: str | None = None
+    azure_tenant_id: str | None = None
+    azure_subscription_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    bucket: str | None = None
+    """S3 bucket of a self-managed backend; None with Pulumi Cloud."""
+    kms_key_arn: str | None = None
+    """Key of the `awskms://` secrets provider."""
+
+
+@dataclass(frozen=True)
+class CiIdentitiesArgs:
+    repository: str
+    """GitHub `owner/name` whose workflows may use the identities."""
+    home: Home
+    aws_accounts: tuple[AwsAccountTarget, ...]
+    gcp_projects: tuple[GcpProjectTarget, ...] = ()
+    azure_targets: tuple[AzureTarget, ...] = ()
+    state: StateBackend = StateBackend()
+    prefix: str = "polaris-ci"
+    production_environment: str = "production"
+    admin_role_name: str | None = None
+    """Role this bootstrap assumes in each AWS account; None: ambient credentials."""
+
+    def subjects(self, identity: str) -> tuple[str, ...]:
+        """GitHub OIDC `sub` claims an identity trusts: previews run on pull requests and on main (drift);
+        deploys only in the protected environment."""
+        if identity == "preview":
+            return (f"repo:{self.repository}:pull_request", f"repo:{self.repository}:ref:refs/heads/main")
+        return (f"repo:{self.repository}:environment:{self.production_environment}",)
+
+
+def role_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
+    """Parse an application stack's configuration file (values under the project namespace)."""
+    document = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text()) or {}
+    prefix = f"{PROJECT}:"
+    raw = {k[len(prefix):]: v for k, v in (document.get("config") or {}).items() if k.startswith(prefix)}
+    return parse_config(raw, stack)
+
+
+def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountTarget, ...]:
+    targets: dict[str, AwsAccountTarget] = {}
+    for cfg, deploy in stacks:
+        platform = cfg.platform
+        if deploy and not platform.deploy_role_arn:
+            raise ValueError("a deployed stack needs platform.deployRoleArn: the deploy identity only assumes roles")
+        _merge(targets, AwsAccountTarget(platform.account_id, platform.region, platform=True,
+                                         deploy_role_name=role_name(platform.deploy_role_arn) if deploy else None))
+        for owner in cfg.owners_on(Cloud.AWS):
+            _merge(targets, AwsAccountTarget(
+                owner.aws.account_id, owner.aws.region, buckets=(owner.storage.bucket,),
+                kms_key_arns=(owner.aws.kms_key_arn,) if owner.aws.kms_key_arn else (),
+                deploy_role_name=role_name(owner.aws.deploy_role_arn) if deploy else None))
+    return tuple(targets.values())
+
+
+def _merge(targets: dict[str, AwsAccountTarget], new: AwsAccountTarget) -> None:
+    old = targets.get(new.account_id)
+    if old is None:
+        targets[new.account_id] = new
+        return
+    if old.deploy_role_name and new.deploy_role_name and old.deploy_role_name != new.deploy_role_name:
+        raise ValueError(f"account {new.account_id}: deploy roles {old.deploy_role_name} and "
+                         f"{new.deploy_role_name}; deployed stacks must agree")
+    targets[new.account_id] = replace(
+        old, deploy_role_name=old.deploy_role_name or new.deploy_role_name, platform=old.platform or new.platform,
+        buckets=tuple(dict.fromkeys(old.buckets + new.buckets)),
+        kms_key_arns=tuple(dict.fromkeys(old.kms_key_arns + new.kms_key_arns)))
+
+
+def gcp_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[GcpProjectTarget, ...]:
+    deploy_by_project: dict[str, bool] = {}
+    for cfg, deploy in stacks:
+        for owner in cfg.owners_on(Cloud.GCP):
+            deploy_by_project[owner.gcp.project] = deploy_by_project.get(owner.gcp.project, False) or deploy
+    return tuple(GcpProjectTarget(p, d) for p, d in deploy_by_project.items())
+
+
+def azure_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AzureTarget, ...]:
+    deploy_by_group: dict[tuple[str, str, str], bool] = {}
+    for cfg, deploy in stacks:
+        for owner in cfg.owners_on(Cloud.AZURE):
+            key = (owner.azure.tenant_id, owner.azure.subscription_id, owner.azure.resource_group)
+            deploy_by_group[key] = deploy_by_group.get(key, False) or deploy
+    return tuple(AzureTarget(t, s, g, d) for (t, s, g), d in deploy_by_group.items())
+
+
+def build_args(config: Mapping[str, Any], root: Path = REPO_ROOT) -> CiIdentitiesArgs:
+    """Arguments from the bootstrap stack's configuration (keys without namespace, structured values decoded)."""
+    deploy_stacks = set(config.get("deployStacks", []))
+    names = list(dict.fromkeys([*config["previewStacks"], *deploy_stacks]))
+    stacks = [(load_stack(name, root), name in deploy_stacks) for name in names]
+    home, state = config["home"], config.get("stateBackend", {})
+    args = CiIdentitiesArgs(
+        repository=config["repository"],
+        prefix=config.get("prefix", "polaris-ci"),
+        production_environment=config.get("productionEnvironment", "production"),
+        admin_role_name=config.get("adminRoleName"),
+        home=Home(home["awsAccountId"], home["awsRegion"], home.get("gcpProject"), home.get("azureTenantId"),
+                  home.get("azureSubscriptionId")),
+        state=StateBackend(state.get("bucket"), state.get("kmsKeyArn")),
+        aws_accounts=aws_targets(stacks), gcp_projects=gcp_targets(stacks), azure_targets=azure_targets(stacks))
+    _check_home(args)
+    return args
+
+
+def _check_home(args: CiIdentitiesArgs) -> None:
+    if args.gcp_projects and not args.home.gcp_project:
+        raise ValueError("home.gcpProject is required: a stack has GCP data owners")
+    if args.azure_targets and not (args.home.azure_tenant_id and args.home.azure_subscription_id):
+        raise ValueError("home.azureTenantId and home.azureSubscriptionId are required: a stack has Azure data owners")
+
+
+def read_config(pulumi_config) -> dict[str, Any]:
+    """The bootstrap stack's keys, structured values decoded as `pulumi.Config.get_object` does."""
+    keys = ("repository", "prefix", "productionEnvironment", "previewStacks", "deployStacks", "home",
+            "adminRoleName", "stateBackend")
+    values = {key: pulumi_config.get(key) for key in keys}
+    return {key: _decode(value) for key, value in values.items() if value is not None}
+
+
+def _decode(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
