@@ -52,6 +52,11 @@ class AccessLevel(enum.StrEnum):
     WRITE = "write"
 
 
+class AwsCredentials(enum.StrEnum):
+    ASSUME_ROLE = "assume-role"
+    PROFILE = "profile"
+
+
 class Cloud(enum.StrEnum):
     AWS = "aws"
     GCP = "gcp"
@@ -99,6 +104,11 @@ class PlatformConfig:
     deploy_role_arn: str | None = setting(
         "deployRoleArn", "Role the program assumes in the platform account; unset uses ambient credentials.",
         None, example="arn:aws:iam::111111111111:role/polaris-deployer")
+    aws_credentials: AwsCredentials = setting(
+        "awsCredentials", "How the program reaches each AWS account: `assume-role` (the account's "
+        "`deployRoleArn`) or `profile` (the AWS profile `polaris-<accountId>`, so CI can point one profile at a "
+        "read-only role for previews and at the deploy role for `up` without changing any provider input).",
+        AwsCredentials.ASSUME_ROLE)
     kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).",
                                       "1.33")
     node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
