@@ -1,0 +1,1 @@
+"""In-process fakes of the services this project talks to (Polaris), for tests that need no network."""

@@ -1,0 +1,1 @@
+"""Building blocks of the Polaris test server: entity store, storage rules, tokens, routes, spec checks, faults."""
