@@ -113,7 +113,9 @@ class PolarisTestServer:
     def start(self) -> "PolarisTestServer":
         spec.load("management"), spec.load("catalog")  # parse once, before the first request's clock starts
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="polaris-test-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="polaris-test-server", daemon=True
+        )  # a short poll makes shutdown (and each test) fast
         self._thread.start()
         return self
 

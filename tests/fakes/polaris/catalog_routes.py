@@ -5,7 +5,7 @@ import functools
 
 from tests.fakes.polaris import privileges
 from tests.fakes.polaris.errors import OAuthError, UnprocessableEntity
-from tests.fakes.polaris.routing import Context, Reply, Router
+from tests.fakes.polaris.routing import Context, Reply, Router, parse_namespace
 from tests.fakes.polaris.store import check_properties
 
 BASE = "/api/catalog"
@@ -34,7 +34,7 @@ def _authorize(ctx: Context, namespace: tuple[str, ...], privilege: str) -> str:
 
 
 def list_namespaces(ctx: Context) -> Reply:
-    parent = ctx.namespace(ctx.query.get("parent"))
+    parent = parse_namespace(ctx.query.get("parent"))
     catalog = _authorize(ctx, parent, "NAMESPACE_LIST")
     return Reply(200, {"namespaces": [list(ns) for ns in ctx.store.child_namespaces(catalog, parent)]})
 

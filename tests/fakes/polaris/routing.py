@@ -45,10 +45,13 @@ class Context:
     def form(self) -> dict[str, str]:
         return dict(parse_qsl(self.body.decode()))
 
-    def namespace(self, raw: str | None = None) -> tuple[str, ...]:
-        """A namespace from the path (or `raw`): levels joined by the unit separator %1F."""
-        value = self.params["namespace"] if raw is None else raw
-        return tuple(value.split(NAMESPACE_SEPARATOR)) if value else ()
+    def namespace(self) -> tuple[str, ...]:
+        return parse_namespace(self.params["namespace"])
+
+
+def parse_namespace(value: str | None) -> tuple[str, ...]:
+    """Namespace levels are joined by the unit separator (%1F); absent or empty means the catalog root."""
+    return tuple(value.split(NAMESPACE_SEPARATOR)) if value else ()
 
 
 Handler = Callable[[Context], Reply]

@@ -8,7 +8,7 @@
   use `$ref`s between files and unquoted status keys, so the bundle is what openapi-core can read).
 
 Adjustments, each because the spec does not describe the real server: `servers` is replaced by the real base
-path; `security` is dropped (the server authenticates itself, and the management spec's OAuth URL is stale);
+path; `deprecated` flags are dropped (warning noise); `security` is dropped (the server authenticates itself, and the management spec's OAuth URL is stale);
 error statuses the management spec leaves out (400 on create, 409 on createPrincipal, ...) are accepted when
 their body is the Iceberg error envelope, which Polaris sends for every error.
 """
@@ -43,19 +43,20 @@ class ApiSpec:
     operations: dict[str, dict]
 
 
-def _string_keys(node):
-    """YAML reads `200:` as an int; openapi-core needs string status keys."""
+def _prepare(node):
+    """String keys (YAML reads `200:` as an int); no `deprecated` flags, which make openapi-core warn on
+    every token request although Polaris still serves that endpoint."""
     if isinstance(node, dict):
-        return {str(k): _string_keys(v) for k, v in node.items()}
+        return {str(k): _prepare(v) for k, v in node.items() if k != "deprecated"}
     if isinstance(node, list):
-        return [_string_keys(v) for v in node]
+        return [_prepare(v) for v in node]
     return node
 
 
 @functools.cache
 def load(name: str) -> ApiSpec:
     file_name, base_path = SOURCES[name]
-    raw = _string_keys(yaml.safe_load((SPEC_DIR / file_name).read_text()))
+    raw = _prepare(yaml.safe_load((SPEC_DIR / file_name).read_text()))
     raw["servers"] = [{"url": HOST + base_path}]
     raw.pop("security", None)
     operations = {}
