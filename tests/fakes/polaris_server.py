@@ -37,7 +37,6 @@ Test control (faults are deterministic: they fire in the order added, `times` ti
 """
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import socket
@@ -53,7 +52,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.polaris import catalog_routes, management_routes, spec
-from tests.fakes.polaris.auth import TokenBroker
+from tests.fakes.polaris.auth import TokenBroker, basic_credentials
 from tests.fakes.polaris.errors import NotFound, PolarisError, error_envelope
 from tests.fakes.polaris.faults import Fault, FaultPlan
 from tests.fakes.polaris.features import Features
@@ -177,7 +176,7 @@ class PolarisTestServer:
         if delay is not None:
             time.sleep(delay.seconds)
         fault = self.faults.take(method, raw_path, ("status", "reset"))
-        reply = None if fault is not None else self._serve(request, raw_path)
+        reply = None if fault is not None else self._serve_safely(request, raw_path)
         if reply is not None:
             fault = self.faults.take(method, raw_path, ("status", "reset"), applied=True)
         if fault is not None and fault.kind == "reset":
@@ -187,6 +186,12 @@ class PolarisTestServer:
             reply = Reply(fault.status, error_envelope(fault.status, "InjectedFault", "injected by the test"), fault.headers)
         self.requests.append(RequestRecord(method, raw_path, reply.status))
         return _response(reply, method)(environ, start_response)
+
+    def _serve_safely(self, request: Request, raw_path: str) -> Reply:
+        try:
+            return self._serve(request, raw_path)
+        except Exception:  # a bug in this fake must fail the test, not pass as a plausible answer
+            return self._violation(f"{request.method} {raw_path}: the fake crashed: {traceback.format_exc()}")
 
     def _serve(self, request: Request, raw_path: str) -> Reply:
         match = self.router.match(request.method, raw_path)
@@ -220,8 +225,6 @@ class PolarisTestServer:
                 return route.handler(ctx)
         except PolarisError as error:
             return Reply(error.status, error.envelope())
-        except Exception:  # a bug in this fake must fail the test, not pass as a plausible answer
-            return self._violation(f"handler {route.operation_id} crashed: {traceback.format_exc()}")
 
     def _reject(self, message: str, lenient_error: type[PolarisError] | None) -> Reply:
         """A request the spec does not allow: a violation, or Polaris' own answer when the test expects it."""
@@ -256,9 +259,10 @@ def _mock_request(request: Request, raw_path: str, body: bytes, route: Route) ->
 
 def _with_basic_credentials(body: bytes, authorization: str | None) -> bytes:
     """The spec's schema wants client_id/secret in the form, but its own text allows a Basic header instead."""
-    if not authorization or not authorization.lower().startswith("basic "):
+    basic = basic_credentials(authorization)
+    if basic is None:
         return body
-    client_id, _, secret = base64.b64decode(authorization[6:]).decode().partition(":")
+    client_id, secret = basic
     form = dict(parse_qsl(body.decode()))
     form.setdefault("client_id", client_id)
     form.setdefault("client_secret", secret)

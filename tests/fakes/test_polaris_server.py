@@ -523,12 +523,20 @@ def test_the_official_sdk_client_round_trips_against_the_server(server):
 
 
 # ---- spec validation is live ------------------------------------------------------------------------------
-def test_a_request_breaking_the_spec_is_answered_500_and_fails_the_test_on_exit():
-    with pytest.raises(SpecViolationError, match="createCatalog"):
+@pytest.mark.parametrize(
+    "api, path, body, named",
+    [  # the first is caught by openapi-core and the SDK models; the second only by openapi-core
+        ("mgmt", "/catalogs", {"catalog": {"type": "INTERNAL", "name": "x", "properties": {}}}, "createCatalog"),
+        ("cat", "/v1/lake/namespaces", {"namespace": "db"}, "createNamespace"),
+    ],
+)
+def test_a_request_breaking_the_spec_is_answered_500_and_fails_the_test_on_exit(api, path, body, named):
+    with pytest.raises(SpecViolationError, match=named):
         with PolarisTestServer() as server:
-            catalog = {"type": "INTERNAL", "name": "lake", "properties": {"default-base-location": "s3://b/l"}}
-            response = Client(server, server.token()).mgmt("POST", "/catalogs", json={"catalog": catalog})
-            assert response.status_code == 500 and "storageConfigInfo" in response.json()["error"]["message"]
+            client = Client(server, server.token())
+            client.create_catalog()
+            response = getattr(client, api)("POST", path, json=body)
+            assert response.status_code == 500 and named in response.json()["error"]["message"]
 
 
 def test_the_sdk_models_catch_what_openapi_core_misses_an_azure_config_without_tenant(server, root):
@@ -537,7 +545,9 @@ def test_the_sdk_models_catch_what_openapi_core_misses_an_azure_config_without_t
                "storageConfigInfo": {"storageType": "AZURE", "allowedLocations": [base]}}
     response = root.mgmt("POST", "/catalogs", json={"catalog": catalog})
     assert response.status_code == 500
-    assert "AzureStorageConfigInfo" in server.spec_violations[0] and "tenantId" in server.spec_violations[0]
+    (violation,) = server.spec_violations
+    assert violation.startswith("request createCatalog") and "AzureStorageConfigInfo" in violation
+    assert "tenantId" in violation and "az" not in server.store.catalogs
     server.spec_violations.clear()
 
 
@@ -554,20 +564,29 @@ def test_an_unknown_route_is_a_violation(server, root):
     assert "no such operation" in server.spec_violations.pop()
 
 
-def test_a_response_breaking_the_spec_is_replaced_by_500_and_recorded(server, root):
+def replace_handler(server: PolarisTestServer, operation_id: str, handler) -> None:
+    route = next(r for r in server.router.routes if r.operation_id == operation_id)
+    server.router.routes[server.router.routes.index(route)] = dataclasses.replace(route, handler=handler)
+
+
+@pytest.mark.parametrize(
+    "operation_id, api, path, reply",
+    [  # the first is caught by openapi-core and the SDK models; the second only by openapi-core
+        ("getCatalog", "mgmt", "/catalogs/lake", Reply(200, {"name": "lake", "type": "INTERNAL"})),
+        ("loadNamespaceMetadata", "cat", "/v1/lake/namespaces/db", Reply(200, {"namespace": "db"})),
+    ],
+)
+def test_a_response_breaking_the_spec_is_replaced_by_500_and_recorded(server, root, operation_id, api, path, reply):
     root.create_catalog()
-    route = next(r for r in server.router.routes if r.operation_id == "getCatalog")
-    broken = dataclasses.replace(route, handler=lambda ctx: Reply(200, {"name": "lake", "type": "INTERNAL"}))
-    server.router.routes[server.router.routes.index(route)] = broken
-    assert root.mgmt("GET", "/catalogs/lake").status_code == 500
-    assert "getCatalog" in server.spec_violations[0] and "storageConfigInfo" in server.spec_violations[0]
-    server.spec_violations.clear()
+    root.cat("POST", "/v1/lake/namespaces", json={"namespace": ["db"]})
+    replace_handler(server, operation_id, lambda ctx: reply)
+    assert getattr(root, api)("GET", path).status_code == 500
+    assert operation_id in server.spec_violations.pop()
+    assert server.spec_violations == []
 
 
 def test_a_success_status_the_spec_does_not_declare_is_a_violation(server, root):
-    route = next(r for r in server.router.routes if r.operation_id == "createPrincipalRole")
-    broken = dataclasses.replace(route, handler=lambda ctx: Reply(200, {"name": "eng"}))
-    server.router.routes[server.router.routes.index(route)] = broken
+    replace_handler(server, "createPrincipalRole", lambda ctx: Reply(200, {"name": "eng"}))
     assert root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 500
     assert "ResponseNotFound" in server.spec_violations.pop()
 
@@ -581,6 +600,26 @@ def test_an_injected_burst_answers_n_times_then_the_real_server_answers(server, 
     assert root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 201
 
 
+def test_faults_fire_in_the_order_added_and_only_on_their_method(server, root):
+    server.inject_status("GET", r"/principal-roles$", 503, times=1)
+    server.inject_status("GET", r"/principal-roles$", 429, times=1)
+    assert root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 201
+    assert [root.mgmt("GET", "/principal-roles").status_code for _ in range(3)] == [503, 429, 200]
+
+
+def test_a_crash_inside_the_fake_is_a_violation(server, root):
+    replace_handler(server, "listCatalogs", lambda ctx: 1 / 0)
+    assert root.mgmt("GET", "/catalogs").status_code == 500
+    assert "ZeroDivisionError" in server.spec_violations.pop()
+
+
+def test_a_garbled_basic_header_is_a_bad_request_not_a_crash(lenient_server):
+    headers = {"Authorization": "Basic !!!"}
+    form = {"grant_type": "client_credentials", "scope": "PRINCIPAL_ROLE:ALL"}
+    response = requests.post(lenient_server.catalog_url + "/v1/oauth/tokens", data=form, headers=headers, timeout=5)
+    assert response.status_code == 400 and lenient_server.spec_violations == []
+
+
 def test_a_reset_drops_the_connection_before_the_request_takes_effect(server, root):
     server.inject_reset("POST", r"/principal-roles$", times=1)
     with pytest.raises(requests.ConnectionError):
@@ -589,11 +628,17 @@ def test_a_reset_drops_the_connection_before_the_request_takes_effect(server, ro
     assert server.requests[-1] == ("POST", "/api/management/v1/principal-roles", None)
 
 
-def test_an_applied_fault_changes_the_state_and_loses_the_reply(server, root):
+def test_an_applied_reset_changes_the_state_and_loses_the_reply(server, root):
     server.inject_reset("POST", r"/principal-roles$", times=1, applied=True)
     with pytest.raises(requests.ConnectionError):
         root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}})
     assert root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 409
+
+
+def test_an_applied_status_replaces_the_reply_of_a_request_that_took_effect(server, root):
+    server.inject_status("POST", r"/principal-roles$", 502, times=1, applied=True)
+    assert root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 502
+    assert root.mgmt("GET", "/principal-roles/eng").status_code == 200
 
 
 def test_an_injected_delay_holds_the_response(server, root):

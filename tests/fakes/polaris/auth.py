@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import secrets
 import threading
 import time
@@ -38,12 +39,22 @@ def parse_scope(scope: str | None) -> frozenset[str] | None:
     return None if ALL_ROLES in parts else frozenset(p[len(SCOPE_PREFIX) :] for p in parts)
 
 
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(client id, secret) from an `Authorization: Basic` header; None when there is none or it is garbled."""
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(authorization[6:], validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
 def client_credentials(form: dict[str, str], authorization: str | None) -> tuple[str, str]:
     """The client id and secret, from a Basic header or from the form."""
-    if authorization and authorization.lower().startswith("basic "):
-        decoded = base64.b64decode(authorization[6:]).decode()
-        client_id, _, secret = decoded.partition(":")
-        return client_id, secret
+    basic = basic_credentials(authorization)
+    if basic is not None:
+        return basic
     if not form.get("client_id") or not form.get("client_secret"):
         raise OAuthError(400, "invalid_client", "client_id and client_secret are required")
     return form["client_id"], form["client_secret"]
