@@ -149,7 +149,8 @@ class PolarisTestServer:
 
     # ---- test control -------------------------------------------------------------------------------
     def inject_status(self, method, path_regex, status, times, headers=None, applied=False) -> Fault:
-        return self.faults.add("status", method, path_regex, times, status=status, headers=headers or {}, applied=applied)
+        details = {"status": status, "headers": headers or {}, "applied": applied}
+        return self.faults.add("status", method, path_regex, times, **details)
 
     def inject_reset(self, method, path_regex, times, applied=False) -> Fault:
         return self.faults.add("reset", method, path_regex, times, applied=applied)
@@ -183,7 +184,8 @@ class PolarisTestServer:
             self.requests.append(RequestRecord(method, raw_path, None))
             _reset(environ)
         if fault is not None:
-            reply = Reply(fault.status, error_envelope(fault.status, "InjectedFault", "injected by the test"), fault.headers)
+            body = error_envelope(fault.status, "InjectedFault", "injected by the test")
+            reply = Reply(fault.status, body, fault.headers)
         self.requests.append(RequestRecord(method, raw_path, reply.status))
         return _response(reply, method)(environ, start_response)
 

@@ -8,6 +8,8 @@ import pytest
 import requests
 from apache_polaris.sdk.management import ApiClient, Configuration, PolarisDefaultApi, models
 from apache_polaris.sdk.management.exceptions import ApiException
+from pyiceberg.catalog.rest import RestCatalog
+from pyiceberg.exceptions import OAuthError
 
 from tests.fakes.polaris.features import Features
 from tests.fakes.polaris.routing import Reply
@@ -16,10 +18,15 @@ from tests.fakes.polaris_server import PolarisTestServer, SpecViolationError
 ROLE_ARN = "arn:aws:iam::123456789012:role/polaris-catalog"
 
 
+def catalog_body(name: str, base: str, storage: dict) -> dict:
+    properties = {"default-base-location": base}
+    return {"type": "INTERNAL", "name": name, "properties": properties, "storageConfigInfo": storage}
+
+
 def s3_catalog(name: str = "lake", base: str | None = None, **storage) -> dict:
     base = base or f"s3://bucket/{name}"
     info = {"storageType": "S3", "roleArn": ROLE_ARN, "allowedLocations": [base], **storage}
-    return {"type": "INTERNAL", "name": name, "properties": {"default-base-location": base}, "storageConfigInfo": info}
+    return catalog_body(name, base, info)
 
 
 class Client:
@@ -275,7 +282,7 @@ def test_update_catalog_may_not_change_storage_type_aws_account_or_external_id(r
 def test_update_catalog_may_not_change_the_azure_tenant(root):
     base = "abfss://data@account.dfs.core.windows.net/lake"
     storage = {"storageType": "AZURE", "tenantId": "t1", "allowedLocations": [base]}
-    catalog = {"type": "INTERNAL", "name": "az", "properties": {"default-base-location": base}, "storageConfigInfo": storage}
+    catalog = catalog_body("az", base, storage)
     assert root.mgmt("POST", "/catalogs", json={"catalog": catalog}).status_code == 201
     changed = {**storage, "tenantId": "t2"}
     response = root.mgmt("PUT", "/catalogs/az", json={"currentEntityVersion": 1, "storageConfigInfo": changed})
@@ -293,7 +300,7 @@ def test_update_catalog_may_not_change_the_azure_tenant(root):
     ],
 )
 def test_create_catalog_validates_storage_like_polaris_1_7(root, base, storage, message):
-    catalog = {"type": "INTERNAL", "name": "bad", "properties": {"default-base-location": base}, "storageConfigInfo": storage}
+    catalog = catalog_body("bad", base, storage)
     response = root.mgmt("POST", "/catalogs", json={"catalog": catalog})
     assert response.status_code == 400, response.text
     assert message in response.json()["error"]["message"]
@@ -301,8 +308,7 @@ def test_create_catalog_validates_storage_like_polaris_1_7(root, base, storage, 
 
 def test_file_storage_is_accepted_when_the_feature_lists_it():
     with PolarisTestServer(features=Features(supported_storage_types=("FILE",))) as server:
-        catalog = {"type": "INTERNAL", "name": "local", "properties": {"default-base-location": "file:///tmp/x"},
-                   "storageConfigInfo": {"storageType": "FILE"}}
+        catalog = catalog_body("local", "file:///tmp/x", {"storageType": "FILE"})
         assert Client(server, server.token()).mgmt("POST", "/catalogs", json={"catalog": catalog}).status_code == 201
 
 
@@ -378,7 +384,8 @@ def test_bootstrap_entities_cannot_be_dropped(root, path):
 def test_principal_roles_are_assigned_listed_both_ways_and_revoked(root):
     new_principal(root)
     root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "eng"}})
-    assert root.mgmt("PUT", "/principals/alice/principal-roles", json={"principalRole": {"name": "eng"}}).status_code == 201
+    assign = root.mgmt("PUT", "/principals/alice/principal-roles", json={"principalRole": {"name": "eng"}})
+    assert assign.status_code == 201
     assert [r["name"] for r in root.mgmt("GET", "/principals/alice/principal-roles").json()["roles"]] == ["eng"]
     assert [p["name"] for p in root.mgmt("GET", "/principal-roles/eng/principals").json()["principals"]] == ["alice"]
     assert root.mgmt("DELETE", "/principals/alice/principal-roles/eng").status_code == 204
@@ -394,11 +401,12 @@ def test_catalog_roles_are_assigned_to_principal_roles_listed_both_ways_and_revo
     root.mgmt("POST", "/catalogs/lake/catalog-roles", json={"catalogRole": {"name": "reader"}})
     assign = root.mgmt("PUT", "/principal-roles/eng/catalog-roles/lake", json={"catalogRole": {"name": "reader"}})
     assert assign.status_code == 201
-    assert [r["name"] for r in root.mgmt("GET", "/principal-roles/eng/catalog-roles/lake").json()["roles"]] == ["reader"]
+    granted = root.mgmt("GET", "/principal-roles/eng/catalog-roles/lake").json()["roles"]
+    assert [r["name"] for r in granted] == ["reader"]
     holders = root.mgmt("GET", "/catalogs/lake/catalog-roles/reader/principal-roles").json()["roles"]
     assert [r["name"] for r in holders] == ["eng"]
     assert root.mgmt("DELETE", "/principal-roles/eng/catalog-roles/lake/reader").status_code == 204
-    assert root.mgmt("DELETE", "/principal-roles/eng/catalog-roles/lake/reader").json()["error"]["type"] == "GRANT_NOT_FOUND"
+    assert error_type(root.mgmt("DELETE", "/principal-roles/eng/catalog-roles/lake/reader")) == "GRANT_NOT_FOUND"
     assert root.mgmt("POST", "/catalogs/nope/catalog-roles", json={"catalogRole": {"name": "r"}}).status_code == 404
 
 
@@ -522,6 +530,29 @@ def test_the_official_sdk_client_round_trips_against_the_server(server):
     assert missing.value.status == 404
 
 
+def pyiceberg_catalog(server: PolarisTestServer, **options) -> RestCatalog:
+    credential = f"{server.root_client_id}:{server.root_client_secret}"
+    options["oauth2-server-uri"] = server.catalog_url + "/v1/oauth/tokens"
+    return RestCatalog("polaris", uri=server.catalog_url, credential=credential, warehouse="lake", **options)
+
+
+def test_pyiceberg_manages_namespaces_when_given_a_polaris_scope(server, root):
+    root.create_catalog()
+    catalog = pyiceberg_catalog(server, scope="PRINCIPAL_ROLE:ALL")
+    catalog.create_namespace(("a",), {"k": "v"})
+    catalog.create_namespace(("a", "b"))
+    assert catalog.list_namespaces(("a",)) == [("a", "b")]
+    assert catalog.load_namespace_properties(("a",)) == {"k": "v"}
+    catalog.drop_namespace(("a", "b"))
+    assert server.store.namespaces["lake"] == {("a",): {"k": "v"}}
+
+
+def test_pyiceberg_default_scope_is_refused_like_polaris_does(server, root):
+    root.create_catalog()
+    with pytest.raises(OAuthError, match="invalid_scope"):
+        pyiceberg_catalog(server)
+
+
 # ---- spec validation is live ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "api, path, body, named",
@@ -541,8 +572,7 @@ def test_a_request_breaking_the_spec_is_answered_500_and_fails_the_test_on_exit(
 
 def test_the_sdk_models_catch_what_openapi_core_misses_an_azure_config_without_tenant(server, root):
     base = "abfss://data@account.dfs.core.windows.net/lake"
-    catalog = {"type": "INTERNAL", "name": "az", "properties": {"default-base-location": base},
-               "storageConfigInfo": {"storageType": "AZURE", "allowedLocations": [base]}}
+    catalog = catalog_body("az", base, {"storageType": "AZURE", "allowedLocations": [base]})
     response = root.mgmt("POST", "/catalogs", json={"catalog": catalog})
     assert response.status_code == 500
     (violation,) = server.spec_violations

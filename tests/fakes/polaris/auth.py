@@ -107,5 +107,6 @@ class TokenBroker:
             raise NotAuthorized(f"Principal {token.principal} not found")
         held = frozenset(r.name for r in self.store.roles_of_principal(token.principal))
         if token.roles is not None and not token.roles <= held:
-            raise NotAuthorized(f"Some principal roles were not found in the principal's grants: {sorted(token.roles - held)}")
+            missing = sorted(token.roles - held)
+            raise NotAuthorized(f"Some principal roles were not found in the principal's grants: {missing}")
         return Caller(token.principal, held if token.roles is None else token.roles)

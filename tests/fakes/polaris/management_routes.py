@@ -55,9 +55,8 @@ def get_catalog(ctx: Context) -> Reply:
 
 def update_catalog(ctx: Context) -> Reply:
     body = ctx.json()
-    catalog = ctx.store.update_catalog(
-        ctx.params["catalogName"], body.get("currentEntityVersion"), body.get("properties"), body.get("storageConfigInfo")
-    )
+    version, properties = body.get("currentEntityVersion"), body.get("properties")
+    catalog = ctx.store.update_catalog(ctx.params["catalogName"], version, properties, body.get("storageConfigInfo"))
     return _ok(catalog)
 
 

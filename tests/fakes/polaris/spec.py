@@ -8,9 +8,10 @@
   use `$ref`s between files and unquoted status keys, so the bundle is what openapi-core can read).
 
 Adjustments, each because the spec does not describe the real server: `servers` is replaced by the real base
-path; `deprecated` flags are dropped (warning noise); `security` is dropped (the server authenticates itself, and the management spec's OAuth URL is stale);
-error statuses the management spec leaves out (400 on create, 409 on createPrincipal, ...) are accepted when
-their body is the Iceberg error envelope, which Polaris sends for every error.
+path; `deprecated` flags are dropped (warning noise); `security` is dropped (the server authenticates itself,
+and the management spec's OAuth URL is stale); error statuses the management spec leaves out (400 on create,
+409 on createPrincipal, ...) are accepted when their body is the Iceberg error envelope, which Polaris sends
+for every error.
 """
 from __future__ import annotations
 

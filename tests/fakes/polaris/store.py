@@ -81,7 +81,8 @@ class Principal(Entity):
         return {**super().to_json(), "clientId": self.client_id}
 
     def credentials(self) -> dict:
-        return {"principal": self.to_json(), "credentials": {"clientId": self.client_id, "clientSecret": self.main_secret}}
+        credentials = {"clientId": self.client_id, "clientSecret": self.main_secret}
+        return {"principal": self.to_json(), "credentials": credentials}
 
     def matches(self, secret: str) -> bool:
         return secrets.compare_digest(secret, self.main_secret) or (
@@ -189,7 +190,9 @@ class PolarisStore:
         self.catalog_role_assignments.add((SERVICE_ADMIN, name, CATALOG_ADMIN))
         return catalog
 
-    def update_catalog(self, name: str, version: int | None, properties: dict | None, new_storage: dict | None) -> Catalog:
+    def update_catalog(
+        self, name: str, version: int | None, properties: dict | None, new_storage: dict | None
+    ) -> Catalog:
         catalog = self.catalog(name)
         _check_version(f"Catalog '{name}'", catalog, version)
         merged = _merged_properties(catalog.properties, properties)
@@ -325,9 +328,8 @@ class PolarisStore:
 
     def principal_roles_of(self, catalog: str, role: str) -> list[PrincipalRole]:
         self.catalog_role(catalog, role)
-        return [
-            self.principal_roles[pr] for (pr, c, r) in sorted(self.catalog_role_assignments) if (c, r) == (catalog, role)
-        ]
+        assignments = sorted(self.catalog_role_assignments)
+        return [self.principal_roles[pr] for (pr, c, r) in assignments if (c, r) == (catalog, role)]
 
     # ---- grants ---------------------------------------------------------------------------------------
     def add_grant(self, catalog: str, role: str, grant: dict) -> None:
@@ -368,7 +370,8 @@ class PolarisStore:
         try:
             return self.namespaces[self.catalog(catalog).name][namespace]
         except KeyError:
-            raise NotFound(f"Namespace does not exist: {'.'.join(namespace)}", error_type="NoSuchNamespaceException") from None
+            message = f"Namespace does not exist: {'.'.join(namespace)}"
+            raise NotFound(message, error_type="NoSuchNamespaceException") from None
 
     def create_namespace(self, catalog: str, namespace: Namespace, properties: dict[str, str]) -> dict[str, str]:
         if not namespace:
@@ -387,7 +390,8 @@ class PolarisStore:
             self.namespace(catalog, parent)
         else:
             self.catalog(catalog)
-        return sorted(ns for ns in self.namespaces[catalog] if len(ns) == len(parent) + 1 and ns[: len(parent)] == parent)
+        depth = len(parent) + 1
+        return sorted(ns for ns in self.namespaces[catalog] if len(ns) == depth and ns[: depth - 1] == parent)
 
     def drop_namespace(self, catalog: str, namespace: Namespace) -> None:
         self.namespace(catalog, namespace)
@@ -401,7 +405,8 @@ class PolarisStore:
         try:
             return self.tables[catalog][namespace][name]
         except KeyError:
-            raise NotFound(f"Table does not exist: {'.'.join(namespace)}.{name}", error_type="NoSuchTableException") from None
+            message = f"Table does not exist: {'.'.join(namespace)}.{name}"
+            raise NotFound(message, error_type="NoSuchTableException") from None
 
     def add_table(self, catalog: str, namespace: Namespace, name: str, metadata: dict) -> dict:
         self.namespace(catalog, namespace)
