@@ -6,7 +6,12 @@
         server.url                                         # "http://127.0.0.1:<port>"
         server.management_url, server.catalog_url          # url + "/api/management/v1", url + "/api/catalog"
         server.root_client_id, server.root_client_secret   # principal `root` (holds principal role service_admin)
-        server.token()                                     # a root bearer token, issued without an HTTP request
+        server.token("alice", frozenset({"eng"}))          # any principal's token (default root, all roles),
+                                                           # issued without an HTTP request
+
+Options: PolarisTestServer(realm, root_client_id=, root_client_secret= (random by default), features=Features(...)
+(FILE storage, overlapping locations, unrestricted role changes), token_lifetime_seconds=3600,
+allow_invalid_requests=False).
 
 Behaviour (reference: shared/reference/polaris.md): token endpoint POST /api/catalog/v1/oauth/tokens
 (client_credentials, form or Basic; scope required), the whole management API, Iceberg REST /v1/config and
@@ -20,6 +25,7 @@ A violation is appended to `server.spec_violations` and answered with 500 naming
 block then raises `SpecViolationError`. Tests that send bad requests on purpose pass
 `allow_invalid_requests=True`: such requests get Polaris' 400 (404 for an unknown route) and are listed in
 `server.invalid_requests` instead. Response violations and crashes of the fake always count as violations.
+`server.assert_no_violations()` checks at any point; clear `server.spec_violations` after provoking one.
 
 Test control (faults are deterministic: they fire in the order added, `times` times each):
     server.inject_status(method, path_regex, status, times, headers=None, applied=False)
@@ -27,10 +33,12 @@ Test control (faults are deterministic: they fire in the order added, `times` ti
     server.inject_delay(method, path_regex, seconds, times)
         method "*" matches any; path_regex is searched in the raw (percent-encoded) path without query.
         applied=True lets the request change the state first, then replaces its response (lost reply).
+        Injected statuses carry an Iceberg error envelope of type "InjectedFault" and are not spec-checked.
     server.expire_tokens()                 # every token issued so far is expired
     server.broker.lifetime_seconds = 5     # lifetime (and `expires_in`) of tokens issued from now on
     server.store                           # entities; read them, or change/remove them out of band
-                                           # (store.update_properties, store.remove("catalog", name), ...)
+                                           # (store.update_catalog, store.update_properties,
+                                           #  store.remove("catalog", name), store.add_table, ...)
     server.requests                        # [(method, raw path, status)]; status None for a reset
     server.token_requests                  # number of requests that reached the token endpoint
     server.router                          # route table; issue 8 adds table routes with router.add(...)
@@ -53,7 +61,7 @@ from werkzeug.wrappers import Request, Response
 
 from tests.fakes.polaris import catalog_routes, management_routes, spec
 from tests.fakes.polaris.auth import TokenBroker, basic_credentials
-from tests.fakes.polaris.errors import NotFound, PolarisError, error_envelope
+from tests.fakes.polaris.errors import BadRequest, NotFound, PolarisError, error_envelope
 from tests.fakes.polaris.faults import Fault, FaultPlan
 from tests.fakes.polaris.features import Features
 from tests.fakes.polaris.routing import Context, Reply, Route, Router
@@ -233,16 +241,12 @@ class PolarisTestServer:
         if not self.allow_invalid_requests:
             return self._violation(message)
         self.invalid_requests.append(message)
-        error = (lenient_error or _InvalidRequest)(message)
+        error = (lenient_error or BadRequest)(message)
         return Reply(error.status, error.envelope())
 
     def _violation(self, message: str) -> Reply:
         self.spec_violations.append(message)
         return Reply(500, error_envelope(500, "SpecViolation", message))
-
-
-class _InvalidRequest(PolarisError):
-    status, error_type = 400, "BadRequestException"
 
 
 def _mock_request(request: Request, raw_path: str, body: bytes, route: Route) -> MockRequest:

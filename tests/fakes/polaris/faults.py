@@ -46,7 +46,3 @@ class FaultPlan:
                     fault.remaining -= 1
                     return fault
         return None
-
-    def pending(self) -> list[Fault]:
-        with self._lock:
-            return [f for f in self._faults if f.remaining > 0]

@@ -38,7 +38,6 @@ SOURCES = {
 @dataclass(frozen=True)
 class ApiSpec:
     name: str
-    base_path: str
     raw: dict
     openapi: OpenAPI
     operations: dict[str, dict]
@@ -67,7 +66,7 @@ def load(name: str) -> ApiSpec:
                 operation.pop("security", None)
                 operations[operation["operationId"]] = operation
     openapi = OpenAPI.from_dict(raw, config=Config(spec_validator_cls=None))  # the bundle uses `const` (3.1)
-    return ApiSpec(name, base_path, raw, openapi, operations)
+    return ApiSpec(name, raw, openapi, operations)
 
 
 @functools.cache

@@ -211,7 +211,7 @@ class PolarisStore:
         self.catalog(name)
         user_roles = [role for (cat, role) in self.catalog_roles if cat == name and role != CATALOG_ADMIN]
         if self.namespaces[name] or user_roles:
-            raise BadRequest(f"Catalog {name} cannot be dropped, it is not empty", error_type="BadRequestException")
+            raise BadRequest(f"Catalog {name} cannot be dropped, it is not empty")
         self.remove("catalog", name)
 
     def _locations_except(self, name: str) -> dict[str, list[str]]:
