@@ -1,0 +1,302 @@
+"""The AWS platform: network, EKS, and Polaris' own AWS identity (IRSA).
+
+Polaris holds no AWS key: its pod trades the projected service-account token for a session of the server
+role, whose only permission is to assume the data owners' vending roles. The vending roles trust the server
+role and the server role's policy names the vending roles, so the role is created here without permissions
+and ``PolarisVendingAccess`` attaches its policy once the vending roles exist.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_eks as eks
+import pulumi_kubernetes as k8s
+
+from components.aws_accounts import account_provider, profile_name
+from components.config import AwsCredentials, NodeGroupConfig, PlatformConfig
+
+STS_AUDIENCE = "sts.amazonaws.com"
+CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+MAX_SESSION_SECONDS = 3600
+ELB_ROLE_TAG = "kubernetes.io/role/elb"
+INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
+_MAX_ZONES = 6
+
+
+def _no_tags() -> Mapping[str, str]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class PlatformArgs:
+    platform: PlatformConfig
+    namespace: str
+    """Polaris' Kubernetes namespace: half of the only subject the server role trusts."""
+    service_account: str
+    """Polaris' Kubernetes service account: the other half."""
+    production: bool
+    tags: Mapping[str, str] = field(default_factory=_no_tags)
+    """Default tags of the platform provider. (A factory: dataclasses refuse a mappingproxy default.)"""
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    vpc_cidr: str
+    zone_count: int
+    nat_per_zone: bool
+    """One NAT gateway per zone survives a zone outage; one shared NAT is cheaper (dev)."""
+
+
+@dataclass(frozen=True)
+class VendingAccessArgs:
+    server_role_name: pulumi.Input[str]
+    vending_role_arns: Sequence[pulumi.Input[str]]
+    session_tags: bool = False
+    """Polaris sends STS session tags: the vending roles then also need ``sts:TagSession``."""
+
+
+# -- policies (pure, so tests and parliament read exactly what AWS gets) ----------------------------------
+
+
+def service_account_subject(namespace: str, service_account: str) -> str:
+    return f"system:serviceaccount:{namespace}:{service_account}"
+
+
+def irsa_trust_policy(oidc_provider_arn: str, issuer_host: str, subject: str) -> dict[str, Any]:
+    """Web-identity trust for one Kubernetes service account of one cluster, with the STS audience."""
+    return {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": oidc_provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{issuer_host}:sub": subject, f"{issuer_host}:aud": STS_AUDIENCE}},
+    }]}
+
+
+def vending_access_policy(vending_role_arns: Sequence[str], session_tags: bool) -> dict[str, Any]:
+    """The server role may assume exactly the vending roles, and do nothing else."""
+    actions = ["sts:AssumeRole", "sts:TagSession"] if session_tags else ["sts:AssumeRole"]
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AssumeVendingRoles", "Effect": "Allow", "Action": actions, "Resource": sorted(vending_role_arns)}]}
+
+
+def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
+    """(private, public) CIDRs, one each per zone. The VPC splits into eight blocks: one large private block
+    per zone (pods take VPC addresses), and the last block split into eight small public ones (load
+    balancers and NAT only)."""
+    if not 1 <= zone_count <= _MAX_ZONES:
+        raise ValueError(f"{zone_count} zones: between 1 and {_MAX_ZONES} fit the subnet layout")
+    blocks = list(ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=3))
+    public = list(blocks[-1].subnets(prefixlen_diff=3))
+    return [str(b) for b in blocks[:zone_count]], [str(b) for b in public[:zone_count]]
+
+
+# -- components ---------------------------------------------------------------------------------------------
+
+
+class PlatformNetwork(pulumi.ComponentResource):
+    """A VPC over several zones: private subnets (nodes, database) behind NAT, public ones for load balancers."""
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:platform:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        zones = aws.get_availability_zones_output(
+            state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOutputOptions(parent=self))
+        private_cidrs, public_cidrs = subnet_cidrs(args.vpc_cidr, args.zone_count)
+        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_hostnames=True,
+                          enable_dns_support=True, tags={"Name": f"{name}-vpc"}, opts=child)
+        # The default security group stays, but with no rules: nothing may use it by accident.
+        aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, opts=child)
+        public = [self._subnet(name, "public", i, vpc, cidr, zones.names, ELB_ROLE_TAG)
+                  for i, cidr in enumerate(public_cidrs)]
+        private = [self._subnet(name, "private", i, vpc, cidr, zones.names, INTERNAL_ELB_ROLE_TAG)
+                   for i, cidr in enumerate(private_cidrs)]
+        self._public_routes(name, vpc, public)
+        nat_count = args.zone_count if args.nat_per_zone else 1
+        nats = [self._nat(name, i, subnet) for i, subnet in enumerate(public[:nat_count])]
+        for i, subnet in enumerate(private):
+            self._private_routes(name, i, vpc, subnet, nats[min(i, len(nats) - 1)])
+        self.vpc_id = vpc.id
+        self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
+        self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
+                               "public_subnet_ids": self.public_subnet_ids})
+
+    def _subnet(self, name: str, role: str, index: int, vpc: aws.ec2.Vpc, cidr: str,
+                zone_names: pulumi.Output[list[str]], elb_tag: str) -> aws.ec2.Subnet:
+        return aws.ec2.Subnet(
+            f"{name}-{role}-{index + 1}", vpc_id=vpc.id, cidr_block=cidr,
+            availability_zone=zone_names.apply(lambda names: _zone(names, index)), map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{role}-{index + 1}", elb_tag: "1"}, opts=pulumi.ResourceOptions(parent=self))
+
+    def _public_routes(self, name: str, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet]) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
+        table = aws.ec2.RouteTable(f"{name}-public-routes", vpc_id=vpc.id, tags={"Name": f"{name}-public"},
+                                   routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}], opts=child)
+        for i, subnet in enumerate(subnets):
+            aws.ec2.RouteTableAssociation(f"{name}-public-{i + 1}-routes", subnet_id=subnet.id,
+                                          route_table_id=table.id, opts=child)
+
+    def _nat(self, name: str, index: int, public_subnet: aws.ec2.Subnet) -> aws.ec2.NatGateway:
+        child = pulumi.ResourceOptions(parent=self)
+        address = aws.ec2.Eip(f"{name}-nat-{index + 1}-ip", domain="vpc", tags={"Name": f"{name}-nat-{index + 1}"},
+                              opts=child)
+        return aws.ec2.NatGateway(f"{name}-nat-{index + 1}", allocation_id=address.id, subnet_id=public_subnet.id,
+                                  tags={"Name": f"{name}-nat-{index + 1}"}, opts=child)
+
+    def _private_routes(self, name: str, index: int, vpc: aws.ec2.Vpc, subnet: aws.ec2.Subnet,
+                        nat: aws.ec2.NatGateway) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        table = aws.ec2.RouteTable(f"{name}-private-{index + 1}-routes", vpc_id=vpc.id,
+                                   tags={"Name": f"{name}-private-{index + 1}"},
+                                   routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}], opts=child)
+        aws.ec2.RouteTableAssociation(f"{name}-private-{index + 1}-association", subnet_id=subnet.id,
+                                      route_table_id=table.id, opts=child)
+
+
+def _zone(names: list[str], index: int) -> str:
+    if index >= len(names):
+        raise ValueError(f"the region offers {len(names)} zones; {index + 1} were asked for")
+    return names[index]
+
+
+class PolarisPlatform(pulumi.ComponentResource):
+    """The platform account's provider, network, EKS cluster and Polaris' permission-less server role."""
+    aws_provider: aws.Provider
+    kubernetes_provider: k8s.Provider
+    kubeconfig: pulumi.Output[str]
+    oidc_issuer_url: pulumi.Output[str]
+    oidc_provider_arn: pulumi.Output[str]
+    server_role_arn: pulumi.Output[str]
+    server_role_name: pulumi.Output[str]
+    vpc_id: pulumi.Output[str]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+    node_security_group_id: pulumi.Output[str]
+    """The EKS cluster security group: managed nodes, hence Polaris' pods, carry it."""
+
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:platform:PolarisPlatform", name, None, opts)
+        platform = args.platform
+        self.aws_provider = account_provider(
+            f"{name}-aws", account_id=platform.account_id, region=platform.region,
+            deploy_role_arn=platform.deploy_role_arn, credentials=platform.aws_credentials, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self))
+        self._network(name, args)
+        cluster = self._cluster(name, args)
+        nodes = self._nodes(name, cluster, platform.node_group)
+        self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        # Every Kubernetes object waits for the nodes, not just for the control plane.
+        self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
+                                                opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
+        self.node_security_group_id = cluster.node_security_group_id
+        self.oidc_provider_arn = cluster.oidc_provider_arn
+        # `oidcIssuer` is the issuer without its scheme in pulumi-eks; IAM conditions key on that host.
+        self.oidc_issuer_url = cluster.oidc_issuer.apply(lambda host: f"https://{host}")
+        role = self._server_role(name, args, cluster.oidc_issuer)
+        self.server_role_arn = role.arn
+        self.server_role_name = role.name
+        self.register_outputs({
+            "kubeconfig": self.kubeconfig, "oidc_issuer_url": self.oidc_issuer_url,
+            "oidc_provider_arn": self.oidc_provider_arn, "server_role_arn": self.server_role_arn,
+            "server_role_name": self.server_role_name, "vpc_id": self.vpc_id,
+            "private_subnet_ids": self.private_subnet_ids, "public_subnet_ids": self.public_subnet_ids,
+            "node_security_group_id": self.node_security_group_id})
+
+    def _child(self, **extra: Any) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.aws_provider, **extra)
+
+    def _network(self, name: str, args: PlatformArgs) -> None:
+        network = args.platform.network
+        if network.existing is not None:
+            self.vpc_id = pulumi.Output.from_input(network.existing.vpc_id)
+            self.private_subnet_ids = pulumi.Output.from_input(list(network.existing.private_subnet_ids))
+            self.public_subnet_ids = pulumi.Output.from_input(list(network.existing.public_subnet_ids))
+            return
+        created = PlatformNetwork(f"{name}-network", NetworkArgs(
+            vpc_cidr=network.vpc_cidr, zone_count=network.availability_zones, nat_per_zone=args.production),
+            opts=self._child())
+        self.vpc_id, self.private_subnet_ids = created.vpc_id, created.private_subnet_ids
+        self.public_subnet_ids = created.public_subnet_ids
+
+    def _cluster(self, name: str, args: PlatformArgs) -> eks.Cluster:
+        platform = args.platform
+        key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: envelope encryption of Kubernetes secrets",
+                          enable_key_rotation=True, deletion_window_in_days=30, opts=self._child())
+        public_api = bool(platform.api_allowed_cidrs)
+        has_public_subnets = bool(args.platform.network.existing is None
+                                  or args.platform.network.existing.public_subnet_ids)
+        return eks.Cluster(
+            f"{name}-cluster", version=platform.kubernetes_version, vpc_id=self.vpc_id,
+            private_subnet_ids=self.private_subnet_ids,
+            public_subnet_ids=self.public_subnet_ids if has_public_subnets else None,
+            node_associate_public_ip_address=False, create_oidc_provider=True,
+            authentication_mode=eks.AuthenticationMode.API, skip_default_node_group=True,
+            # Managed nodes carry the EKS-created cluster security group, not pulumi-eks' node group; skipping
+            # the defaults makes `node_security_group_id` that group, the one the database must admit.
+            skip_default_security_groups=True,
+            encryption_config_key_arn=key.arn, enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            endpoint_private_access=True, endpoint_public_access=public_api,
+            public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
+            deletion_protection=args.production,
+            provider_credential_opts=_kubeconfig_credentials(platform),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
+
+    def _nodes(self, name: str, cluster: eks.Cluster, node_group: NodeGroupConfig) -> eks.ManagedNodeGroup:
+        role = aws.iam.Role(f"{name}-node-role", description="EKS managed nodes of the Polaris platform",
+                            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}), opts=self._child())
+        attachments = [aws.iam.RolePolicyAttachment(
+            f"{name}-node-{policy}", role=role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+            opts=self._child()) for policy in NODE_POLICIES]
+        return eks.ManagedNodeGroup(
+            f"{name}-nodes", cluster=cluster, node_role=role, subnet_ids=self.private_subnet_ids,
+            instance_types=list(node_group.instance_types), disk_size=node_group.disk_size_gb,
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=node_group.min_size, desired_size=node_group.desired_size, max_size=node_group.max_size),
+            enable_imd_sv2=True,
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}, depends_on=attachments))
+
+    def _server_role(self, name: str, args: PlatformArgs, issuer_host: pulumi.Output[str]) -> aws.iam.Role:
+        subject = service_account_subject(args.namespace, args.service_account)
+        trust = pulumi.Output.all(self.oidc_provider_arn, issuer_host).apply(
+            lambda values: json.dumps(irsa_trust_policy(values[0], values[1], subject)))
+        return aws.iam.Role(f"{name}-server-role", assume_role_policy=trust, max_session_duration=MAX_SESSION_SECONDS,
+                            description=f"Polaris server ({subject}); may only assume the vending roles",
+                            opts=self._child())
+
+
+def _kubeconfig_credentials(platform: PlatformConfig) -> eks.KubeconfigOptionsArgs:
+    """The kubeconfig authenticates as the identity that created the cluster (its only admin under API mode)."""
+    if platform.aws_credentials is AwsCredentials.PROFILE:
+        return eks.KubeconfigOptionsArgs(profile_name=profile_name(platform.account_id))
+    return eks.KubeconfigOptionsArgs(role_arn=platform.deploy_role_arn)
+
+
+class PolarisVendingAccess(pulumi.ComponentResource):
+    """The server role's one permission: assume the vending roles. Pass the platform provider in ``opts``."""
+    policy_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: VendingAccessArgs, opts: pulumi.ResourceOptions | None = None):
+        if not args.vending_role_arns:
+            raise ValueError("no vending roles: an IAM policy needs at least one resource (create no access)")
+        super().__init__("polaris-data-exchange:platform:PolarisVendingAccess", name, None, opts)
+        document = pulumi.Output.all(*args.vending_role_arns).apply(
+            lambda arns: json.dumps(vending_access_policy(arns, args.session_tags)))
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=args.server_role_name, policy=document,
+                                    opts=pulumi.ResourceOptions(parent=self))
+        self.policy_name = policy.name
+        self.register_outputs({"policy_name": self.policy_name})
