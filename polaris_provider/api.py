@@ -1,0 +1,245 @@
+"""Polaris' management API and the Iceberg namespace API as domain calls (paths, payloads, expected status).
+
+Each method states its operationId from the 1.7.0 specs; the client raises a ``PolarisError`` for any
+error status, so methods return the decoded body. Names are percent-encoded as single path segments;
+namespace levels are joined by the unit separator (``%1F``) as the Iceberg REST spec defines.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+from urllib.parse import quote
+
+from polaris_provider.client import Call, PolarisClient, Reply
+
+MANAGEMENT = "/api/management/v1"
+CATALOG_API = "/api/catalog/v1"
+NAMESPACE_SEPARATOR = "\x1f"
+
+
+def segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def namespace_segment(levels: Sequence[str]) -> str:
+    return segment(NAMESPACE_SEPARATOR.join(levels))
+
+
+def describe_namespace(catalog: str, levels: Sequence[str]) -> str:
+    return f"namespace '{'.'.join(levels)}' in catalog '{catalog}'"
+
+
+class PolarisApi:
+    def __init__(self, client: PolarisClient):
+        self.client = client
+
+    def _send(self, operation: str, obj: str, method: str, path: str, json: Any = None, **params: str) -> Reply:
+        return self.client.send(Call(operation, obj, method, path, json=json, params=params or None))
+
+    # ---- catalogs ---------------------------------------------------------------------------------------
+    def create_catalog(self, catalog: dict) -> dict:
+        """createCatalog: POST /catalogs -> 201 Catalog."""
+        obj = f"catalog '{catalog['name']}'"
+        return self._send("createCatalog", obj, "POST", f"{MANAGEMENT}/catalogs", {"catalog": catalog}).body
+
+    def get_catalog(self, name: str) -> dict:
+        """getCatalog: GET /catalogs/{name} -> 200 Catalog."""
+        return self._send("getCatalog", f"catalog '{name}'", "GET", f"{MANAGEMENT}/catalogs/{segment(name)}").body
+
+    def update_catalog(self, name: str, version: int, properties: dict, storage: dict) -> dict:
+        """updateCatalog: PUT /catalogs/{name} -> 200; properties and storage are replaced whole."""
+        body = {"currentEntityVersion": version, "properties": properties, "storageConfigInfo": storage}
+        return self._send("updateCatalog", f"catalog '{name}'", "PUT", f"{MANAGEMENT}/catalogs/{segment(name)}",
+                          body).body
+
+    def delete_catalog(self, name: str) -> None:
+        """deleteCatalog: DELETE /catalogs/{name} -> 204; 400 while namespaces or user catalog roles remain."""
+        self._send("deleteCatalog", f"catalog '{name}'", "DELETE", f"{MANAGEMENT}/catalogs/{segment(name)}")
+
+    # ---- principals -------------------------------------------------------------------------------------
+    def create_principal(self, name: str, properties: dict) -> dict:
+        """createPrincipal: POST /principals -> 201 PrincipalWithCredentials (the only time a secret is shown)."""
+        body = {"principal": {"name": name, "properties": properties}}
+        return self._send("createPrincipal", f"principal '{name}'", "POST", f"{MANAGEMENT}/principals", body).body
+
+    def get_principal(self, name: str) -> dict:
+        """getPrincipal: GET /principals/{name} -> 200 Principal."""
+        return self._send("getPrincipal", f"principal '{name}'", "GET", self._principal(name)).body
+
+    def update_principal(self, name: str, version: int, properties: dict) -> dict:
+        """updatePrincipal: PUT /principals/{name} -> 200 Principal."""
+        body = {"currentEntityVersion": version, "properties": properties}
+        return self._send("updatePrincipal", f"principal '{name}'", "PUT", self._principal(name), body).body
+
+    def delete_principal(self, name: str) -> None:
+        """deletePrincipal: DELETE /principals/{name} -> 204."""
+        self._send("deletePrincipal", f"principal '{name}'", "DELETE", self._principal(name))
+
+    def rotate_credentials(self, name: str) -> dict:
+        """rotateCredentials: POST /principals/{name}/rotate -> 200 (old secret stays valid until the next)."""
+        return self._send("rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate").body
+
+    def reset_credentials(self, name: str) -> dict:
+        """resetCredentials: POST /principals/{name}/reset -> 200; the old secret stops working at once."""
+        return self._send("resetCredentials", f"principal '{name}'", "POST", self._principal(name) + "/reset",
+                          {}).body
+
+    @staticmethod
+    def _principal(name: str) -> str:
+        return f"{MANAGEMENT}/principals/{segment(name)}"
+
+    # ---- principal roles --------------------------------------------------------------------------------
+    def create_principal_role(self, name: str, properties: dict) -> dict:
+        """createPrincipalRole: POST /principal-roles -> 201 PrincipalRole."""
+        body = {"principalRole": {"name": name, "properties": properties}}
+        return self._send("createPrincipalRole", f"principal role '{name}'", "POST", f"{MANAGEMENT}/principal-roles",
+                          body).body
+
+    def get_principal_role(self, name: str) -> dict:
+        """getPrincipalRole: GET /principal-roles/{name} -> 200."""
+        return self._send("getPrincipalRole", f"principal role '{name}'", "GET", self._principal_role(name)).body
+
+    def update_principal_role(self, name: str, version: int, properties: dict) -> dict:
+        """updatePrincipalRole: PUT /principal-roles/{name} -> 200."""
+        body = {"currentEntityVersion": version, "properties": properties}
+        return self._send("updatePrincipalRole", f"principal role '{name}'", "PUT", self._principal_role(name),
+                          body).body
+
+    def delete_principal_role(self, name: str) -> None:
+        """deletePrincipalRole: DELETE /principal-roles/{name} -> 204."""
+        self._send("deletePrincipalRole", f"principal role '{name}'", "DELETE", self._principal_role(name))
+
+    @staticmethod
+    def _principal_role(name: str) -> str:
+        return f"{MANAGEMENT}/principal-roles/{segment(name)}"
+
+    # ---- catalog roles ----------------------------------------------------------------------------------
+    def create_catalog_role(self, catalog: str, name: str, properties: dict) -> dict:
+        """createCatalogRole: POST /catalogs/{catalog}/catalog-roles -> 201."""
+        body = {"catalogRole": {"name": name, "properties": properties}}
+        path = f"{MANAGEMENT}/catalogs/{segment(catalog)}/catalog-roles"
+        return self._send("createCatalogRole", _catalog_role(catalog, name), "POST", path, body).body
+
+    def get_catalog_role(self, catalog: str, name: str) -> dict:
+        """getCatalogRole: GET /catalogs/{catalog}/catalog-roles/{name} -> 200."""
+        return self._send("getCatalogRole", _catalog_role(catalog, name), "GET", self._catalog_role(catalog, name)).body
+
+    def update_catalog_role(self, catalog: str, name: str, version: int, properties: dict) -> dict:
+        """updateCatalogRole: PUT /catalogs/{catalog}/catalog-roles/{name} -> 200."""
+        body = {"currentEntityVersion": version, "properties": properties}
+        return self._send("updateCatalogRole", _catalog_role(catalog, name), "PUT", self._catalog_role(catalog, name),
+                          body).body
+
+    def delete_catalog_role(self, catalog: str, name: str) -> None:
+        """deleteCatalogRole: DELETE /catalogs/{catalog}/catalog-roles/{name} -> 204 (its grants go too)."""
+        self._send("deleteCatalogRole", _catalog_role(catalog, name), "DELETE", self._catalog_role(catalog, name))
+
+    def list_catalog_roles(self, catalog: str) -> list[dict]:
+        """listCatalogRoles: GET /catalogs/{catalog}/catalog-roles -> 200 CatalogRoles."""
+        path = f"{MANAGEMENT}/catalogs/{segment(catalog)}/catalog-roles"
+        return self._send("listCatalogRoles", f"catalog '{catalog}'", "GET", path).body["roles"]
+
+    @staticmethod
+    def _catalog_role(catalog: str, name: str) -> str:
+        return f"{MANAGEMENT}/catalogs/{segment(catalog)}/catalog-roles/{segment(name)}"
+
+    # ---- assignments ------------------------------------------------------------------------------------
+    def assign_principal_role(self, principal: str, role: str) -> None:
+        """assignPrincipalRole: PUT /principals/{p}/principal-roles -> 201 (a repeat is a no-op)."""
+        body = {"principalRole": {"name": role}}
+        self._send("assignPrincipalRole", _principal_assignment(principal, role), "PUT",
+                   self._principal(principal) + "/principal-roles", body)
+
+    def principal_roles_of(self, principal: str) -> list[dict]:
+        """listPrincipalRolesAssigned: GET /principals/{p}/principal-roles -> 200 PrincipalRoles."""
+        return self._send("listPrincipalRolesAssigned", f"principal '{principal}'", "GET",
+                          self._principal(principal) + "/principal-roles").body["roles"]
+
+    def revoke_principal_role(self, principal: str, role: str) -> None:
+        """revokePrincipalRole: DELETE /principals/{p}/principal-roles/{r} -> 204; 400 GRANT_NOT_FOUND if absent."""
+        self._send("revokePrincipalRole", _principal_assignment(principal, role), "DELETE",
+                   f"{self._principal(principal)}/principal-roles/{segment(role)}")
+
+    def assign_catalog_role(self, principal_role: str, catalog: str, role: str) -> None:
+        """assignCatalogRoleToPrincipalRole: PUT /principal-roles/{pr}/catalog-roles/{catalog} -> 201."""
+        body = {"catalogRole": {"name": role}}
+        self._send("assignCatalogRoleToPrincipalRole", _catalog_assignment(principal_role, catalog, role), "PUT",
+                   self._assigned_catalog_roles(principal_role, catalog), body)
+
+    def catalog_roles_of(self, principal_role: str, catalog: str) -> list[dict]:
+        """listCatalogRolesForPrincipalRole: GET /principal-roles/{pr}/catalog-roles/{catalog} -> 200."""
+        return self._send("listCatalogRolesForPrincipalRole", f"principal role '{principal_role}'", "GET",
+                          self._assigned_catalog_roles(principal_role, catalog)).body["roles"]
+
+    def revoke_catalog_role(self, principal_role: str, catalog: str, role: str) -> None:
+        """revokeCatalogRoleFromPrincipalRole: DELETE .../catalog-roles/{catalog}/{role} -> 204."""
+        self._send("revokeCatalogRoleFromPrincipalRole", _catalog_assignment(principal_role, catalog, role), "DELETE",
+                   f"{self._assigned_catalog_roles(principal_role, catalog)}/{segment(role)}")
+
+    def _assigned_catalog_roles(self, principal_role: str, catalog: str) -> str:
+        return f"{self._principal_role(principal_role)}/catalog-roles/{segment(catalog)}"
+
+    # ---- grants -----------------------------------------------------------------------------------------
+    def add_grant(self, catalog: str, role: str, grant: dict) -> None:
+        """addGrantToCatalogRole: PUT .../catalog-roles/{role}/grants -> 201."""
+        self._send("addGrantToCatalogRole", describe_grant(catalog, role, grant), "PUT",
+                   self._catalog_role(catalog, role) + "/grants", {"grant": grant})
+
+    def list_grants(self, catalog: str, role: str) -> list[dict]:
+        """listGrantsForCatalogRole: GET .../catalog-roles/{role}/grants -> 200 GrantResources."""
+        return self._send("listGrantsForCatalogRole", _catalog_role(catalog, role), "GET",
+                          self._catalog_role(catalog, role) + "/grants").body["grants"]
+
+    def revoke_grant(self, catalog: str, role: str, grant: dict) -> None:
+        """revokeGrantFromCatalogRole: POST .../grants?cascade=false -> 201; 400 GRANT_NOT_FOUND if absent."""
+        self._send("revokeGrantFromCatalogRole", describe_grant(catalog, role, grant), "POST",
+                   self._catalog_role(catalog, role) + "/grants", {"grant": grant}, cascade="false")
+
+    # ---- namespaces (Iceberg REST, prefix = catalog name) -----------------------------------------------
+    def create_namespace(self, catalog: str, levels: Sequence[str], properties: dict) -> dict:
+        """createNamespace: POST /v1/{prefix}/namespaces -> 200; 409 if it exists."""
+        body = {"namespace": list(levels), "properties": properties}
+        return self._send("createNamespace", describe_namespace(catalog, levels), "POST",
+                          f"{CATALOG_API}/{segment(catalog)}/namespaces", body).body
+
+    def load_namespace(self, catalog: str, levels: Sequence[str]) -> dict:
+        """loadNamespaceMetadata: GET /v1/{prefix}/namespaces/{ns} -> 200 {namespace, properties}."""
+        return self._send("loadNamespaceMetadata", describe_namespace(catalog, levels), "GET",
+                          self._namespace(catalog, levels)).body
+
+    def update_namespace_properties(self, catalog: str, levels: Sequence[str], updates: dict,
+                                    removals: list[str]) -> dict:
+        """updateProperties: POST /v1/{prefix}/namespaces/{ns}/properties -> 200."""
+        body = {"updates": updates, "removals": removals}
+        return self._send("updateProperties", describe_namespace(catalog, levels), "POST",
+                          self._namespace(catalog, levels) + "/properties", body).body
+
+    def drop_namespace(self, catalog: str, levels: Sequence[str]) -> None:
+        """dropNamespace: DELETE /v1/{prefix}/namespaces/{ns} -> 204; 409 while not empty."""
+        self._send("dropNamespace", describe_namespace(catalog, levels), "DELETE", self._namespace(catalog, levels))
+
+    def list_namespaces(self, catalog: str) -> list[list[str]]:
+        """listNamespaces: GET /v1/{prefix}/namespaces -> 200 (top level)."""
+        return self._send("listNamespaces", f"catalog '{catalog}'", "GET",
+                          f"{CATALOG_API}/{segment(catalog)}/namespaces").body["namespaces"]
+
+    @staticmethod
+    def _namespace(catalog: str, levels: Sequence[str]) -> str:
+        return f"{CATALOG_API}/{segment(catalog)}/namespaces/{namespace_segment(levels)}"
+
+
+def _catalog_role(catalog: str, name: str) -> str:
+    return f"catalog role '{name}' in catalog '{catalog}'"
+
+
+def _principal_assignment(principal: str, role: str) -> str:
+    return f"principal role '{role}' of principal '{principal}'"
+
+
+def _catalog_assignment(principal_role: str, catalog: str, role: str) -> str:
+    return f"catalog role '{role}' (catalog '{catalog}') of principal role '{principal_role}'"
+
+
+def describe_grant(catalog: str, role: str, grant: dict) -> str:
+    target = ".".join([*grant.get("namespace", []), *[grant[k] for k in ("tableName", "viewName") if k in grant]])
+    on = f"{grant.get('type')} '{target}'" if target else f"catalog '{catalog}'"
+    return f"grant {grant.get('privilege')} on {on} to catalog role '{role}' in catalog '{catalog}'"

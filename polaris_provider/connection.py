@@ -1,0 +1,70 @@
+"""How a resource reaches Polaris: the program-side ``PolarisConnection`` and its engine form.
+
+The connection travels as ONE secret input named ``connection`` (the engine then keeps every output under
+that key secret too, in state and in plan output). It is stored with the resource's outputs because
+``read`` and ``delete`` only see the stored outputs: a refresh or destroy must reach Polaris without the
+program.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+DEFAULT_SCOPE = "PRINCIPAL_ROLE:ALL"
+SCOPE_PREFIX = "PRINCIPAL_ROLE:"
+
+
+@dataclass(frozen=True)
+class PolarisConnection:
+    """Endpoint and admin credentials; ``scope`` is sent explicitly because Polaris requires one."""
+
+    endpoint: pulumi.Input[str]
+    client_id: pulumi.Input[str]
+    client_secret: pulumi.Input[str] = field(repr=False)
+    realm: str | None = None
+    scope: str = DEFAULT_SCOPE
+    ca_bundle: pulumi.Input[str] | None = None
+
+    def to_input(self) -> pulumi.Output[dict]:
+        """The secret ``connection`` input, in the engine's property names."""
+        value: dict[str, Any] = {
+            "endpoint": self.endpoint,
+            "clientId": self.client_id,
+            "clientSecret": self.client_secret,
+            "scope": self.scope,
+        }
+        if self.realm is not None:
+            value["realm"] = self.realm
+        if self.ca_bundle is not None:
+            value["caBundle"] = self.ca_bundle
+        return pulumi.Output.secret(value)
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """The resolved connection inside the provider process (plain values, validated by ``check``)."""
+
+    endpoint: str
+    client_id: str
+    client_secret: str = field(default="", repr=False)  # never printed, even in a traceback's locals
+    realm: str | None = None
+    scope: str = DEFAULT_SCOPE
+    ca_bundle: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_props(cls, value: Mapping[str, Any]) -> "ConnectionSpec":
+        return cls(
+            endpoint=str(value["endpoint"]).rstrip("/"),
+            client_id=value["clientId"],
+            client_secret=value["clientSecret"],
+            realm=value.get("realm") or None,
+            scope=value.get("scope") or DEFAULT_SCOPE,
+            ca_bundle=value.get("caBundle") or None,
+        )
+
+    @property
+    def token_key(self) -> tuple[str, str | None, str, str]:
+        """Tokens are shared by every resource using the same endpoint, realm, client and scope."""
+        return (self.endpoint, self.realm, self.client_id, self.scope)

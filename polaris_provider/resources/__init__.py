@@ -1,0 +1,1 @@
+"""One module per resource family; ``base`` holds the CRUD shape they share."""

@@ -1,0 +1,233 @@
+"""The CRUD shape every Polaris resource shares; each family module fills in the Polaris-specific hooks.
+
+Properties are the engine's: inputs under their Polaris JSON names plus ``connection`` (secret), outputs
+= inputs + computed fields. ``connection`` is kept in the outputs because ``read`` and ``delete`` only
+receive the stored outputs.
+"""
+from __future__ import annotations
+
+import abc
+from typing import Any, Callable, ClassVar, Mapping
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from polaris_provider import validation
+from polaris_provider.api import PolarisApi
+from polaris_provider.client import PolarisClient
+from polaris_provider.connection import ConnectionSpec, PolarisConnection
+from polaris_provider.errors import AlreadyExists, CommitConflict, GrantNotFound, NotFound
+
+CONNECTION = "connection"
+PROVIDER_KEY = "__provider"
+VERSION_ATTEMPTS = 5
+"""Read-modify-write rounds an update may take when other writers keep bumping the entity version."""
+
+
+def api_for(props: Mapping[str, Any]) -> PolarisApi:
+    return PolarisApi(PolarisClient(ConnectionSpec.from_props(props[CONNECTION])))
+
+
+def entity_id(*parts: str) -> str:
+    """A deterministic id: the parts percent-encoded (so '/' inside a name stays unambiguous), joined by '/'."""
+    return "/".join(quote(part, safe="") for part in parts)
+
+
+def resource_props(connection: PolarisConnection, inputs: Mapping[str, Any], outputs: tuple[str, ...]) -> dict:
+    """Engine properties for a resource: secret connection, inputs, and every output seeded with None."""
+    return {CONNECTION: connection.to_input(), **inputs, **{key: None for key in outputs}}
+
+
+def versioned_update(
+    read: Callable[[], dict], write: Callable[[int], dict], up_to_date: Callable[[dict], bool], what: str
+) -> dict:
+    """Reads the entity version, writes with it, and re-reads on a 409 version race (bounded)."""
+    conflict: CommitConflict | None = None
+    for _ in range(VERSION_ATTEMPTS):
+        current = read()
+        if up_to_date(current):
+            return current
+        try:
+            return write(current["entityVersion"])
+        except CommitConflict as error:
+            conflict = error
+    assert conflict is not None
+    raise CommitConflict(conflict.operation, conflict.obj,
+                         f"{what}: the entity version kept changing in {VERSION_ATTEMPTS} attempts; "
+                         f"last answer: {conflict.message}", status=conflict.status, error_type=conflict.error_type)
+
+
+class PolarisProvider(ResourceProvider, abc.ABC):
+    """The engine-facing methods, written once; subclasses implement the abstract hooks below.
+
+    ``inputs`` maps each input to its default; ``outputs`` are the computed outputs; ``replace_keys`` are the
+    inputs Polaris cannot change in place; ``refreshed`` are the inputs ``read_remote`` reports (drift).
+    """
+
+    inputs: ClassVar[Mapping[str, Any]]
+    outputs: ClassVar[tuple[str, ...]] = ()
+    replace_keys: ClassVar[tuple[str, ...]] = ()
+    refreshed: ClassVar[tuple[str, ...]] = ()
+    delete_before_replace: ClassVar[bool] = False
+
+    # ---- hooks ------------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def validate(self, news: dict) -> list[CheckFailure]:
+        """Resource-specific input rules (the connection is checked by ``check``)."""
+
+    @abc.abstractmethod
+    def identity(self, spec: dict) -> str:
+        """The resource id, derived from the inputs only."""
+
+    @abc.abstractmethod
+    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+        """Creates the object; returns computed outputs. Raises AlreadyExists on 409."""
+
+    @abc.abstractmethod
+    def read_remote(self, api: PolarisApi, spec: dict) -> dict | None:
+        """What Polaris holds now (refreshed inputs + computed outputs); None or NotFound when it is gone."""
+
+    @abc.abstractmethod
+    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+        """Brings the object to ``news``; returns computed outputs that changed."""
+
+    @abc.abstractmethod
+    def delete_remote(self, api: PolarisApi, spec: dict) -> None:
+        """Deletes the object; NotFound/GrantNotFound mean it is already gone."""
+
+    def adopt_remote(self, api: PolarisApi, spec: dict) -> dict:
+        """Takes over an existing object, bringing it to the declared state."""
+        return self.update_remote(api, spec, spec)
+
+    def replacements(self, olds: dict, news: dict) -> list[str]:
+        return [key for key in self.replace_keys if _differs(olds.get(key), news.get(key))]
+
+    # ---- engine methods ---------------------------------------------------------------------------------
+    def check(self, _olds: dict, news: dict) -> CheckResult:
+        failures = validation.connection(news.get(CONNECTION))
+        if isinstance(news.get("adopt"), str) and news["adopt"] != validation.UNKNOWN:
+            failures.append(CheckFailure("adopt", "must be a boolean"))
+        return CheckResult(news, failures + self.validate(news))
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        old, new = self.declared(olds), self.declared(news)
+        changed = [key for key in (CONNECTION, *self.inputs) if _differs(old.get(key), new.get(key))]
+        replaces = self.replacements(old, new)
+        return DiffResult(changes=bool(changed), replaces=replaces,
+                          delete_before_replace=self.delete_before_replace if replaces else None)
+
+    def create(self, props: dict) -> CreateResult:
+        spec = self.declared(props)
+        outs = self._create_or_adopt(api_for(props), spec)
+        return CreateResult(self.identity(spec), {**_without_provider(props), **outs})
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        spec = self.declared(props)
+        try:
+            current = self.read_remote(api_for(props), spec)
+        except NotFound:
+            current = None
+        if current is None:
+            return ReadResult("", {})
+        outs = {**_without_provider(props), **current}
+        inputs = {key: outs[key] for key in (CONNECTION, *self.inputs) if key in outs}
+        return ReadResult(id_ or self.identity(spec), outs, inputs=inputs)
+
+    def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+        outs = self.update_remote(api_for(news), self.declared(olds), self.declared(news))
+        carried = {key: olds[key] for key in self.outputs if key in olds}  # e.g. a secret Polaris never shows again
+        return UpdateResult({**carried, **_without_provider(news), **outs})
+
+    def delete(self, _id: str, props: dict) -> None:
+        try:
+            self.delete_remote(api_for(props), self.declared(props))
+        except (NotFound, GrantNotFound):
+            return  # already gone: deleting is done
+
+    # ---- shared machinery -------------------------------------------------------------------------------
+    def declared(self, props: Mapping[str, Any]) -> dict:
+        """The inputs with defaults filled in (and the connection), as the hooks see them."""
+        spec = {key: default if props.get(key) is None else props[key] for key, default in self.inputs.items()}
+        spec[CONNECTION] = props.get(CONNECTION)
+        return spec
+
+    def _create_or_adopt(self, api: PolarisApi, spec: dict) -> dict:
+        """409 on create: adopt when asked to, or when our own retried attempt evidently created it."""
+        try:
+            return self.create_remote(api, spec)
+        except AlreadyExists as error:
+            if spec.get("adopt") is True or (error.after_retry and self._matches(api, spec)):
+                return self.adopt_remote(api, spec)
+            hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
+            raise AlreadyExists(error.operation, error.obj,
+                                f"already exists in Polaris ({error.message});{hint} choose another name",
+                                status=error.status, error_type=error.error_type) from None
+
+    def _matches(self, api: PolarisApi, spec: dict) -> bool:
+        current = self.read_remote(api, spec)
+        return current is not None and all(not _differs(current.get(k), spec.get(k)) for k in self.refreshed)
+
+
+def _differs(old: Any, new: Any) -> bool:
+    return validation.is_unknown(new) or old != new
+
+
+def _without_provider(props: Mapping[str, Any]) -> dict:
+    return {key: value for key, value in props.items() if key != PROVIDER_KEY}
+
+
+def merge_opts(opts: pulumi.ResourceOptions | None, **extra: Any) -> pulumi.ResourceOptions:
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(**extra))
+
+
+class VersionedEntityProvider(PolarisProvider):
+    """Catalogs, principals and roles: entities with ``properties`` and an ``entityVersion``.
+
+    Hooks: ``fetch`` (GET), ``make`` (POST), ``put`` (PUT with a version), ``remove`` (DELETE) and ``state``
+    (entity JSON -> refreshed inputs + computed outputs).
+    """
+
+    outputs: ClassVar[tuple[str, ...]] = ("entityVersion",)
+    refreshed: ClassVar[tuple[str, ...]] = ("properties",)
+
+    @abc.abstractmethod
+    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+        """GET the entity."""
+
+    @abc.abstractmethod
+    def make(self, api: PolarisApi, spec: dict) -> dict:
+        """POST the entity; returns its JSON."""
+
+    @abc.abstractmethod
+    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+        """PUT the declared state with ``currentEntityVersion``; returns the updated JSON."""
+
+    @abc.abstractmethod
+    def remove(self, api: PolarisApi, spec: dict) -> None:
+        """DELETE the entity."""
+
+    def state(self, entity: dict, spec: dict) -> dict:
+        return {"properties": entity.get("properties") or {}, "entityVersion": entity.get("entityVersion")}
+
+    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+        return self.state(self.make(api, spec), spec)
+
+    def read_remote(self, api: PolarisApi, spec: dict) -> dict | None:
+        return self.state(self.fetch(api, spec), spec)
+
+    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+        current = versioned_update(
+            lambda: self.fetch(api, news),
+            lambda version: self.put(api, news, version),
+            lambda entity: self._holds(entity, news),
+            f"update of {self.identity(news)}",
+        )
+        return self.state(current, news)
+
+    def delete_remote(self, api: PolarisApi, spec: dict) -> None:
+        self.remove(api, spec)
+
+    def _holds(self, entity: dict, spec: dict) -> bool:
+        state = self.state(entity, spec)
+        return all(state.get(key) == spec.get(key) for key in self.refreshed)

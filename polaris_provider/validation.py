@@ -1,0 +1,216 @@
+"""Input rules checked before anything is sent, mirroring what Polaris 1.7.0 would reject (reference §1-§4).
+
+Every function returns a list of ``CheckFailure``s (all problems at once). A value that is still unknown
+at preview (``pulumi.runtime.rpc.UNKNOWN``, e.g. an endpoint from a load balancer not yet created) is
+never judged: its rule runs again when the value is known, at ``up``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlparse
+
+from pulumi.dynamic import CheckFailure
+from pulumi.runtime.rpc import UNKNOWN
+
+from polaris_provider.connection import SCOPE_PREFIX
+from polaris_provider.privileges import PRIVILEGES, TARGET_FIELDS
+
+BASE_LOCATION = "default-base-location"
+MAX_NAME = 256
+SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
+RESERVED_PREFIX, CATALOG_CONFIG_PREFIX = "polaris.", "polaris.config."
+LOCATION_SCHEMES = {
+    "S3": ("s3://", "s3a://"),
+    "GCS": ("gs://",),
+    "AZURE": ("abfss://", "abfs://", "wasbs://", "wasb://"),
+}
+AZURE_LOCATION = re.compile(r"^[a-z]+://[^@/]+@[^./]+\.(dfs|blob)\.core\.windows\.net(/.*)?$")
+ROLE_ARN = re.compile(r"^arn:[^:]+:iam::(\d{12}):role/.+$")
+_COMMON_STORAGE_FIELDS = ("storageType", "allowedLocations", "storageName")
+STORAGE_FIELDS: dict[str, frozenset[str]] = {
+    "S3": frozenset((*_COMMON_STORAGE_FIELDS, "roleArn", "externalId", "userArn", "currentKmsKey", "allowedKmsKeys",
+                     "region", "endpoint", "stsEndpoint", "stsUnavailable", "endpointInternal", "pathStyleAccess",
+                     "kmsUnavailable")),
+    "GCS": frozenset((*_COMMON_STORAGE_FIELDS, "gcsServiceAccount")),
+    "AZURE": frozenset((*_COMMON_STORAGE_FIELDS, "tenantId", "multiTenantAppName", "consentUrl", "hierarchical")),
+}
+"""Storage type -> the StorageConfigInfo fields Polaris 1.7.0 knows (proved equal to the spec by a test)."""
+
+
+def is_unknown(value: Any) -> bool:
+    """True if the value, or anything inside it, is still unknown (preview)."""
+    if isinstance(value, str):
+        return value == UNKNOWN
+    if isinstance(value, Mapping):
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def _fail(prop: str, reason: str) -> list[CheckFailure]:
+    return [CheckFailure(prop, reason)]
+
+
+def name(prop: str, value: Any, what: str) -> list[CheckFailure]:
+    """Polaris entity names: 1-256 characters, not starting with `system$` in any case."""
+    if is_unknown(value):
+        return []
+    if not isinstance(value, str) or not 1 <= len(value) <= MAX_NAME:
+        return _fail(prop, f"{what} name must be a string of 1 to {MAX_NAME} characters, got {value!r}")
+    if SYSTEM_PREFIX.match(value):
+        return _fail(prop, f"{what} name {value!r} must not start with 'system$' (reserved by Polaris)")
+    return []
+
+
+def properties(prop: str, value: Any, allowed_prefix: str | None = None) -> list[CheckFailure]:
+    """A string map; keys under `polaris.` are reserved (catalogs may set `polaris.config.*` overrides)."""
+    if value is None or is_unknown(value):
+        return []
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        return _fail(prop, "must be a map of strings to strings")
+    reserved = [k for k in value if k.startswith(RESERVED_PREFIX) and not (allowed_prefix and k.startswith(allowed_prefix))]
+    return [CheckFailure(prop, f"key {k!r} uses the reserved prefix '{RESERVED_PREFIX}'") for k in reserved]
+
+
+def connection(value: Any) -> list[CheckFailure]:
+    """The connection must name an http(s) endpoint, a client id and secret, and a PRINCIPAL_ROLE scope."""
+    if value is None:
+        return _fail("connection", "is required")
+    if value == UNKNOWN:
+        return []
+    if not isinstance(value, Mapping):
+        return _fail("connection", "must be an object")
+    failures: list[CheckFailure] = []
+    endpoint = value.get("endpoint")
+    if not is_unknown(endpoint) and (not isinstance(endpoint, str) or urlparse(endpoint).scheme not in ("http", "https")
+                                     or not urlparse(endpoint).netloc):
+        failures += _fail("connection", f"endpoint must be an http(s) URL, got {endpoint!r}")
+    for key in ("clientId", "clientSecret"):
+        if not is_unknown(value.get(key)) and not (isinstance(value.get(key), str) and value.get(key)):
+            failures += _fail("connection", f"{key} is required")  # never echo a secret's value
+    scope = value.get("scope")
+    if scope is not None and not is_unknown(scope) and not _valid_scope(scope):
+        failures += _fail("connection", f"scope must be space-separated 'PRINCIPAL_ROLE:<name>' tokens, got {scope!r}")
+    bundle = value.get("caBundle")
+    if bundle is not None and not is_unknown(bundle) and "-----BEGIN CERTIFICATE-----" not in str(bundle):
+        failures += _fail("connection", "caBundle must be PEM text holding at least one certificate")
+    return failures
+
+
+def _valid_scope(scope: Any) -> bool:
+    parts = scope.split() if isinstance(scope, str) else []
+    return bool(parts) and all(p.startswith(SCOPE_PREFIX) and len(p) > len(SCOPE_PREFIX) for p in parts)
+
+
+def storage(value: Any, catalog_properties: Any) -> list[CheckFailure]:
+    """StorageConfigInfo: type, fields, location schemes, and the base location inside the allowed ones."""
+    if value is None:
+        return _fail("storageConfigInfo", "is required")
+    if value == UNKNOWN:
+        return []
+    if not isinstance(value, Mapping):
+        return _fail("storageConfigInfo", "must be an object")
+    storage_type = value.get("storageType")
+    if is_unknown(storage_type):
+        return []
+    if storage_type not in STORAGE_FIELDS:
+        return _fail("storageConfigInfo", f"storageType must be one of {sorted(STORAGE_FIELDS)}, got {storage_type!r}")
+    unknown_fields = sorted(set(value) - STORAGE_FIELDS[storage_type])
+    failures = [CheckFailure("storageConfigInfo", f"field {f!r} is not valid for storageType {storage_type}")
+                for f in unknown_fields]
+    return failures + _locations(storage_type, value, catalog_properties) + _identity(storage_type, value)
+
+
+def _locations(storage_type: str, value: Mapping, catalog_properties: Any) -> list[CheckFailure]:
+    allowed = value.get("allowedLocations") or []
+    if is_unknown(allowed):
+        return []
+    if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
+        return _fail("storageConfigInfo", "allowedLocations must be a list of strings")
+    failures = [f for a in allowed for f in _location("storageConfigInfo", storage_type, a)]
+    if is_unknown(catalog_properties) or not isinstance(catalog_properties, Mapping):
+        return failures
+    base = catalog_properties.get(BASE_LOCATION)
+    if not base:
+        return failures + _fail("properties", f"'{BASE_LOCATION}' is required")
+    failures += _location("properties", storage_type, base)
+    if allowed and not any(_within(base, a) for a in allowed):
+        failures += _fail("properties", f"'{BASE_LOCATION}' {base!r} must lie inside one of the allowedLocations "
+                                        f"{allowed} (Polaris 1.7.0 rejects it otherwise)")
+    return failures
+
+
+def _location(prop: str, storage_type: str, location: str) -> list[CheckFailure]:
+    schemes = LOCATION_SCHEMES[storage_type]
+    if not location.startswith(schemes):
+        return _fail(prop, f"location {location!r} must start with one of {list(schemes)} for {storage_type}")
+    if storage_type == "AZURE" and not AZURE_LOCATION.match(location):
+        return _fail(prop, f"location {location!r} must look like "
+                           "abfss://<container>@<account>.dfs.core.windows.net/<path> (or .blob.core.windows.net)")
+    return []
+
+
+def _within(child: str, parent: str) -> bool:
+    return (child.rstrip("/") + "/").startswith(parent.rstrip("/") + "/")
+
+
+def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
+    if storage_type == "S3":
+        arn = value.get("roleArn")
+        if arn is not None and not is_unknown(arn) and not (isinstance(arn, str) and ROLE_ARN.match(arn)):
+            return _fail("storageConfigInfo", f"roleArn must be an IAM role ARN (arn:<partition>:iam::<account>:role/"
+                                              f"<name>), got {arn!r}")
+    if storage_type == "AZURE" and not value.get("tenantId"):
+        return _fail("storageConfigInfo", "tenantId is required for AZURE storage")
+    return []
+
+
+def role_account(storage_config: Mapping) -> str | None:
+    """The AWS account of an S3 roleArn (Polaris lets a role change in place only within one account)."""
+    match = ROLE_ARN.match(str(storage_config.get("roleArn") or ""))
+    return match.group(1) if match else None
+
+
+def namespace_levels(prop: str, value: Any) -> list[CheckFailure]:
+    """A non-empty list of non-empty levels; the unit separator would corrupt the REST path encoding."""
+    if is_unknown(value):
+        return []
+    if not isinstance(value, list) or not value:
+        return _fail(prop, "must be a non-empty list of namespace levels")
+    if not all(isinstance(level, str) and level and "\x1f" not in level for level in value):
+        return _fail(prop, "every namespace level must be a non-empty string without the unit separator (\\x1f)")
+    return []
+
+
+def grant(value: Any) -> list[CheckFailure]:
+    """A GrantResource whose privilege belongs to the enum of its target type."""
+    if value is None:
+        return _fail("grant", "is required")
+    if is_unknown(value.get("type") if isinstance(value, Mapping) else value):
+        return []
+    if not isinstance(value, Mapping) or value.get("type") not in PRIVILEGES:
+        return _fail("grant", f"type must be one of {sorted(PRIVILEGES)}")
+    kind = value["type"]
+    failures = _grant_fields(kind, value)
+    privilege = value.get("privilege")
+    if not is_unknown(privilege) and privilege not in PRIVILEGES[kind]:
+        failures += _fail("grant", f"privilege {privilege!r} is not a {kind} privilege; allowed: "
+                                   f"{sorted(PRIVILEGES[kind])}")
+    return failures
+
+
+def _grant_fields(kind: str, value: Mapping) -> list[CheckFailure]:
+    expected = TARGET_FIELDS[kind]
+    extra = sorted(set(value) - {"type", "privilege", *expected})
+    failures = [CheckFailure("grant", f"field {f!r} does not apply to a {kind} grant") for f in extra]
+    if "namespace" in expected:
+        failures += namespace_levels("grant", value.get("namespace"))
+    for target in expected[1:]:
+        failures += name("grant", value.get(target), target)
+    return failures
+
+
+def collect(*groups: Iterable[CheckFailure]) -> list[CheckFailure]:
+    return [failure for group in groups for failure in group]
