@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -24,6 +24,7 @@ import pulumi_tls as tls
 
 from components.azure_vending import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.config import CredentialMode, Exposure, Persistence, PolarisConfig
+from components.database import POSTGRES_PORT, DatabaseConnection
 from components.gcp_vending import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 
 SERVER_IMAGE = "apache/polaris"
@@ -31,7 +32,6 @@ ADMIN_TOOL_IMAGE = "apache/polaris-admin-tool"
 API_PORT = 8181
 MANAGEMENT_PORT = 8182
 HTTPS_PORT = 443
-POSTGRES_PORT = 5432
 DEBUG_ADDRESS = "127.0.0.1:5005"
 """JDWP on loopback only: reachable through ``kubectl port-forward``, never from the network."""
 RUN_AS_USER = 10000
@@ -60,13 +60,6 @@ _FEATURE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _OPEN = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 _METADATA_ENDPOINT = "169.254.169.254/32"
 """The node's instance metadata: with IRSA no pod needs it, and it would hand out the node's role."""
-
-
-class DatabaseConnection(Protocol):
-    """What Polaris needs from the database stage (``components.database.DatabaseConnection``)."""
-    jdbc_url: pulumi.Input[str]
-    username: pulumi.Input[str]
-    password: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -132,8 +125,8 @@ def feature_flags(polaris: PolarisConfig) -> dict[str, Any]:
 
 
 def application_properties(polaris: PolarisConfig) -> str:
-    """The server's configuration file. Values are JSON, as the Helm chart writes them; backslashes are
-    escaped because the file is read with java.util.Properties."""
+    """The server's configuration file. Flag values are JSON, as the Helm chart writes them; backslashes are
+    escaped because Quarkus reads the file with java.util.Properties."""
     persistence = "relational-jdbc" if polaris.persistence is Persistence.POSTGRES else "in-memory"
     properties = {
         "polaris.realm-context.realms": polaris.realm,
@@ -143,7 +136,11 @@ def application_properties(polaris: PolarisConfig) -> str:
         "polaris.authentication.token-broker.rsa-key-pair.private-key-file": f"{TOKEN_BROKER_DIR}/private.pem",
     } | {f'polaris.features."{key}"': json.dumps(value, separators=(",", ":"))
          for key, value in feature_flags(polaris).items()}
-    return "".join(f"{key}={value.replace(chr(92), chr(92) * 2)}\n" for key, value in properties.items())
+    return "".join(f"{key}={_escaped(value)}\n" for key, value in properties.items())
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\")
 
 
 def bootstrap_job_name(version: str) -> str:
@@ -190,6 +187,14 @@ def container_security() -> dict[str, Any]:
 def health_probe(path: str, **timing: int) -> dict[str, Any]:
     return {"httpGet": {"path": path, "port": "polaris-mgmt"}, "periodSeconds": 10, "timeoutSeconds": 10,
             "failureThreshold": 3, **timing}
+
+
+def rollout_strategy(persistence: Persistence) -> dict[str, Any]:
+    """Surge one new pod at a time against the shared database. In memory, a surge pod would serve from a
+    second, empty store next to the old one: replace the pod instead."""
+    if persistence is Persistence.IN_MEMORY:
+        return {"type": "Recreate"}
+    return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
 
 
 def labels(component: str, version: str) -> dict[str, str]:
@@ -373,11 +378,10 @@ class PolarisServer(pulumi.ComponentResource):
             mounts.append({"name": "cloud-tokens", "mountPath": CLOUD_TOKEN_DIR, "readOnly": True})
         return volumes, mounts, checksum
 
-    def _deployment(self, secrets: _Secrets, bootstrap: k8s.batch.v1.Job | None) -> k8s.apps.v1.Deployment:
+    def _server_container(self, secrets: _Secrets, mounts: list[dict[str, Any]]) -> dict[str, Any]:
         polaris = self._args.polaris
-        volumes, mounts, checksum = self._volumes(secrets)
         resources = polaris.resources
-        container = {
+        return {
             "name": "polaris", "image": f"{SERVER_IMAGE}:{polaris.version}", "imagePullPolicy": "IfNotPresent",
             "ports": [{"name": "polaris-http", "containerPort": API_PORT, "protocol": "TCP"},
                       {"name": "polaris-mgmt", "containerPort": MANAGEMENT_PORT, "protocol": "TCP"}],
@@ -388,21 +392,25 @@ class PolarisServer(pulumi.ComponentResource):
             "startupProbe": health_probe("/q/health/started", periodSeconds=5, failureThreshold=30),
             "livenessProbe": health_probe("/q/health/live"),
             "readinessProbe": health_probe("/q/health/ready")}
-        pod_labels = labels("server", polaris.version)
+
+    def _deployment(self, secrets: _Secrets, bootstrap: k8s.batch.v1.Job | None) -> k8s.apps.v1.Deployment:
+        polaris = self._args.polaris
+        volumes, mounts, checksum = self._volumes(secrets)
+        pod = {"serviceAccountName": self.service_account,
+               # IRSA's webhook projects its own token; nothing here calls the Kubernetes API.
+               "automountServiceAccountToken": False,
+               # Service links would put POLARIS_* variables into Quarkus' configuration.
+               "enableServiceLinks": False,
+               "securityContext": pod_security(), "containers": [self._server_container(secrets, mounts)],
+               "volumes": volumes,
+               "topologySpreadConstraints": [self._spread("topology.kubernetes.io/zone", "DoNotSchedule"),
+                                             self._spread("kubernetes.io/hostname", "ScheduleAnyway")]}
+        template = {"metadata": {"labels": labels("server", polaris.version),
+                                 "annotations": {CHECKSUM_ANNOTATION: checksum}}, "spec": pod}
         return k8s.apps.v1.Deployment(
             f"{self._name}-server", metadata=self._metadata("server", name=SERVICE_NAME),
             spec={"replicas": polaris.replicas, "selector": {"matchLabels": SELECTOR},
-                  "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
-                  "template": {"metadata": {"labels": pod_labels, "annotations": {CHECKSUM_ANNOTATION: checksum}},
-                               "spec": {
-                      "serviceAccountName": self.service_account,
-                      # IRSA's webhook projects its own token; nothing here calls the Kubernetes API.
-                      "automountServiceAccountToken": False,
-                      # Service links would put POLARIS_* variables into Quarkus' configuration.
-                      "enableServiceLinks": False,
-                      "securityContext": pod_security(), "containers": [container], "volumes": volumes,
-                      "topologySpreadConstraints": [self._spread("topology.kubernetes.io/zone", "DoNotSchedule"),
-                                                    self._spread("kubernetes.io/hostname", "ScheduleAnyway")]}}},
+                  "strategy": rollout_strategy(polaris.persistence), "template": template},
             opts=pulumi.ResourceOptions.merge(self._k8s, pulumi.ResourceOptions(
                 depends_on=[bootstrap] if bootstrap is not None else [])))
 

@@ -17,6 +17,7 @@ import pytest
 
 from components.azure_vending import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.config import CredentialMode, Exposure, Persistence, PodResourcesConfig, PolarisConfig
+from components.database import DatabaseConnection
 from components.gcp_vending import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.polaris_server import PolarisServer, PolarisServerArgs, application_properties, problems
 from tools.mocks import RealisticMocks
@@ -28,7 +29,8 @@ KUBERNETES_VERSION = "1.33"  # platform.kubernetesVersion
 ROLE_ARN = "arn:aws:iam::111111111111:role/polaris-server"
 CERTIFICATE = "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111-4222-8333-944445555666"
 PARTNERS = ("198.51.100.0/24", "192.0.2.0/24")
-GCP_AUDIENCE = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/polaris-ab12/providers/eks-oidc"
+GCP_AUDIENCE = ("//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/polaris-ab12"
+                "/providers/eks-oidc")
 GCP_CONFIGURATION = json.dumps({"type": "external_account", "audience": GCP_AUDIENCE})
 DB_PASSWORD = "db-password-in-plain-text-0042"
 AZURE_PASSWORD = "azure~password-in-plain-text-0042"
@@ -37,15 +39,7 @@ FILE_PATHS = {"GOOGLE_APPLICATION_CREDENTIALS"}
 """Variables named like credentials that hold the path of a keyless configuration file."""
 
 
-@dataclass(frozen=True)
-class Database:
-    """Stands for components.database.DatabaseConnection (same fields)."""
-    jdbc_url: str
-    username: str
-    password: str
-
-
-DATABASE = Database("jdbc:postgresql://polaris.abc.eu-west-1.rds.amazonaws.com:5432/polaris", "polaris",
+DATABASE = DatabaseConnection("jdbc:postgresql://polaris.abc.eu-west-1.rds.amazonaws.com:5432/polaris", "polaris",
                     DB_PASSWORD)
 PROD = PolarisConfig(
     replicas=3, persistence=Persistence.POSTGRES, exposure=Exposure.LOAD_BALANCER, tls_certificate_arn=CERTIFICATE,
@@ -436,6 +430,12 @@ def test_replicas_spread_over_zones_and_nodes(prod, dev):
     assert {c["topologyKey"] for c in constraints} == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
     selector = prod.one(DEPLOYMENT).inputs["spec"]["selector"]["matchLabels"]
     assert all(c["labelSelector"]["matchLabels"] == selector for c in constraints)
+
+
+def test_rollout_surges_with_a_database_and_recreates_in_memory(prod, dev):
+    assert prod.one(DEPLOYMENT).inputs["spec"]["strategy"] == {
+        "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    assert dev.one(DEPLOYMENT).inputs["spec"]["strategy"] == {"type": "Recreate"}
 
 
 def test_ports_and_probes_on_the_management_port(prod):
