@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
@@ -28,7 +29,10 @@ NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2
 MAX_SESSION_SECONDS = 3600
 ELB_ROLE_TAG = "kubernetes.io/role/elb"
 INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
+ROOT_DEVICE = "/dev/xvda"
+"""Root volume of the AL2023 EKS AMIs."""
 _MAX_ZONES = 6
+_GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*$")
 
 
 def _no_tags() -> Mapping[str, str]:
@@ -96,6 +100,14 @@ def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
     blocks = list(ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=3))
     public = list(blocks[-1].subnets(prefixlen_diff=3))
     return [str(b) for b in blocks[:zone_count]], [str(b) for b in public[:zone_count]]
+
+
+def ami_type(instance_types: Sequence[str]) -> str:
+    """The AL2023 EKS AMI for the instances' architecture (Graviton families end their generation with 'g')."""
+    arm = {bool(_GRAVITON.match(t.split(".")[0])) for t in instance_types}
+    if len(arm) != 1:
+        raise ValueError(f"instance types {list(instance_types)} mix ARM and x86; one node group runs one AMI")
+    return "AL2023_ARM_64_STANDARD" if arm.pop() else "AL2023_x86_64_STANDARD"
 
 
 # -- components ---------------------------------------------------------------------------------------------
@@ -195,8 +207,9 @@ class PolarisPlatform(pulumi.ComponentResource):
             deploy_role_arn=platform.deploy_role_arn, credentials=platform.aws_credentials, tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self))
         self._network(name, args)
-        cluster = self._cluster(name, args)
-        nodes = self._nodes(name, cluster, platform.node_group)
+        cluster_name = f"{name}-{pulumi.get_stack()}"
+        cluster = self._cluster(name, cluster_name, args)
+        nodes = self._nodes(name, cluster, cluster_name, platform.node_group)
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         # Every Kubernetes object waits for the nodes, not just for the control plane.
         self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
@@ -231,7 +244,7 @@ class PolarisPlatform(pulumi.ComponentResource):
         self.vpc_id, self.private_subnet_ids = created.vpc_id, created.private_subnet_ids
         self.public_subnet_ids = created.public_subnet_ids
 
-    def _cluster(self, name: str, args: PlatformArgs) -> eks.Cluster:
+    def _cluster(self, name: str, cluster_name: str, args: PlatformArgs) -> eks.Cluster:
         platform = args.platform
         key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: envelope encryption of Kubernetes secrets",
                           enable_key_rotation=True, deletion_window_in_days=30, opts=self._child())
@@ -239,7 +252,7 @@ class PolarisPlatform(pulumi.ComponentResource):
         has_public_subnets = bool(args.platform.network.existing is None
                                   or args.platform.network.existing.public_subnet_ids)
         return eks.Cluster(
-            f"{name}-cluster", version=platform.kubernetes_version, vpc_id=self.vpc_id,
+            f"{name}-cluster", name=cluster_name, version=platform.kubernetes_version, vpc_id=self.vpc_id,
             private_subnet_ids=self.private_subnet_ids,
             public_subnet_ids=self.public_subnet_ids if has_public_subnets else None,
             node_associate_public_ip_address=False, create_oidc_provider=True,
@@ -254,7 +267,10 @@ class PolarisPlatform(pulumi.ComponentResource):
             provider_credential_opts=_kubeconfig_credentials(platform),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
 
-    def _nodes(self, name: str, cluster: eks.Cluster, node_group: NodeGroupConfig) -> eks.ManagedNodeGroup:
+    def _nodes(self, name: str, cluster: eks.Cluster, cluster_name: str, node_group: NodeGroupConfig
+               ) -> aws.eks.NodeGroup:
+        """A managed node group in the private subnets. Under API authentication EKS creates the node role's
+        access entry itself."""
         role = aws.iam.Role(f"{name}-node-role", description="EKS managed nodes of the Polaris platform",
                             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                                 "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
@@ -262,13 +278,28 @@ class PolarisPlatform(pulumi.ComponentResource):
         attachments = [aws.iam.RolePolicyAttachment(
             f"{name}-node-{policy}", role=role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy}",
             opts=self._child()) for policy in NODE_POLICIES]
-        return eks.ManagedNodeGroup(
-            f"{name}-nodes", cluster=cluster, node_role=role, subnet_ids=self.private_subnet_ids,
-            instance_types=list(node_group.instance_types), disk_size=node_group.disk_size_gb,
+        template = self._node_template(name, node_group)
+        return aws.eks.NodeGroup(
+            f"{name}-nodes", cluster_name=cluster_name, node_role_arn=role.arn, subnet_ids=self.private_subnet_ids,
+            instance_types=list(node_group.instance_types), ami_type=ami_type(node_group.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=node_group.min_size, desired_size=node_group.desired_size, max_size=node_group.max_size),
-            enable_imd_sv2=True,
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}, depends_on=attachments))
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
+                id=template.id, version=template.latest_version.apply(str)),
+            opts=self._child(depends_on=[cluster, *attachments]))
+
+    def _node_template(self, name: str, node_group: NodeGroupConfig) -> aws.ec2.LaunchTemplate:
+        """IMDSv2 only, one hop: pods cannot reach the node role's credentials (they use IRSA). Encrypted root."""
+        return aws.ec2.LaunchTemplate(
+            f"{name}-node-template", description="Polaris platform nodes", update_default_version=True,
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name=ROOT_DEVICE, ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=node_group.disk_size_gb, volume_type="gp3", encrypted="true",
+                    delete_on_termination="true"))],
+            opts=self._child())
 
     def _server_role(self, name: str, args: PlatformArgs, issuer_host: pulumi.Output[str]) -> aws.iam.Role:
         subject = service_account_subject(args.namespace, args.service_account)
