@@ -37,6 +37,11 @@ LOG = logging.getLogger("polaris_provider")
 TOKEN_PATH = "/api/catalog/v1/oauth/tokens"
 REALM_HEADER = "Polaris-Realm"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+CONFIG_KEYS = (
+    ("polarisProvider:timeoutSeconds", "read_timeout", float),
+    ("polarisProvider:maxAttempts", "attempts", int),
+    ("polarisProvider:backoffSeconds", "backoff_base", float),
+)
 
 
 def equal_jitter(delay: float) -> float:
@@ -57,6 +62,16 @@ class RetryPolicy:
     token_margin: float = 60.0  # refresh this long before expiry (at most a tenth of the lifetime)
     jitter: Callable[[float], float] = equal_jitter
     sleep: Callable[[float], None] = time.sleep
+
+    @classmethod
+    def from_config(cls, get: Callable[[str], str | None]) -> "RetryPolicy":
+        """Optional stack config overrides (``polarisProvider:timeoutSeconds``, ``:maxAttempts``, ``:backoffSeconds``)."""
+        overrides: dict[str, Any] = {}
+        for key, field_name, kind in CONFIG_KEYS:
+            value = get(key)
+            if value is not None:
+                overrides[field_name] = kind(value)
+        return cls(**overrides)
 
     def delay(self, attempt: int, retry_after: str | None) -> float:
         """Seconds to wait before attempt ``attempt + 1``."""

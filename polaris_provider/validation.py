@@ -11,6 +11,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import urlparse
 
 from pulumi.dynamic import CheckFailure
+from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from polaris_provider.connection import SCOPE_PREFIX
@@ -38,10 +39,15 @@ STORAGE_FIELDS: dict[str, frozenset[str]] = {
 """Storage type -> the StorageConfigInfo fields Polaris 1.7.0 knows (proved equal to the spec by a test)."""
 
 
+def unknown_value(value: Any) -> bool:
+    """True if the value itself is unknown: the SDK's ``Unknown`` or the raw wire sentinel."""
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
+
+
 def is_unknown(value: Any) -> bool:
     """True if the value, or anything inside it, is still unknown (preview)."""
-    if isinstance(value, str):
-        return value == UNKNOWN
+    if unknown_value(value):
+        return True
     if isinstance(value, Mapping):
         return any(is_unknown(v) for v in value.values())
     if isinstance(value, (list, tuple)):
@@ -78,7 +84,7 @@ def connection(value: Any) -> list[CheckFailure]:
     """The connection must name an http(s) endpoint, a client id and secret, and a PRINCIPAL_ROLE scope."""
     if value is None:
         return _fail("connection", "is required")
-    if value == UNKNOWN:
+    if unknown_value(value):
         return []
     if not isinstance(value, Mapping):
         return _fail("connection", "must be an object")
@@ -108,7 +114,7 @@ def storage(value: Any, catalog_properties: Any) -> list[CheckFailure]:
     """StorageConfigInfo: type, fields, location schemes, and the base location inside the allowed ones."""
     if value is None:
         return _fail("storageConfigInfo", "is required")
-    if value == UNKNOWN:
+    if unknown_value(value):
         return []
     if not isinstance(value, Mapping):
         return _fail("storageConfigInfo", "must be an object")

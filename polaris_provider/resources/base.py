@@ -11,11 +11,20 @@ from typing import Any, Callable, ClassVar, Mapping
 from urllib.parse import quote
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from polaris_provider import validation
 from polaris_provider.api import PolarisApi
-from polaris_provider.client import PolarisClient
+from polaris_provider.client import DEFAULT_POLICY, PolarisClient, RetryPolicy
 from polaris_provider.connection import ConnectionSpec, PolarisConnection
 from polaris_provider.errors import AlreadyExists, CommitConflict, GrantNotFound, NotFound
 
@@ -25,8 +34,8 @@ VERSION_ATTEMPTS = 5
 """Read-modify-write rounds an update may take when other writers keep bumping the entity version."""
 
 
-def api_for(props: Mapping[str, Any]) -> PolarisApi:
-    return PolarisApi(PolarisClient(ConnectionSpec.from_props(props[CONNECTION])))
+def api_for(props: Mapping[str, Any], policy: RetryPolicy) -> PolarisApi:
+    return PolarisApi(PolarisClient(ConnectionSpec.from_props(props[CONNECTION]), policy))
 
 
 def entity_id(*parts: str) -> str:
@@ -70,6 +79,10 @@ class PolarisProvider(ResourceProvider, abc.ABC):
     replace_keys: ClassVar[tuple[str, ...]] = ()
     refreshed: ClassVar[tuple[str, ...]] = ()
     delete_before_replace: ClassVar[bool] = False
+    policy: RetryPolicy = DEFAULT_POLICY  # replaced in configure(), inside the provider process only
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self.policy = RetryPolicy.from_config(req.config.get)
 
     # ---- hooks ------------------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -106,7 +119,8 @@ class PolarisProvider(ResourceProvider, abc.ABC):
     # ---- engine methods ---------------------------------------------------------------------------------
     def check(self, _olds: dict, news: dict) -> CheckResult:
         failures = validation.connection(news.get(CONNECTION))
-        if isinstance(news.get("adopt"), str) and news["adopt"] != validation.UNKNOWN:
+        adopt = news.get("adopt")
+        if adopt is not None and not isinstance(adopt, bool) and not validation.unknown_value(adopt):
             failures.append(CheckFailure("adopt", "must be a boolean"))
         return CheckResult(news, failures + self.validate(news))
 
@@ -119,13 +133,13 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 
     def create(self, props: dict) -> CreateResult:
         spec = self.declared(props)
-        outs = self._create_or_adopt(api_for(props), spec)
+        outs = self._create_or_adopt(api_for(props, self.policy), spec)
         return CreateResult(self.identity(spec), {**_without_provider(props), **outs})
 
     def read(self, id_: str, props: dict) -> ReadResult:
         spec = self.declared(props)
         try:
-            current = self.read_remote(api_for(props), spec)
+            current = self.read_remote(api_for(props, self.policy), spec)
         except NotFound:
             current = None
         if current is None:
@@ -135,13 +149,13 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return ReadResult(id_ or self.identity(spec), outs, inputs=inputs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
-        outs = self.update_remote(api_for(news), self.declared(olds), self.declared(news))
+        outs = self.update_remote(api_for(news, self.policy), self.declared(olds), self.declared(news))
         carried = {key: olds[key] for key in self.outputs if key in olds}  # e.g. a secret Polaris never shows again
         return UpdateResult({**carried, **_without_provider(news), **outs})
 
     def delete(self, _id: str, props: dict) -> None:
         try:
-            self.delete_remote(api_for(props), self.declared(props))
+            self.delete_remote(api_for(props, self.policy), self.declared(props))
         except (NotFound, GrantNotFound):
             return  # already gone: deleting is done
 
