@@ -249,12 +249,12 @@ class PolarisPlatform(pulumi.ComponentResource):
         key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: envelope encryption of Kubernetes secrets",
                           enable_key_rotation=True, deletion_window_in_days=30, opts=self._child())
         public_api = bool(platform.api_allowed_cidrs)
-        has_public_subnets = bool(args.platform.network.existing is None
-                                  or args.platform.network.existing.public_subnet_ids)
+        existing = platform.network.existing
+        no_public_subnets = existing is not None and not existing.public_subnet_ids
         return eks.Cluster(
             f"{name}-cluster", name=cluster_name, version=platform.kubernetes_version, vpc_id=self.vpc_id,
             private_subnet_ids=self.private_subnet_ids,
-            public_subnet_ids=self.public_subnet_ids if has_public_subnets else None,
+            public_subnet_ids=None if no_public_subnets else self.public_subnet_ids,
             node_associate_public_ip_address=False, create_oidc_provider=True,
             authentication_mode=eks.AuthenticationMode.API, skip_default_node_group=True,
             # Managed nodes carry the EKS-created cluster security group, not pulumi-eks' node group; skipping
