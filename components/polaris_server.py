@@ -246,11 +246,12 @@ class PolarisServer(pulumi.ComponentResource):
         self.admin_client_id, self.admin_client_secret = self._root_credentials()
         secrets = self._secrets()
         bootstrap = self._bootstrap_job(secrets) if args.database is not None else None
-        self._deployment(secrets, bootstrap)
+        deployment = self._deployment(secrets, bootstrap)
         service = self._service()
         self._disruption_budget()
         self._network_policy()
-        self.api_url = self._api_url(service)
+        # Resolves once the rollout is done (Pulumi awaits readiness): whatever calls the API waits for it.
+        self.api_url = pulumi.Output.all(self._api_url(service), deployment.id).apply(lambda parts: parts[0])
         self.register_outputs({"api_url": self.api_url, "admin_client_id": self.admin_client_id,
                                "admin_client_secret": self.admin_client_secret, "namespace": self.namespace,
                                "service_account": self.service_account})

@@ -57,6 +57,8 @@ DEV_ARGS = PolarisServerArgs(polaris=PolarisConfig(realm="DEV", remote_debug=Tru
 
 DEPLOYMENT, JOB, SECRET_TYPE = "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job", "kubernetes:core/v1:Secret"
 SERVICE, CONFIG_MAP = "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap"
+API_CLIENT = "api-client"
+"""A resource outside the component that uses ``api_url``, as the access stage does."""
 
 
 # -- running a scenario -----------------------------------------------------------------------------------
@@ -94,7 +96,7 @@ class Scenario:
         return found
 
     def kubernetes(self) -> list[PlannedResource]:
-        return [r for r in self.plan.resources if r.type.startswith("kubernetes:")]
+        return [r for r in self.plan.descendants("polaris") if r.type.startswith("kubernetes:")]
 
     def pod(self, type_: str = DEPLOYMENT) -> dict[str, Any]:
         return self.one(type_).inputs["spec"]["template"]["spec"]
@@ -123,6 +125,7 @@ def run(args: PolarisServerArgs, *, provider: bool = True) -> Scenario:
     def program() -> None:
         opts = pulumi.ResourceOptions(provider=k8s.Provider("k8s", kubeconfig="{}")) if provider else None
         server = PolarisServer("polaris", args, opts)
+        k8s.core.v1.ConfigMap(API_CLIENT, data={"url": server.api_url}, opts=opts)
         pulumi.export("server", {"apiUrl": server.api_url, "adminClientId": server.admin_client_id,
                                  "adminClientSecret": server.admin_client_secret, "namespace": server.namespace,
                                  "serviceAccount": server.service_account})
@@ -195,6 +198,10 @@ def test_service_account_carries_the_irsa_role(prod):
     assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN,
                                                   "eks.amazonaws.com/sts-regional-endpoints": "true"}
     assert prod.pod()["serviceAccountName"] == "polaris"
+
+
+def test_api_users_wait_for_the_ready_server(scenario):
+    assert scenario.one(DEPLOYMENT).urn in scenario.dependencies[API_CLIENT]
 
 
 def test_component_outputs(prod, dev):
