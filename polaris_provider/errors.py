@@ -83,11 +83,11 @@ _BY_STATUS: dict[int, type[PolarisError]] = {
 def from_status(
     status: int, error_type: str | None, operation: str, obj: str, message: str, *, after_retry: bool = False
 ) -> PolarisError:
-    """The exception for an HTTP error answer; Polaris' ``type`` refines 400 and 409."""
+    """The exception for an HTTP error answer; Polaris' ``type`` (or an update's 409) refines 400 and 409."""
     if status == 400 and error_type == "GRANT_NOT_FOUND":
         cls: type[PolarisError] = GrantNotFound
-    elif status == 409 and error_type == "CommitConflictException":
-        cls = CommitConflict
+    elif status == 409 and (error_type == "CommitConflictException" or operation.startswith("update")):
+        cls = CommitConflict  # an update has no other reason to answer 409
     elif status >= 500 or status == 429:
         cls = ServerError
     else:

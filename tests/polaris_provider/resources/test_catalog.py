@@ -1,8 +1,6 @@
 """Catalog through the real dynamic-provider server: check, diff, create, read, update, delete, drift."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from pulumi.output import Unknown
 from pulumi.runtime import proto
@@ -10,25 +8,7 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from polaris_provider.resources.catalog import CatalogProvider
 from tests.polaris_provider.harness import ProviderError, with_provider
-
-ROLE_ARN = "arn:aws:iam::123456789012:role/polaris-sales"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex[:8]}"
-
-
-def catalog_props(polaris, name: str, **storage) -> dict:
-    base = f"s3://bucket-{name}/warehouse"
-    return {
-        "connection": polaris.connection(),
-        "name": name,
-        "type": "INTERNAL",
-        "properties": {"default-base-location": base},
-        "storageConfigInfo": {"storageType": "S3", "allowedLocations": [f"s3://bucket-{name}/"], "roleArn": ROLE_ARN,
-                              "externalId": "ext-1", **storage},
-        "adopt": False,
-    }
+from tests.polaris_provider.props import catalog_props, unique
 
 
 def test_lifecycle_create_read_update_delete(engine, polaris):
