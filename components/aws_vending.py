@@ -1,0 +1,173 @@
+"""S3 credential vending: per AWS data owner, the bucket and the role Polaris assumes to vend credentials.
+
+Polaris' server role (IRSA) calls ``sts:AssumeRole`` on a catalog's role with the catalog's external id and
+an inline session policy narrowed to the table's paths; what it gets is the intersection of that session
+policy and the role's own policy. So the vending role trusts exactly the server role (with the external id)
+and may touch nothing but the owner's shared prefixes. Everything of an owner lives in the owner's account,
+through an explicit provider pinned to it: one program spans as many AWS accounts as there are owners.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.aws_accounts import account_provider
+from components.config import AwsCredentials, DataOwnerConfig
+
+POLICY_VERSION = "2012-10-17"
+MAX_SESSION_SECONDS = 3600
+"""Role chaining (IRSA role -> vending role) caps sessions at one hour; Polaris asks for exactly that."""
+OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
+KMS_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+EXTERNAL_ID_LENGTH = 32
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+@dataclass(frozen=True)
+class AwsVendingArgs:
+    owner: DataOwnerConfig
+    """A data owner with ``aws`` set."""
+    polaris_server_role_arn: pulumi.Input[str]
+    """The only identity the vending role trusts: Polaris' IRSA role."""
+    session_tags: bool = False
+    """Polaris sends STS session tags (``polaris.sessionTags``): the trust must also allow ``sts:TagSession``."""
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    """The stack's tags, applied as the owner provider's default tags. (A factory: dataclasses refuse a
+    mappingproxy default.)"""
+    credentials: AwsCredentials = AwsCredentials.ASSUME_ROLE
+    """How the program reaches the owner's account (``platform.awsCredentials``)."""
+
+
+def vending_trust_policy(server_role_arn: str, external_id: str, session_tags: bool) -> dict[str, Any]:
+    """Only Polaris' server role, and only with the owner's external id (the confused-deputy guard).
+
+    ``sts:TagSession`` gets its own statement: ``sts:ExternalId`` is not a documented key of that action, and
+    a condition on a key absent from the request would deny every tagged AssumeRole. Tagging alone grants no
+    session, so the external id still gates the role.
+    """
+    if not _ROLE_ARN.match(server_role_arn):
+        raise ValueError(f"the vending role must trust one IAM role, not {server_role_arn!r}")
+    principal = {"AWS": server_role_arn}
+    statements = [{"Sid": "PolarisServerWithExternalId", "Effect": "Allow", "Principal": principal,
+                   "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]
+    if session_tags:
+        statements.append({"Sid": "PolarisServerSessionTags", "Effect": "Allow", "Principal": principal,
+                           "Action": "sts:TagSession"})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn: str | None) -> dict[str, Any]:
+    """Objects under the shared prefixes, listing limited to them, the bucket's region, and the key if any.
+
+    Polaris narrows each vended session further to one table's paths; this is the ceiling.
+    """
+    paths = [prefix.strip("/") for prefix in prefixes]
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    statements = [
+        {"Sid": "SharedObjects", "Effect": "Allow", "Action": list(OBJECT_ACTIONS),
+         "Resource": [f"{bucket_arn}/{path}/*" for path in paths]},
+        {"Sid": "ListSharedPrefixes", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn,
+         "Condition": {"StringLike": {"s3:prefix": [pattern for path in paths for pattern in (f"{path}/*", path)]}}},
+        {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+    ]
+    if kms_key_arn:
+        statements.append({"Sid": "BucketKey", "Effect": "Allow", "Action": list(KMS_ACTIONS),
+                           "Resource": kms_key_arn})
+    return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
+    """Refuse any request to the bucket or its objects that does not use TLS, whoever makes it."""
+    bucket_arn = f"arn:aws:s3:::{bucket}"
+    return {"Version": POLICY_VERSION, "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+
+
+def encryption_rule(kms_key_arn: str | None) -> dict[str, Any]:
+    """SSE-KMS with the owner's key and an S3 bucket key (fewer KMS calls), else SSE-S3."""
+    if kms_key_arn:
+        return {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
+                                                            "kms_master_key_id": kms_key_arn},
+                "bucket_key_enabled": True}
+    return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+
+
+class AwsDataOwner(pulumi.ComponentResource):
+    """One AWS data owner: its hardened bucket (created or existing) and the vending role Polaris assumes."""
+    role_arn: pulumi.Output[str]
+    external_id: pulumi.Output[str]
+    """Secret: the catalog's ``storageConfigInfo.externalId``."""
+    region: str
+    allowed_locations: list[str]
+    bucket: pulumi.Input[str]
+    """The bucket's name; an output of the created bucket, so dependents wait for it."""
+    kms_key_arn: str | None
+    trust_policy: pulumi.Output[str]
+    """Secret, as it holds the external id."""
+    permissions_policy: str
+
+    def __init__(self, name: str, args: AwsVendingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:aws:DataOwner", name, None, opts)
+        owner, account = args.owner, args.owner.aws
+        if account is None:
+            raise ValueError(f"data owner {owner.name!r} is not on AWS")
+        provider = account_provider(
+            f"{name}-provider", account_id=account.account_id, region=account.region,
+            deploy_role_arn=account.deploy_role_arn, credentials=args.credentials, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self))
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
+        self.region = account.region
+        self.allowed_locations = list(owner.allowed_locations)
+        self.kms_key_arn = account.kms_key_arn
+        self.permissions_policy = json.dumps(
+            vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn))
+        self.external_id = pulumi.Output.secret(random.RandomPassword(
+            f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False,
+            opts=pulumi.ResourceOptions(parent=self)).result)
+        self.trust_policy = pulumi.Output.secret(pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
+            lambda values: json.dumps(vending_trust_policy(values[0], values[1], args.session_tags))))
+        self.role_arn = self._role(name, owner, child)
+        self.register_outputs({
+            "role_arn": self.role_arn, "external_id": self.external_id, "region": self.region,
+            "allowed_locations": self.allowed_locations, "bucket": self.bucket, "kms_key_arn": self.kms_key_arn,
+            "trust_policy": self.trust_policy, "permissions_policy": self.permissions_policy})
+
+    def _role(self, name: str, owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+        role = aws.iam.Role(
+            f"{name}-vending", assume_role_policy=self.trust_policy, max_session_duration=MAX_SESSION_SECONDS,
+            description=f"Assumed by Polaris to vend credentials for {owner.name}'s shared prefixes", opts=child)
+        aws.iam.RolePolicy(f"{name}-vending-access", role=role.id, policy=self.permissions_policy, opts=child)
+        return role.arn
+
+    @staticmethod
+    def _bucket(name: str, owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+        """The bucket and its hardening. All of it is retained on delete: the data belongs to the owner, so
+        neither `destroy`, nor dropping the owner, nor switching to `create: false` may delete it or strip its
+        protections; the stack just lets go (see docs/operations.md, tearing down). Not `protect`: that would
+        block those legitimate hand-overs, while retaining already makes a Pulumi-driven data loss impossible."""
+        kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
+        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=owner.storage.bucket, opts=kept)
+        access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+            ignore_public_acls=True, restrict_public_buckets=True, opts=kept)
+        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id,
+                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=kept)
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(owner.aws.kms_key_arn)], opts=kept)
+        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.id,
+                                versioning_configuration={"status": "Enabled"}, opts=kept)
+        # After the public access block: S3 rejects concurrent changes to one bucket's access settings.
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only", bucket=bucket.id, policy=json.dumps(tls_only_bucket_policy(owner.storage.bucket)),
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[access_block])))
+        return bucket.bucket
