@@ -25,7 +25,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "[secret]"
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _PROJECT_FILE = ROOT / "Pulumi.yaml"
 
 
@@ -40,6 +42,8 @@ class PlannedResource:
     inputs: dict[str, Any]
     state: dict[str, Any] = field(repr=False, default_factory=dict)
     """What the mocks answered (outputs), secrets masked; not part of the JSON format."""
+    dependencies: list[str] = field(repr=False, default_factory=list)
+    """URNs this resource depends on (explicit and through inputs); not part of the JSON format."""
 
     def to_json(self) -> dict[str, Any]:
         return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
@@ -78,10 +82,13 @@ class Plan:
 
 
 def mask_secrets(value: Any) -> Any:
-    """Replace every secret (the engine's wrapper objects) by the string "[secret]"."""
+    """Replace every secret (the engine's wrapper objects) by the string "[secret]"; a resource reference
+    reads as its URN."""
     if isinstance(value, dict):
-        if _SECRET_SIG in value:
+        if value.get(_SIG_KEY) == _SECRET_SIG:
             return SECRET
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("urn", "")
         return {k: mask_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]

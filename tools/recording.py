@@ -23,6 +23,11 @@ class RecordingMonitor(MockMonitor):
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type.startswith("pulumi:providers:"):
             note_provider_urn(request.name, urn)
+        _references_to_urns(request.object)
+        # Remote components (pulumi-eks) carry their providers in a map, not in `provider`.
+        context = getattr(self.mocks, "context", None)  # other Mocks classes may be recorded too
+        if context is not None:
+            context.remote_providers = dict(request.providers) if not request.provider else {}
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -32,7 +37,7 @@ class RecordingMonitor(MockMonitor):
         self.planned.append(PlannedResource(
             urn=urn, type=request.type, name=request.name, parent=request.parent,
             provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
-            custom=bool(request.custom), inputs=inputs, state=state))
+            custom=bool(request.custom), inputs=inputs, state=state, dependencies=list(request.dependencies)))
         return response
 
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -49,14 +54,40 @@ def _mark_secret_outputs(request, response) -> None:
     """Do what the engine does and the stock mock monitor does not: outputs named in
     `additional_secret_outputs`, and outputs whose input was secret, come back as secrets."""
     inputs = json_format.MessageToDict(request.object)
-    secret_inputs = {k for k, v in inputs.items() if isinstance(v, dict) and _SECRET_SIG in v}
+    secret_inputs = {k for k, v in inputs.items() if _is_secret(v)}
     outputs = json_format.MessageToDict(response.object)
     for key in set(request.additionalSecretOutputs) | secret_inputs:
         value = outputs.get(key)
-        if key in outputs and not (isinstance(value, dict) and _SECRET_SIG in value):
+        if key in outputs and not _is_secret(value):
             outputs[key] = {**_SECRET, "value": value}
     response.object.Clear()
     json_format.ParseDict(outputs, response.object)
 
 
 _SECRET_SIG = next(iter(_SECRET))
+_RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+def _is_secret(value) -> bool:
+    return isinstance(value, dict) and value.get(_SECRET_SIG) == _SECRET[_SECRET_SIG]
+
+
+def _references_to_urns(struct) -> None:
+    """Replace resource references (structs with the resource signature) by their URN, in place."""
+    for key in list(struct.fields):
+        value = struct.fields[key]
+        kind = value.WhichOneof("kind")
+        if kind == "struct_value":
+            inner = value.struct_value
+            if inner.fields.get(_SECRET_SIG) and inner.fields[_SECRET_SIG].string_value == _RESOURCE_REF:
+                struct.fields[key].string_value = inner.fields["urn"].string_value
+            else:
+                _references_to_urns(inner)
+        elif kind == "list_value":
+            for item in value.list_value.values:
+                if item.WhichOneof("kind") == "struct_value":
+                    inner = item.struct_value
+                    if inner.fields.get(_SECRET_SIG) and inner.fields[_SECRET_SIG].string_value == _RESOURCE_REF:
+                        item.string_value = inner.fields["urn"].string_value
+                    else:
+                        _references_to_urns(inner)

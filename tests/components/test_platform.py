@@ -219,7 +219,9 @@ def test_managed_nodes_join_the_cluster_from_the_private_subnets_with_the_config
 
 def test_nodes_require_imdsv2_without_a_hop_for_pods_and_encrypt_their_root_volume(dev):
     template = dev.named("platform-node-template")
-    assert dev.named("platform-nodes").inputs["launchTemplate"]["id"] == template.state["name"]
+    launch_template = dev.named("platform-nodes").inputs["launchTemplate"]
+    assert template.state["arn"].endswith("launch-template/" + launch_template["id"])
+    assert launch_template["version"] == "1"  # the template's latest version, not "None"
     assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
                                                   "httpPutResponseHopLimit": 1}
     [root] = template.inputs["blockDeviceMappings"]

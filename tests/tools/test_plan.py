@@ -47,6 +47,11 @@ def test_records_type_name_nesting_and_provider(plan):
     assert role.state["arn"].startswith("arn:aws:iam::222222222222:role/box-role-")  # auto-named, like the engine
 
 
+def test_dependencies_are_recorded(plan):
+    assert plan.named("box-role").dependencies == [plan.named("box-provider").urn] or \
+        plan.named("box-provider").urn not in plan.named("box-password").dependencies
+
+
 def test_descendants_are_found_at_any_depth(plan):
     assert {r.name for r in plan.descendants("box")} == {"box-provider", "box-role", "box-password"}
     assert plan.descendants("box-role") == []

@@ -120,13 +120,23 @@ def eks_cluster(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
         "contexts": [{"name": "aws", "context": {"cluster": name, "user": "aws"}}], "current-context": "aws",
         "users": [{"name": "aws", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
                                                     "command": "aws", "args": ["eks", "get-token", "--cluster-name", name]}}}]}
+    # Managed nodes carry the EKS-created cluster security group: with the default groups skipped, it is
+    # also the nodes' group (as pulumi-eks reports it).
+    cluster_sg = f"sg-{stable_hex(name + 'cluster', 17)}"
+    node_sg = cluster_sg if args.inputs.get("skipDefaultSecurityGroups") else f"sg-{stable_hex(name + 'node', 17)}"
     return name, {**args.inputs, "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig),
                   "oidcIssuer": issuer.removeprefix("https://"),
                   "oidcProviderArn": f"arn:aws:iam::{account}:oidc-provider/{issuer.removeprefix('https://')}",
-                  "oidcProviderUrl": issuer.removeprefix("https://"),
-                  "clusterSecurityGroupId": f"sg-{stable_hex(name + 'cluster', 17)}",
-                  "nodeSecurityGroupId": f"sg-{stable_hex(name + 'node', 17)}",
-                  "eksClusterName": name}
+                  "oidcProviderUrl": issuer,
+                  "clusterSecurityGroupId": cluster_sg,
+                  "nodeSecurityGroupId": node_sg}
+
+
+@resource("aws:ec2/launchTemplate:LaunchTemplate")
+def aws_launch_template(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
+    id_ = f"lt-{stable_hex(args.name, 17)}"
+    return id_, {**args.inputs, "latestVersion": 1, "defaultVersion": 1,
+                 "arn": f"arn:aws:ec2:{ctx.aws_region(args)}:{ctx.aws_account(args)}:launch-template/{id_}"}
 
 
 # -- GCP --------------------------------------------------------------------------------------------------

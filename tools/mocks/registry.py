@@ -78,9 +78,11 @@ class MockContext:
     default_aws_account: str
     default_aws_region: str
     providers: dict[str, ProviderInfo] = field(default_factory=dict)
+    remote_providers: dict[str, str] = field(default_factory=dict)
+    """The providers map of the remote component being registered (package -> provider reference)."""
 
     def provider_of(self, args: pulumi.runtime.MockResourceArgs | pulumi.runtime.MockCallArgs) -> ProviderInfo | None:
-        ref = args.provider or ""
+        ref = args.provider or next(iter(self.remote_providers.values()), "")
         return self.providers.get(ref.rsplit("::", 1)[0]) if ref else None
 
     def aws_account(self, args) -> str:
