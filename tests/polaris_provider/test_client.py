@@ -1,0 +1,240 @@
+"""The transport alone, with ``responses``: tokens, retries, backoff, Retry-After, 401 refresh, errors, TLS."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+import requests
+import responses
+from responses import matchers
+
+from polaris_provider import client as client_module
+from polaris_provider.client import TOKEN_PATH, Call, PolarisClient, RetryPolicy, ca_bundle_path
+from polaris_provider.connection import ConnectionSpec
+from polaris_provider.errors import (
+    AlreadyExists,
+    AuthenticationError,
+    CommitConflict,
+    Forbidden,
+    GrantNotFound,
+    NotFound,
+    ServerError,
+    TransportError,
+)
+
+ENDPOINT = "https://polaris.test"
+SECRET = "s3cr3t-value-never-shown"
+CATALOGS = ENDPOINT + "/api/management/v1/catalogs"
+LIST = Call("listCatalogs", "realm", "GET", "/api/management/v1/catalogs")
+
+
+class Sleeps:
+    """Records the policy's waits instead of sleeping; jitter is the identity, so delays are exact."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def policy(self, **overrides) -> RetryPolicy:
+        return RetryPolicy(jitter=lambda delay: delay, sleep=self.waits.append, **overrides)
+
+
+@pytest.fixture(autouse=True)
+def fresh_tokens():
+    client_module.TOKENS.clear()
+    yield
+    client_module.TOKENS.clear()
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+def make_client(sleeps: Sleeps, realm: str | None = "POLARIS", **policy) -> PolarisClient:
+    connection = ConnectionSpec(ENDPOINT, "admin", SECRET, realm=realm, scope="PRINCIPAL_ROLE:ALL")
+    return PolarisClient(connection, sleeps.policy(**policy))
+
+
+def token_ok(rsps: responses.RequestsMock, token: str = "tok-1", expires_in: int = 3600) -> responses.BaseResponse:
+    form = {"grant_type": "client_credentials", "client_id": "admin", "client_secret": SECRET,
+            "scope": "PRINCIPAL_ROLE:ALL"}
+    return rsps.post(ENDPOINT + TOKEN_PATH, json={"access_token": token, "token_type": "bearer",
+                                                  "expires_in": expires_in},
+                     match=[matchers.urlencoded_params_matcher(form)])
+
+
+def envelope(status: int, error_type: str, message: str) -> dict:
+    return {"error": {"message": message, "type": error_type, "code": status}}
+
+
+@responses.activate
+def test_token_request_is_explicit_and_headers_carry_token_and_realm(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, json={"catalogs": []}, match=[matchers.header_matcher(
+        {"Authorization": "Bearer tok-1", "Polaris-Realm": "POLARIS"})])
+    assert make_client(sleeps).send(LIST).body == {"catalogs": []}
+
+
+@responses.activate
+def test_no_realm_header_when_none_configured(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, json={"catalogs": []})
+    make_client(sleeps, realm=None).send(LIST)
+    assert all("Polaris-Realm" not in call.request.headers for call in responses.calls)
+
+
+@responses.activate
+def test_token_is_cached_until_shortly_before_expiry(sleeps, monkeypatch):
+    token_request = token_ok(responses, expires_in=3600)
+    responses.get(CATALOGS, json={"catalogs": []})
+    client = make_client(sleeps)
+    clock = [1000.0]
+    monkeypatch.setattr(client_module.time, "monotonic", lambda: clock[0])
+    client.send(LIST)
+    clock[0] += 3600 - 61  # still valid: refreshed 60 s before expiry
+    client.send(LIST)
+    assert token_request.call_count == 1
+    clock[0] += 2
+    client.send(LIST)
+    assert token_request.call_count == 2
+
+
+@responses.activate
+def test_401_refreshes_the_token_once(sleeps):
+    responses.get(CATALOGS, status=401, json=envelope(401, "NotAuthorizedException", "expired"),
+                  match=[matchers.header_matcher({"Authorization": "Bearer old"})])
+    client = make_client(sleeps)
+    client_module.TOKENS.put(client.connection.token_key, "old", 3600, 60)
+    responses.post(ENDPOINT + TOKEN_PATH, json={"access_token": "new", "expires_in": 3600})
+    responses.get(CATALOGS, json={"catalogs": []}, match=[matchers.header_matcher({"Authorization": "Bearer new"})])
+    assert client.send(LIST).status == 200
+
+
+@responses.activate
+def test_persistent_401_is_an_authentication_error(sleeps):
+    responses.post(ENDPOINT + TOKEN_PATH, json={"access_token": "t", "expires_in": 3600})
+    responses.get(CATALOGS, status=401, json=envelope(401, "NotAuthorizedException", "roles not found"))
+    with pytest.raises(AuthenticationError, match="listCatalogs on realm failed \\(401"):
+        make_client(sleeps).send(LIST)
+    assert len([c for c in responses.calls if c.request.url == CATALOGS]) == 2
+
+
+@responses.activate
+def test_rejected_credentials_name_the_client_not_the_secret(sleeps):
+    responses.post(ENDPOINT + TOKEN_PATH, status=401,
+                   json={"error": "unauthorized_client", "error_description": f"bad secret {SECRET}"})
+    with pytest.raises(AuthenticationError) as error:
+        make_client(sleeps).send(LIST)
+    assert "getToken on client 'admin'" in str(error.value) and "unauthorized_client" in str(error.value)
+    assert SECRET not in str(error.value)
+
+
+@responses.activate
+def test_5xx_and_429_are_retried_with_capped_exponential_backoff(sleeps):
+    token_ok(responses)
+    for status in (503, 502, 429, 500):
+        responses.get(CATALOGS, status=status)
+    responses.get(CATALOGS, json={"catalogs": []})
+    reply = make_client(sleeps, backoff_base=0.5, backoff_cap=1.5).send(LIST)
+    assert reply.status == 200 and reply.attempts == 5
+    assert sleeps.waits == [0.5, 1.0, 1.5, 1.5]
+
+
+@responses.activate
+def test_retry_after_is_honoured_within_a_cap(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, status=503, headers={"Retry-After": "3"})
+    responses.get(CATALOGS, status=429, headers={"Retry-After": "600"})
+    responses.get(CATALOGS, json={"catalogs": []})
+    make_client(sleeps, retry_after_cap=20).send(LIST)
+    assert sleeps.waits == [3.0, 20.0]
+
+
+@responses.activate
+def test_budget_exhausted_raises_server_error_with_attempts(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, status=503, json=envelope(503, "ServiceUnavailable", "overloaded"))
+    with pytest.raises(ServerError) as error:
+        make_client(sleeps, attempts=3).send(LIST)
+    assert "overloaded (after 3 attempts)" in str(error.value) and error.value.after_retry
+    assert len(sleeps.waits) == 2
+
+
+@pytest.mark.parametrize("status, error_type, operation, expected", [
+    (400, "GRANT_NOT_FOUND", "revokeGrantFromCatalogRole", GrantNotFound),
+    (403, "ForbiddenException", "listCatalogs", Forbidden),
+    (404, "NotFoundException", "getCatalog", NotFound),
+    (409, "AlreadyExistsException", "createCatalog", AlreadyExists),
+    (409, "CommitConflictException", "updateCatalog", CommitConflict),
+])
+@responses.activate
+def test_other_4xx_are_not_retried_and_map_to_typed_errors(sleeps, status, error_type, operation, expected):
+    token_ok(responses)
+    responses.get(CATALOGS, status=status, json=envelope(status, error_type, "nope"))
+    call = Call(operation, "catalog 'c'", "GET", "/api/management/v1/catalogs")
+    with pytest.raises(expected) as error:
+        make_client(sleeps).send(call)
+    assert str(error.value) == f"Polaris {operation} on catalog 'c' failed ({status} {error_type}): nope"
+    assert sleeps.waits == [] and not error.value.after_retry
+
+
+@responses.activate
+def test_connection_errors_are_retried_then_reported(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, body=requests.exceptions.ConnectionError("reset by peer"))
+    responses.get(CATALOGS, body=requests.exceptions.ReadTimeout("slow"))
+    responses.get(CATALOGS, json={"catalogs": []})
+    assert make_client(sleeps).send(LIST).attempts == 3
+    responses.replace(responses.GET, CATALOGS, body=requests.exceptions.ConnectionError("refused"))
+    with pytest.raises(TransportError, match="listCatalogs on realm failed: ConnectionError after 2 attempt"):
+        make_client(sleeps, attempts=2).send(LIST)
+
+
+@responses.activate
+def test_tls_errors_are_not_retried(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(TransportError, match="SSLError after 1 attempt"):
+        make_client(sleeps).send(LIST)
+
+
+@responses.activate
+def test_every_call_has_a_timeout_and_verifies_tls(sleeps, monkeypatch):
+    seen: list[dict] = []
+    original = requests.Session.request
+
+    def spy(self, method, url, **kwargs):
+        seen.append(kwargs)
+        return original(self, method, url, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", spy)
+    token_ok(responses)
+    responses.get(CATALOGS, json={"catalogs": []})
+    make_client(sleeps, connect_timeout=2, read_timeout=7).send(LIST)
+    assert [k["timeout"] for k in seen] == [(2, 7), (2, 7)]
+    assert [k["verify"] for k in seen] == [True, True]
+
+
+def test_ca_bundle_goes_to_a_private_file_reused_per_bundle():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    path = ca_bundle_path(pem)
+    assert open(path).read() == pem
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert ca_bundle_path(pem) == path and ca_bundle_path(pem + "\n") != path
+
+
+def test_policy_reads_overrides_from_stack_config():
+    config = {"polarisProvider:timeoutSeconds": "4", "polarisProvider:maxAttempts": "2"}
+    policy = RetryPolicy.from_config(config.get)
+    assert (policy.read_timeout, policy.attempts, policy.backoff_base) == (4.0, 2, RetryPolicy().backoff_base)
+
+
+def test_default_jitter_stays_within_half_to_full_delay():
+    delays = [RetryPolicy().delay(3, None) for _ in range(200)]
+    assert all(0.5 <= d <= 1.0 for d in delays) and len(set(delays)) > 1
+
+
+def test_connection_repr_hides_the_secret():
+    connection = ConnectionSpec(ENDPOINT, "admin", SECRET, ca_bundle="PEM")
+    assert SECRET not in repr(connection) and "PEM" not in repr(connection)
