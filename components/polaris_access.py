@@ -95,18 +95,18 @@ class PolarisAccess(pulumi.ComponentResource):
     def _catalog(self, catalog: CatalogConfig, storage: Mapping[str, Any]) -> Catalog:
         storage_config = {**storage, "allowedLocations": list(catalog.locations)}
         return Catalog(f"{self._name}-catalog-{catalog.name}", CatalogArgs(
-            connection=self._connection, name=catalog.name,
+            name=catalog.name,
             properties={"default-base-location": catalog.default_base_location},
-            storage_config_info=storage_config), opts=self._child())
+            storage_config_info=storage_config), self._connection, opts=self._child())
 
     def _organisation(self, org: OrganisationConfig) -> OrganisationAccess:
         prefix = f"{self._name}-org-{org.name}"
         principal = Principal(f"{prefix}-principal", PrincipalArgs(
-            connection=self._connection, name=org.name, rotation=org.credential_rotation), opts=self._child())
-        role = PrincipalRole(f"{prefix}-role", PrincipalRoleArgs(connection=self._connection, name=org.name),
+            name=org.name, rotation=org.credential_rotation), self._connection, opts=self._child())
+        role = PrincipalRole(f"{prefix}-role", PrincipalRoleArgs(name=org.name), self._connection,
                              opts=self._child())
         PrincipalRoleAssignment(f"{prefix}-role-assignment", PrincipalRoleAssignmentArgs(
-            connection=self._connection, principal_name=principal.name, principal_role_name=role.name),
+            principal_name=principal.name, principal_role_name=role.name), self._connection,
             opts=self._child(principal, role))
         for access in org.access:
             self._access(prefix, org.name, role, access)
@@ -118,10 +118,11 @@ class PolarisAccess(pulumi.ComponentResource):
         role_name = catalog_role_name(organisation, access)
         resource_prefix = f"{prefix}-{access.catalog}-{role_name}"
         catalog_role = CatalogRole(f"{resource_prefix}-catalog-role", CatalogRoleArgs(
-            connection=self._connection, catalog_name=catalog.name, name=role_name), opts=self._child(catalog))
+            catalog_name=catalog.name, name=role_name), self._connection, opts=self._child(catalog))
         CatalogRoleAssignment(f"{resource_prefix}-assignment", CatalogRoleAssignmentArgs(
-            connection=self._connection, principal_role_name=principal_role.name, catalog_name=catalog.name,
-            catalog_role_name=catalog_role.name), opts=self._child(principal_role, catalog_role))
+            principal_role_name=principal_role.name, catalog_name=catalog.name,
+            catalog_role_name=catalog_role.name), self._connection,
+            opts=self._child(principal_role, catalog_role))
         targets = [(None, {"type": "catalog"})] if not access.namespaces else [
             (ns, {"type": "namespace", "namespace": namespace_levels(ns)}) for ns in access.namespaces]
         for namespace, target in targets:
@@ -129,8 +130,8 @@ class PolarisAccess(pulumi.ComponentResource):
             for privilege in PRIVILEGES[access.level]:
                 suffix = f"{namespace}-{privilege}" if namespace else privilege
                 Grant(f"{resource_prefix}-grant-{suffix.lower()}", GrantArgs(
-                    connection=self._connection, catalog_name=catalog.name, catalog_role_name=catalog_role.name,
-                    grant={**target, "privilege": privilege}), opts=self._child(*depends))
+                    catalog_name=catalog.name, catalog_role_name=catalog_role.name,
+                    grant={**target, "privilege": privilege}), self._connection, opts=self._child(*depends))
 
     def _namespace(self, catalog_name: str, namespace: str) -> Namespace:
         """Each namespace level once per catalog; a level depends on its parent (Polaris requires it)."""
@@ -142,8 +143,8 @@ class PolarisAccess(pulumi.ComponentResource):
                 catalog = self._catalogs[catalog_name]
                 self._namespaces[key] = Namespace(
                     f"{self._name}-namespace-{catalog_name}-{key[1]}",
-                    NamespaceArgs(connection=self._connection, catalog_name=catalog.name,
-                                  namespace=levels[:depth]),
+                    NamespaceArgs(catalog_name=catalog.name,
+                                  namespace=levels[:depth]), self._connection,
                     opts=self._child(catalog, *([parent] if parent else [])))
             parent = self._namespaces[key]
         return parent

@@ -1,12 +1,14 @@
 """How the stages connect: each stage's typed outputs are the next stage's inputs.
 
     platform (EKS, IRSA role, OIDC issuer) ──► vending identities per data owner (AWS, GCP, Azure)
-        │                                              │
-        ▼                                              ▼
-    Polaris server (database, Kubernetes objects) ◄── credential config, Azure env, vending role ARNs
-        │ endpoint, admin credentials
+        │            ▲ vending role ARNs (AssumeRole grant)         │
+        ▼                                                           ▼
+    database, Polaris server (Kubernetes) ◄── GCP credential config, Azure environment
+        │ API URL, admin credentials
         ▼
     Polaris access (catalogs, principals, roles, grants) ──► client configuration per organisation
+
+Only this module knows the order; components know nothing of each other beyond their typed args.
 """
 
 from __future__ import annotations
@@ -16,20 +18,147 @@ from typing import Any
 
 import pulumi
 
-from components.config import StackConfig
+from components.aws_vending import AwsDataOwner, AwsVendingArgs
+from components.azure_vending import (
+    AzureApplicationArgs,
+    AzureDataOwner,
+    AzureVendingApplication,
+    AzureVendingArgs,
+)
+from components.client_config import client_configuration
+from components.config import Cloud, Persistence, StackConfig
+from components.database import DatabaseArgs, PolarisDatabase
+from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
+from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
+from components.polaris_access import PolarisAccess, PolarisAccessArgs
+from components.polaris_server import PolarisServer, PolarisServerArgs
+from polaris_provider import PolarisConnection
 
 
 @dataclass
 class Stages:
+    """Every stage of one stack, kept so tests and exports can reach them."""
     config: StackConfig
+    platform: PolarisPlatform
+    vending: dict[str, pulumi.ComponentResource]
+    server: PolarisServer
+    access: PolarisAccess
     exports: dict[str, Any] = field(default_factory=dict)
 
     def outputs(self) -> dict[str, Any]:
         return self.exports
 
 
+def _https(issuer: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(issuer).apply(lambda i: i if i.startswith("https://") else f"https://{i}")
+
+
+class VendingStage:
+    """The data owners' identities, and what Polaris' pod needs to use them."""
+
+    def __init__(self, config: StackConfig, platform: PolarisPlatform):
+        pol, issuer = config.polaris, _https(platform.oidc_issuer_url)
+        self.owners: dict[str, pulumi.ComponentResource] = {}
+        self.storage: dict[str, dict[str, Any]] = {}
+        self.gcp_access = self.azure_access = None
+        for owner in config.owners_on(Cloud.AWS):
+            aws_owner = AwsDataOwner(f"aws-{owner.name}", AwsVendingArgs(
+                owner=owner, polaris_server_role_arn=platform.server_role_arn, session_tags=pol.session_tags,
+                tags=config.tags, credentials=config.platform.aws_credentials))
+            self.owners[owner.name] = aws_owner
+            self.storage[owner.name] = {"storageType": "S3", "roleArn": aws_owner.role_arn,
+                                        "externalId": aws_owner.external_id, "region": owner.aws.region}
+        gcp_owners = config.owners_on(Cloud.GCP)
+        if gcp_owners:
+            identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(
+                project=config.gcp_identity_project(), oidc_issuer_url=issuer, namespace=pol.namespace,
+                service_account=pol.service_account))
+            self.gcp_access = identity.access
+            for owner in gcp_owners:
+                gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
+                    owner=owner, federated_principal=identity.federated_principal, labels=config.tags))
+                self.owners[owner.name] = gcp_owner
+                self.storage[owner.name] = {"storageType": "GCS",
+                                            "gcsServiceAccount": gcp_owner.service_account_email}
+        azure_owners = config.owners_on(Cloud.AZURE)
+        if azure_owners:
+            application = AzureVendingApplication("azure-vending", AzureApplicationArgs(
+                application=pol.azure_application, credential_mode=pol.credential_mode, oidc_issuer_url=issuer,
+                namespace=pol.namespace, service_account=pol.service_account,
+                secret_validity_days=pol.azure_secret_validity_days,
+                owner_tenants=tuple(o.azure.tenant_id for o in azure_owners)))
+            self.azure_access = application.access
+            for owner in azure_owners:
+                azure_owner = AzureDataOwner(f"azure-{owner.name}", AzureVendingArgs(
+                    owner=owner, application_client_id=application.client_id, tags=config.tags,
+                    home_principal=application.service_principal))
+                self.owners[owner.name] = azure_owner
+                self.storage[owner.name] = {"storageType": "AZURE", "tenantId": owner.azure.tenant_id,
+                                            "multiTenantAppName": pol.azure_application.display_name,
+                                            "consentUrl": azure_owner.consent_url, "hierarchical": True}
+
+    def role_arns(self) -> list[pulumi.Output[str]]:
+        return [o.role_arn for o in self.owners.values() if isinstance(o, AwsDataOwner)]
+
+
 def build_stages(config: StackConfig) -> Stages:
-    stages = Stages(config)
-    stages.exports["realm"] = config.polaris.realm
-    stages.exports["catalogs"] = [c.name for c in config.catalogs]
+    pol = config.polaris
+    platform = PolarisPlatform("platform", PlatformArgs(
+        platform=config.platform, namespace=pol.namespace, service_account=pol.service_account,
+        production=config.production, tags=config.tags))
+    vending = VendingStage(config, platform)
+    if vending.role_arns():
+        PolarisVendingAccess("polaris-vending-access", VendingAccessArgs(
+            server_role_name=platform.server_role_name, vending_role_arns=vending.role_arns(),
+            session_tags=pol.session_tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    database = None
+    if pol.persistence is Persistence.POSTGRES:
+        database = PolarisDatabase("polaris-db", DatabaseArgs(
+            database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
+            client_security_group_id=platform.node_security_group_id, production=config.production,
+            tags=config.tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    server = PolarisServer("polaris", PolarisServerArgs(
+        polaris=pol, production=config.production, server_role_arn=platform.server_role_arn,
+        allowed_cidrs=config.platform.polaris_allowed_cidrs,
+        database=database.connection if database else None,
+        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region),
+        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider))
+    endpoint = pol.endpoint or server.api_url
+    connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
+                                   client_secret=server.admin_client_secret, realm=pol.realm)
+    access = PolarisAccess("polaris-access", PolarisAccessArgs(
+        connection=connection, catalogs=config.catalogs, organisations=config.organisations,
+        storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
+    stages = Stages(config, platform, vending.owners, server, access)
+    stages.exports.update(_exports(config, platform, vending, server, access, endpoint))
     return stages
+
+
+def _exports(config: StackConfig, platform: PolarisPlatform, vending: VendingStage, server: PolarisServer,
+             access: PolarisAccess, endpoint: pulumi.Input[str]) -> dict[str, Any]:
+    """What operators and organisations need; every credential is a secret."""
+    return {
+        "polarisUrl": endpoint,
+        "polarisAdminClientId": pulumi.Output.secret(server.admin_client_id),
+        "polarisAdminClientSecret": pulumi.Output.secret(server.admin_client_secret),
+        "kubeconfig": pulumi.Output.secret(platform.kubeconfig),
+        "oidcIssuerUrl": platform.oidc_issuer_url,
+        "polarisServerRoleArn": platform.server_role_arn,
+        "catalogs": {c.name: {"dataOwner": c.data_owner, "locations": list(c.locations)} for c in config.catalogs},
+        "dataOwners": {name: _owner_summary(owner) for name, owner in vending.owners.items()},
+        "clientConfigurations": {
+            name: client_configuration(config, endpoint, org.principal.clientId, org.principal.clientSecret,
+                                       org.scope, org.catalogs)
+            for name, org in access.organisations.items()},
+    }
+
+
+def _owner_summary(owner: pulumi.ComponentResource) -> dict[str, Any]:
+    if isinstance(owner, AwsDataOwner):
+        return {"cloud": "aws", "roleArn": owner.role_arn, "externalId": pulumi.Output.secret(owner.external_id),
+                "allowedLocations": owner.allowed_locations}
+    if isinstance(owner, GcpDataOwner):
+        return {"cloud": "gcp", "serviceAccount": owner.service_account_email,
+                "allowedLocations": owner.allowed_locations}
+    return {"cloud": "azure", "tenantId": owner.tenant_id, "clientId": owner.client_id,
+            "consentUrl": owner.consent_url, "allowedLocations": owner.allowed_locations}
