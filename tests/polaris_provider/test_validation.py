@@ -1,0 +1,68 @@
+"""Input rules in isolation: names, storage fields against the spec, locations, unknowns at preview."""
+from __future__ import annotations
+
+import pytest
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
+
+from polaris_provider import validation
+from tests.polaris_provider.spec import properties_of
+
+STORAGE_SCHEMAS = {"S3": "AwsStorageConfigInfo", "GCS": "GcpStorageConfigInfo", "AZURE": "AzureStorageConfigInfo"}
+
+
+@pytest.mark.parametrize("storage_type", sorted(STORAGE_SCHEMAS))
+def test_storage_fields_match_the_spec(storage_type):
+    assert validation.STORAGE_FIELDS[storage_type] == properties_of(STORAGE_SCHEMAS[storage_type])
+
+
+@pytest.mark.parametrize("name, ok", [
+    ("sales", True), ("x" * 256, True), ("", False), ("x" * 257, False), ("system$x", False),
+    ("SyStEm$x", False), ("  system$x", False), ("my_system$", True), (42, False),
+])
+def test_names(name, ok):
+    assert (validation.name("name", name, "catalog") == []) is ok
+
+
+@pytest.mark.parametrize("location, storage_type, ok", [
+    ("s3://b/p", "S3", True), ("s3a://b/p", "S3", True), ("gs://b/p", "S3", False),
+    ("gs://b/p", "GCS", True), ("s3://b/p", "GCS", False),
+    ("abfss://c@acct.dfs.core.windows.net/p", "AZURE", True), ("wasbs://c@acct.blob.core.windows.net/p", "AZURE", True),
+    ("abfs://c@acct.dfs.core.windows.net", "AZURE", True), ("wasb://c@acct.blob.core.windows.net/p", "AZURE", True),
+    ("abfss://acct.dfs.core.windows.net/p", "AZURE", False), ("abfss://c@acct.file.core.windows.net/p", "AZURE", False),
+    ("https://acct.blob.core.windows.net/c", "AZURE", False),
+])
+def test_location_schemes(location, storage_type, ok):
+    storage = {"storageType": storage_type, "allowedLocations": [location]}
+    if storage_type == "AZURE":
+        storage["tenantId"] = "t"
+    failures = validation.storage(storage, {validation.BASE_LOCATION: location})
+    assert (failures == []) is ok, failures
+
+
+@pytest.mark.parametrize("base, ok", [("s3://b/wh", True), ("s3://b", True), ("s3://bb/wh", False),
+                                      ("s3://other/wh", False)])
+def test_base_location_must_lie_inside_allowed(base, ok):
+    failures = validation.storage({"storageType": "S3", "allowedLocations": ["s3://b/"]}, {validation.BASE_LOCATION: base})
+    assert (failures == []) is ok, failures
+
+
+@pytest.mark.parametrize("unknown", [UNKNOWN, Unknown()])
+def test_unknowns_are_never_judged(unknown):
+    assert validation.name("name", unknown, "catalog") == []
+    assert validation.storage(unknown, {}) == []
+    assert validation.storage({"storageType": "S3", "allowedLocations": [unknown], "roleArn": unknown},
+                              {validation.BASE_LOCATION: "s3://b/x"}) == []
+    assert validation.connection(unknown) == []
+    assert validation.connection({"endpoint": unknown, "clientId": unknown, "clientSecret": unknown}) == []
+    assert validation.grant({"type": "table", "namespace": unknown, "tableName": unknown, "privilege": unknown}) == []
+
+
+def test_connection_problems_never_echo_the_secret():
+    failures = validation.connection({"endpoint": "ftp://x", "clientId": "", "clientSecret": "", "scope": "ALL",
+                                      "caBundle": "not pem"})
+    reasons = [f.reason for f in failures]
+    assert len(reasons) == 5 and all(f.property == "connection" for f in failures)
+    secret_check = validation.connection({"endpoint": "https://p", "clientId": "a", "clientSecret": "hunter22",
+                                          "scope": "bad"})
+    assert "hunter22" not in repr([f.reason for f in secret_check])
