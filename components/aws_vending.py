@@ -131,16 +131,21 @@ class AwsDataOwner(pulumi.ComponentResource):
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
             vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn))
-        self.external_id = pulumi.Output.secret(random.RandomPassword(
-            f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False,
-            opts=pulumi.ResourceOptions(parent=self)).result)
-        self.trust_policy = pulumi.Output.secret(pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
-            lambda values: json.dumps(vending_trust_policy(values[0], values[1], args.session_tags))))
+        self.external_id = self._external_id(name)
+        self.trust_policy = pulumi.Output.secret(
+            pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
+                lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))))
         self.role_arn = self._role(name, owner, child)
         self.register_outputs({
             "role_arn": self.role_arn, "external_id": self.external_id, "region": self.region,
             "allowed_locations": self.allowed_locations, "bucket": self.bucket, "kms_key_arn": self.kms_key_arn,
             "trust_policy": self.trust_policy, "permissions_policy": self.permissions_policy})
+
+    def _external_id(self, name: str) -> pulumi.Output[str]:
+        """One per owner, so no owner's id opens another owner's role. Not a cloud resource: no provider."""
+        password = random.RandomPassword(f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False,
+                                         opts=pulumi.ResourceOptions(parent=self))
+        return pulumi.Output.secret(password.result)
 
     def _role(self, name: str, owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         role = aws.iam.Role(
