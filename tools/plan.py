@@ -42,6 +42,9 @@ class PlannedResource:
     inputs: dict[str, Any]
     state: dict[str, Any] = field(repr=False, default_factory=dict)
     """What the mocks answered (outputs), secrets masked; not part of the JSON format."""
+    unmasked_inputs: dict[str, Any] = field(repr=False, default_factory=dict)
+    """The inputs with secrets in plaintext, as a policy pack sees them in a real preview; in memory only,
+    never printed or serialized."""
     dependencies: list[str] = field(repr=False, default_factory=list)
     """URNs this resource depends on (explicit and through inputs); not part of the JSON format."""
 
@@ -79,6 +82,19 @@ class Plan:
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} resources named {name!r}")
         return matches[0]
+
+
+def unmask_secrets(value: Any) -> Any:
+    """Secrets as plaintext (the wrapper objects' values); resource references as their URN."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return unmask_secrets(value.get("value"))
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("urn", "")
+        return {k: unmask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmask_secrets(v) for v in value]
+    return value
 
 
 def mask_secrets(value: Any) -> Any:

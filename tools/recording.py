@@ -18,7 +18,7 @@ class RecordingMonitor(MockMonitor):
         self.planned: list = []
 
     def RegisterResource(self, request):
-        from tools.plan import PlannedResource, mask_secrets
+        from tools.plan import PlannedResource, mask_secrets, unmask_secrets
 
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type.startswith("pulumi:providers:"):
@@ -32,12 +32,14 @@ class RecordingMonitor(MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return response
         _mark_secret_outputs(request, response)
-        inputs = mask_secrets(json_format.MessageToDict(request.object))
+        raw_inputs = json_format.MessageToDict(request.object)
+        inputs = mask_secrets(raw_inputs)
         state = mask_secrets(json_format.MessageToDict(response.object))
         self.planned.append(PlannedResource(
             urn=urn, type=request.type, name=request.name, parent=request.parent,
             provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
-            custom=bool(request.custom), inputs=inputs, state=state, dependencies=list(request.dependencies)))
+            custom=bool(request.custom), inputs=inputs, state=state, dependencies=list(request.dependencies),
+            unmasked_inputs=unmask_secrets(raw_inputs)))
         return response
 
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,14 @@ def test_secrets_are_masked_everywhere(plan):
     assert password.state["result"] == SECRET
 
 
+def test_unmasked_inputs_hold_plaintext_for_in_process_policies():
+    plan = run_program(lambda: aws.iam.Role("r", assume_role_policy=pulumi.Output.secret('{"x": 1}')), stack="unit")
+    role = plan.named("r")
+    assert role.inputs["assumeRolePolicy"] == SECRET
+    assert role.unmasked_inputs["assumeRolePolicy"] == '{"x": 1}'
+    assert '{"x": 1}' not in json.dumps(plan.to_json())
+
+
 def test_json_format_is_stable(plan):
     document = plan.to_json()
     assert set(document) == {"project", "stack", "resources", "outputs"}
