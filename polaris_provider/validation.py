@@ -7,7 +7,7 @@ never judged: its rule runs again when the value is known, at ``up``.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 from urllib.parse import urlparse
 
 from pulumi.dynamic import CheckFailure
@@ -216,7 +216,3 @@ def _grant_fields(kind: str, value: Mapping) -> list[CheckFailure]:
     for target in expected[1:]:
         failures += name("grant", value.get(target), target)
     return failures
-
-
-def collect(*groups: Iterable[CheckFailure]) -> list[CheckFailure]:
-    return [failure for group in groups for failure in group]
