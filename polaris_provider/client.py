@@ -200,7 +200,7 @@ class PolarisClient:
         call = Call("getToken", f"client '{conn.client_id}'", "POST", TOKEN_PATH, form=form)
         reply = self._with_retries(call, None)
         if reply.status != 200 or not isinstance(reply.body, dict) or "access_token" not in reply.body:
-            raise self._error(call, reply, AuthenticationError)
+            raise self._error(call, reply, AuthenticationError if reply.status < 500 else None)
         token = reply.body["access_token"]
         TOKENS.put(conn.token_key, token, float(reply.body.get("expires_in") or 3600), self.policy.token_margin)
         return token

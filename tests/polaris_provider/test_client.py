@@ -238,3 +238,10 @@ def test_default_jitter_stays_within_half_to_full_delay():
 def test_connection_repr_hides_the_secret():
     connection = ConnectionSpec(ENDPOINT, "admin", SECRET, ca_bundle="PEM")
     assert SECRET not in repr(connection) and "PEM" not in repr(connection)
+
+
+@responses.activate
+def test_token_endpoint_outage_is_a_server_error_not_a_credentials_problem(sleeps):
+    responses.post(ENDPOINT + TOKEN_PATH, status=503)
+    with pytest.raises(ServerError, match="getToken on client 'admin' failed \\(503\\)"):
+        make_client(sleeps, attempts=2).send(LIST)
