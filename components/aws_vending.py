@@ -79,7 +79,7 @@ def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn
         {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
     ]
     if kms_key_arn:
-        statements.append({"Sid": "BucketKey", "Effect": "Allow", "Action": list(KMS_ACTIONS),
+        statements.append({"Sid": "OwnerKey", "Effect": "Allow", "Action": list(KMS_ACTIONS),
                            "Resource": kms_key_arn})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
