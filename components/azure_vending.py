@@ -182,15 +182,17 @@ class AzureDataOwner(pulumi.ComponentResource):
             self.storage_account, self.container = storage.account, storage.container
             account_id = storage_account_id(subscription, storage.account)
             return account_id, container_id(account_id, storage.container)
+        # The data belongs to the owner: `pulumi destroy` leaves account and container (as for AWS buckets).
+        kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         account = azure_native.storage.StorageAccount(
             f"{name}-account", account_name=storage.account, resource_group_name=subscription.resource_group,
             location=subscription.location, kind="StorageV2", sku={"name": "Standard_LRS"}, is_hns_enabled=True,
             enable_https_traffic_only=True, minimum_tls_version="TLS1_2", allow_blob_public_access=False,
             allow_shared_key_access=subscription.shared_key_access, allow_cross_tenant_replication=False,
-            default_to_o_auth_authentication=not subscription.shared_key_access, tags=dict(tags), opts=child)
+            default_to_o_auth_authentication=not subscription.shared_key_access, tags=dict(tags), opts=kept)
         container = azure_native.storage.BlobContainer(
             f"{name}-container", account_name=account.name, container_name=storage.container,
-            resource_group_name=subscription.resource_group, public_access="None", opts=child)
+            resource_group_name=subscription.resource_group, public_access="None", opts=kept)
         self.storage_account, self.container = account.name, container.name
         return account.id, container.id
 

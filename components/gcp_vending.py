@@ -157,7 +157,9 @@ class GcpDataOwner(pulumi.ComponentResource):
         return gcp.storage.Bucket(
             f"{name}-bucket", name=owner.storage.bucket, location=owner.gcp.location,
             uniform_bucket_level_access=True, public_access_prevention="enforced",
-            versioning={"enabled": True}, labels=gcp_labels(labels), opts=child).name
+            versioning={"enabled": True}, labels=gcp_labels(labels),
+            # The data belongs to the owner: `pulumi destroy` leaves the bucket (as for AWS buckets).
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))).name
 
     def _grant(self, name: str, project: GcpProject, account: gcp.serviceaccount.Account,
                federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions) -> None:

@@ -47,6 +47,7 @@ class PlannedResource:
     never printed or serialized."""
     dependencies: list[str] = field(repr=False, default_factory=list)
     """URNs this resource depends on (explicit and through inputs); not part of the JSON format."""
+    retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,

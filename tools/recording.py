@@ -39,7 +39,7 @@ class RecordingMonitor(MockMonitor):
             urn=urn, type=request.type, name=request.name, parent=request.parent,
             provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
             custom=bool(request.custom), inputs=inputs, state=state, dependencies=list(request.dependencies),
-            unmasked_inputs=unmask_secrets(raw_inputs)))
+            unmasked_inputs=unmask_secrets(raw_inputs), retain_on_delete=bool(request.retainOnDelete)))
         return response
 
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:

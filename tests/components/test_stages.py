@@ -106,3 +106,10 @@ def test_no_plaintext_secret_anywhere_in_the_plan(prod):
     for resource in prod.of_type("random:index/randomPassword:RandomPassword"):
         assert resource.state["result"] == SECRET
     assert "secret" + "contoso" not in document
+
+
+@pytest.mark.parametrize("type_", ["aws:s3/bucket:Bucket", "gcp:storage/bucket:Bucket",
+                                   "azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer"])
+def test_owners_data_stores_survive_destroy(dev, type_):
+    stores = dev.of_type(type_)
+    assert stores and all(r.retain_on_delete for r in stores)
