@@ -1,0 +1,245 @@
+"""HTTP requests and wall time of the Polaris dynamic provider at scale (issue 5).
+
+    venv/bin/python benchmarks/provider_benchmark.py [--organisations 50] [--catalogs 20] [--updates 5]
+
+Why: `pulumi up`/`refresh` call the provider once per resource, so its per-resource request cost, multiplied
+by a thousand grants, is what an operator waits for and what Polaris serves.
+
+What runs: the spec-checked test server (tests/fakes/polaris_server.py, the one the tests use; a spec
+violation fails the run) and ONE real dynamic-provider process (`python -u -m pulumi.dynamic`) driven over
+gRPC by the test harness (tests/polaris_provider/harness.py), with the production retry policy. The
+configuration is generated: N S3 catalogs with disjoint buckets; each organisation reads or writes 2-3
+catalogs, every second access limited to one or two namespaces. It is mapped to engine resources exactly
+as components/polaris_access.py maps it (same role names, same PRIVILEGES per level, one Grant per
+privilege and namespace). Operations run one at a time, so each one's requests are exactly the slice of
+`server.requests` it produced (token requests counted apart); the engine would run several at once,
+which changes the time, not the requests.
+
+Phases: create everything (check + create, as `pulumi up` on an empty stack), refresh everything (one
+Read per resource, as `pulumi refresh`), then update a sample of each type (check + diff + update): a
+properties change for catalogs, principals, roles and namespaces, a connection-only change (endpoint
+spelled with a trailing '/') for assignments and grants, which Polaris never sees.
+
+Targets: a read costs one request (one list call for grants and assignments); no request is repeated
+back to back inside one operation; one token request per provider process per hour. The "refresh
+requests for distinct paths" figure shows what refreshing links one at a time costs: every grant of a
+catalog role lists all grants of that role again.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pulumi.dynamic import ResourceProvider  # noqa: E402
+
+from components.access_levels import PRIVILEGES  # noqa: E402
+from components.config import AccessConfig, AccessLevel  # noqa: E402
+from components.polaris_access import catalog_role_name, namespace_levels  # noqa: E402
+from polaris_provider.resources.catalog import CatalogProvider  # noqa: E402
+from polaris_provider.resources.grants import (  # noqa: E402
+    CatalogRoleAssignmentProvider,
+    GrantProvider,
+    PrincipalRoleAssignmentProvider,
+)
+from polaris_provider.resources.namespaces import NamespaceProvider  # noqa: E402
+from polaris_provider.resources.principals import PrincipalProvider  # noqa: E402
+from polaris_provider.resources.roles import CatalogRoleProvider, PrincipalRoleProvider  # noqa: E402
+from tests.fakes.polaris_server import PolarisTestServer  # noqa: E402
+from tests.polaris_provider.harness import Deployed, Engine, EngineHarness  # noqa: E402
+
+REALM = "POLARIS"
+ROLE_ARN = "arn:aws:iam::123456789012:role/polaris-vending"
+NAMESPACE_CHOICES = ((), ("emea.orders",), (), ("apac", "emea.orders"))
+VERSIONED = (CatalogProvider, PrincipalProvider, PrincipalRoleProvider, CatalogRoleProvider, NamespaceProvider)
+TOKEN_TARGET_PER_HOUR = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One engine resource: its provider and its engine inputs."""
+
+    provider: ResourceProvider
+    props: dict
+
+    @property
+    def kind(self) -> str:
+        return type(self.provider).__name__.removesuffix("Provider")
+
+
+@dataclass
+class Ledger:
+    """Requests per (phase, kind) per operation, and the back-to-back repeats seen inside one operation."""
+
+    counts: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    repeats: list[str] = field(default_factory=list)
+    paths: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def record(self, phase: str, kind: str, calls: list[tuple[str, str]]) -> None:
+        self.counts[(phase, kind)].append(len(calls))
+        self.paths[phase].extend(calls)
+        self.repeats += [f"{phase} {kind}: {a[0]} {a[1]}" for a, b in zip(calls, calls[1:]) if a == b]
+
+
+# ---- configuration -> engine resources ----------------------------------------------------------------
+def organisations(count: int, catalogs: int) -> list[tuple[str, tuple[AccessConfig, ...]]]:
+    """Org i accesses 2-3 distinct catalogs (step 7 mod N), a third of them for writing, half on namespaces."""
+    return [(f"org_{i:03d}", tuple(
+        AccessConfig(catalog=f"cat_{(i + 7 * k) % catalogs:02d}",
+                     level=AccessLevel.WRITE if (i + k) % 3 == 0 else AccessLevel.READ,
+                     namespaces=NAMESPACE_CHOICES[(i + k) % len(NAMESPACE_CHOICES)])
+        for k in range(2 + i % 2))) for i in range(count)]
+
+
+def catalog_step(connection: dict, name: str) -> Step:
+    return Step(CatalogProvider(), {
+        "connection": connection, "name": name, "type": "INTERNAL", "adopt": False,
+        "properties": {"default-base-location": f"s3://bench-{name}/warehouse"},
+        "storageConfigInfo": {"storageType": "S3", "allowedLocations": [f"s3://bench-{name}/"],
+                              "roleArn": ROLE_ARN, "externalId": name}})
+
+
+def namespace_steps(connection: dict, orgs: list) -> list[Step]:
+    """Every level of every namespace once per catalog, parents first (Polaris requires them)."""
+    wanted = {(access.catalog, tuple(namespace_levels(ns)[:depth]))
+              for _, accesses in orgs for access in accesses for ns in access.namespaces
+              for depth in range(1, len(namespace_levels(ns)) + 1)}
+    return [Step(NamespaceProvider(), {"connection": connection, "catalogName": catalog, "namespace": list(levels),
+                                       "properties": {}})
+            for catalog, levels in sorted(wanted, key=lambda item: (len(item[1]), item))]
+
+
+def grant_targets(access: AccessConfig) -> list[dict]:
+    if not access.namespaces:
+        return [{"type": "catalog"}]
+    return [{"type": "namespace", "namespace": namespace_levels(ns)} for ns in access.namespaces]
+
+
+def organisation_steps(connection: dict, org: str, accesses: tuple[AccessConfig, ...]) -> list[Step]:
+    """As components/polaris_access.py: principal, principal role, assignment; per access role, link, grants."""
+    base = {"connection": connection}
+    steps = [Step(PrincipalProvider(), {**base, "name": org, "properties": {}, "rotation": None, "adopt": False}),
+             Step(PrincipalRoleProvider(), {**base, "name": org, "properties": {}, "adopt": False}),
+             Step(PrincipalRoleAssignmentProvider(), {**base, "principalName": org, "principalRoleName": org})]
+    for access in accesses:
+        role = {"catalogName": access.catalog, "catalogRoleName": catalog_role_name(org, access)}
+        steps.append(Step(CatalogRoleProvider(), {**base, "catalogName": access.catalog,
+                                                  "name": role["catalogRoleName"], "properties": {}, "adopt": False}))
+        steps.append(Step(CatalogRoleAssignmentProvider(), {**base, **role, "principalRoleName": org}))
+        steps += [Step(GrantProvider(), {**base, **role, "grant": {**target, "privilege": privilege}})
+                  for target in grant_targets(access) for privilege in PRIVILEGES[access.level]]
+    return steps
+
+
+def plan(connection: dict, organisation_count: int, catalog_count: int) -> list[Step]:
+    orgs = organisations(organisation_count, catalog_count)
+    steps = [catalog_step(connection, f"cat_{c:02d}") for c in range(catalog_count)]
+    steps += namespace_steps(connection, orgs)
+    for org, accesses in orgs:
+        steps += organisation_steps(connection, org, accesses)
+    return steps
+
+
+def changed(step: Step) -> dict:
+    """An update the engine would send: new properties, or only a respelled connection for links."""
+    props = step.props
+    if isinstance(step.provider, VERSIONED):
+        return {**props, "properties": {**props["properties"], "owner": "benchmark"}}
+    connection = props["connection"]
+    return {**props, "connection": {**connection, "endpoint": connection["endpoint"] + "/"}}
+
+
+# ---- measurement --------------------------------------------------------------------------------------
+def run(server: PolarisTestServer, ledger: Ledger, phase: str, kind: str, action: Callable[[], Deployed]) -> Deployed:
+    """Runs one engine operation and books the non-token requests it made."""
+    before = len(server.requests)
+    result = action()
+    calls = [(r.method, r.path) for r in server.requests[before:] if "/oauth/tokens" not in r.path]
+    ledger.record(phase, kind, calls)
+    return result
+
+
+def timed(label: str, timings: dict, body: Callable[[], list]) -> list:
+    start = time.perf_counter()
+    result = body()
+    timings[label] = time.perf_counter() - start
+    return result
+
+
+def benchmark(args: argparse.Namespace) -> None:
+    with PolarisTestServer(realm=REALM) as server, EngineHarness() as harness:
+        engine, ledger, timings = Engine(harness), Ledger(), {}
+        connection = {"endpoint": server.url, "clientId": server.root_client_id,
+                      "clientSecret": server.root_client_secret, "scope": "PRINCIPAL_ROLE:ALL", "realm": REALM}
+        steps = plan(connection, args.organisations, args.catalogs)
+        states = timed("create", timings, lambda: [
+            run(server, ledger, "create", s.kind, lambda s=s: engine.up(s.provider, s.props)) for s in steps])
+        refreshed = timed("refresh", timings, lambda: [
+            run(server, ledger, "read", s.kind, lambda st=st: engine.refresh(st)) for s, st in zip(steps, states)])
+        for step, state in sample(steps, states, args.updates):
+            run(server, ledger, "update", step.kind, lambda: engine.up(step.provider, changed(step), state))
+        report(steps, ledger, timings, server.token_requests, sum(r is None for r in refreshed))
+
+
+def sample(steps: list[Step], states: list[Deployed], per_kind: int) -> list[tuple[Step, Deployed]]:
+    taken: dict[str, int] = defaultdict(int)
+    chosen = []
+    for step, state in zip(steps, states):
+        if taken[step.kind] < per_kind:
+            taken[step.kind] += 1
+            chosen.append((step, state))
+    return chosen
+
+
+# ---- report -------------------------------------------------------------------------------------------
+def spread(values: list[int]) -> str:
+    if not values:
+        return "-"
+    low, high = min(values), max(values)
+    return f"{low}" if low == high else f"{low}-{high} (mean {sum(values) / len(values):.2f})"
+
+
+def report(steps: list[Step], ledger: Ledger, timings: dict, tokens: int, vanished: int) -> None:
+    kinds = list(dict.fromkeys(s.kind for s in steps))
+    print(f"resources: {len(steps)} " + ", ".join(f"{k} {sum(s.kind == k for s in steps)}" for k in kinds))
+    print("path: one real `python -m pulumi.dynamic` process over gRPC (harness), spec-checked test server, "
+          "operations one at a time; every figure below is the full configuration, no sampling except updates")
+    print(f"\n{'HTTP requests per operation':<28}{'create':>12}{'read':>12}{'update':>12}")
+    for kind in kinds:
+        print(f"{kind:<28}" + "".join(f"{spread(ledger.counts[(p, kind)]):>12}" for p in ("create", "read", "update")))
+    reads = [n for (phase, _), values in ledger.counts.items() if phase == "read" for n in values]
+    one_per_read = all(n == 1 for n in reads) and vanished == 0
+    print(f"\ntarget: a read costs one request: {'HOLDS' if one_per_read else 'FAILS'} "
+          f"({len(reads)} reads, {sum(reads)} requests, {vanished} resources read as gone)")
+    print(f"target: no request repeated back to back in an operation: {'HOLDS' if not ledger.repeats else 'FAILS'}"
+          + "".join(f"\n  repeated: {r}" for r in ledger.repeats[:10]))
+    refresh_paths = ledger.paths["read"]
+    print(f"refresh requests for distinct paths: {len(set(refresh_paths))} of {len(refresh_paths)} "
+          "(the rest re-list a role's grants or a principal's roles already listed)")
+    elapsed_hours = sum(timings.values()) / 3600
+    print(f"\ntoken requests: {tokens} for 1 provider process and 1 principal (admin) over "
+          f"{sum(timings.values()):.1f} s; target <= {TOKEN_TARGET_PER_HOUR} per principal per hour: "
+          f"{'HOLDS' if tokens <= TOKEN_TARGET_PER_HOUR * max(1, int(elapsed_hours) + 1) else 'FAILS'}")
+    print(f"full create  ({len(steps)} resources, check + create): {timings['create']:.1f} s "
+          f"({1000 * timings['create'] / len(steps):.1f} ms per resource)")
+    print(f"full refresh ({len(steps)} reads): {timings['refresh']:.1f} s "
+          f"({1000 * timings['refresh'] / len(steps):.1f} ms per resource)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--organisations", type=int, default=50)
+    parser.add_argument("--catalogs", type=int, default=20)
+    parser.add_argument("--updates", type=int, default=5, help="resources of each type to update")
+    benchmark(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
