@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
+import boto3
 import pytest
 
 from tests.e2e import world
@@ -73,16 +75,18 @@ def polaris(aws_world, declared):
         yield world.PolarisWorld(server, organisations)
 
 
-@pytest.fixture
-def no_ambient_aws(monkeypatch, tmp_path):
+@pytest.fixture(scope="module")
+def no_ambient_aws(tmp_path_factory):
     """The client process has no AWS credentials of its own: only what Polaris vends can reach S3."""
-    import os
-
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    nowhere = str(tmp_path_factory.mktemp("no-aws") / "none")
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [k for k in os.environ if k.startswith("AWS_")]:
+            patch.delenv(key)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", nowhere)
+        patch.setenv("AWS_CONFIG_FILE", nowhere)
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        assert boto3.Session().get_credentials() is None
+        yield
 
 
 def vending_role_session(aws_world: AwsWorld, external_id: str, **extra) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import botocore.exceptions
 import pyarrow as pa
 import pytest
+import requests
 from pyiceberg.catalog import load_catalog
 from pyiceberg.exceptions import ForbiddenError
 
@@ -46,7 +47,7 @@ def denied(call) -> str:
 
 
 @pytest.fixture(scope="module")
-def written(polaris):
+def written(polaris, no_ambient_aws):
     """A table the write organisation created and filled, as (namespace, table name)."""
     catalog = catalog_for(polaris, "acme_analytics")
     catalog.create_namespace(("e2e",))
@@ -122,3 +123,27 @@ def test_organisation_without_a_grant_gets_no_table_and_no_credentials(polaris, 
         catalog_for(polaris, "globex_lab").load_table(written)
     load_statuses = [r.status for r in polaris.server.requests[requests_before:] if "/tables/" in r.path]
     assert load_statuses == [403]
+
+
+def test_no_credentials_without_the_delegation_header(polaris, written):
+    namespace, name = written
+    url = f"{polaris.server.catalog_url}/v1/{AWS_CATALOG}/namespaces/{namespace}/tables/{name}"
+    answer = requests.get(url, headers={"Authorization": f"Bearer {polaris.server.token('acme_analytics')}"},
+                          timeout=10)
+    assert answer.status_code == 200
+    assert not any(key.startswith("s3.") for key in answer.json().get("config", {}))
+    assert "storage-credentials" not in answer.json()
+
+
+def test_a_stale_commit_is_refused_and_pyiceberg_retries_on_fresh_metadata(polaris, written):
+    catalog = catalog_for(polaris, "acme_analytics")
+    race = (written[0], "race")
+    catalog.create_table(race, schema=ROWS.schema)
+    first, second = catalog.load_table(race), catalog.load_table(race)
+    requests_before = len(polaris.server.requests)
+    first.append(ROWS)
+    second.append(ROWS)  # its assert-ref-snapshot-id no longer holds
+    commits = [r.status for r in polaris.server.requests[requests_before:]
+               if r.method == "POST" and r.path.endswith("/tables/race")]
+    assert commits == [200, 409, 200]
+    assert catalog.load_table(race).scan().to_arrow().num_rows == 2 * ROWS.num_rows

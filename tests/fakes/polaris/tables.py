@@ -100,7 +100,7 @@ class TableRoutes:
     def __init__(self, vendor: CredentialVendor):
         self.vendor = vendor
 
-    def _result(self, ctx: Context, catalog: Any, entry: dict, write: bool | None) -> Reply:
+    def _result(self, catalog: Any, entry: dict, write: bool | None) -> Reply:
         """A LoadTableResult; `write` None means no credentials were asked for."""
         body = {"metadata-location": entry["metadata-location"], "metadata": _dump(entry["metadata"])}
         if write is not None:
@@ -130,18 +130,18 @@ class TableRoutes:
             location, dict(body.get("properties") or {}))
         entry = {"metadata-location": _metadata_location(location, 0), "metadata": metadata}
         ctx.store.add_table(catalog.name, namespace, body["name"], entry)
-        return self._result(ctx, catalog, entry, True if vend else None)
+        return self._result(catalog, entry, True if vend else None)
 
     def load_table(self, ctx: Context) -> Reply:
         catalog, namespace = ctx.store.catalog(ctx.params["prefix"]), ctx.namespace()
         _require(ctx, catalog.name, namespace, "TABLE_READ_PROPERTIES")
         entry = ctx.store.table(catalog.name, namespace, ctx.params["table"])
         if not _wants_credentials(ctx):
-            return self._result(ctx, catalog, entry, None)
+            return self._result(catalog, entry, None)
         if _holds(ctx, catalog.name, namespace, "TABLE_WRITE_DATA"):
-            return self._result(ctx, catalog, entry, True)
+            return self._result(catalog, entry, True)
         _require(ctx, catalog.name, namespace, "TABLE_READ_DATA")
-        return self._result(ctx, catalog, entry, False)
+        return self._result(catalog, entry, False)
 
     def update_table(self, ctx: Context) -> Reply:
         catalog, namespace = ctx.store.catalog(ctx.params["prefix"]), ctx.namespace()
