@@ -128,8 +128,12 @@ class AwsEmulator:
         self._process = subprocess.Popen(
             [sys.executable, "-m", "tests.e2e.aws_emulator"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             env=env, text=True)
-        self.url = f"http://127.0.0.1:{self._read_port()}"
-        self._wait_ready()
+        try:
+            self.url = f"http://127.0.0.1:{self._read_port()}"
+            self._wait_ready()
+        except Exception:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
