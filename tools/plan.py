@@ -85,31 +85,27 @@ class Plan:
         return matches[0]
 
 
-def unmask_secrets(value: Any) -> Any:
-    """Secrets as plaintext (the wrapper objects' values); resource references as their URN."""
+def _resolve(value: Any, secret: Callable[[dict], Any]) -> Any:
+    """Walk engine values: a secret wrapper becomes ``secret(wrapper)``; a resource reference its URN."""
     if isinstance(value, dict):
         if value.get(_SIG_KEY) == _SECRET_SIG:
-            return unmask_secrets(value.get("value"))
+            return secret(value)
         if value.get(_SIG_KEY) == _RESOURCE_SIG:
             return value.get("urn", "")
-        return {k: unmask_secrets(v) for k, v in value.items()}
+        return {k: _resolve(v, secret) for k, v in value.items()}
     if isinstance(value, list):
-        return [unmask_secrets(v) for v in value]
+        return [_resolve(v, secret) for v in value]
     return value
 
 
 def mask_secrets(value: Any) -> Any:
-    """Replace every secret (the engine's wrapper objects) by the string "[secret]"; a resource reference
-    reads as its URN."""
-    if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
-            return SECRET
-        if value.get(_SIG_KEY) == _RESOURCE_SIG:
-            return value.get("urn", "")
-        return {k: mask_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_secrets(v) for v in value]
-    return value
+    """Every secret replaced by the string "[secret]", at any depth."""
+    return _resolve(value, lambda wrapper: SECRET)
+
+
+def unmask_secrets(value: Any) -> Any:
+    """Every secret as plaintext, for in-process consumers only (policies)."""
+    return _resolve(value, lambda wrapper: unmask_secrets(wrapper.get("value")))
 
 
 def project_name() -> str:
