@@ -1,4 +1,4 @@
-"""The AWS platform: network, EKS, and Polaris' own AWS identity (IRSA).
+"""The AWS platform: network, EKS with its cluster add-ons, and Polaris' own AWS identity (IRSA).
 
 Polaris holds no AWS key: its pod trades the projected service-account token for a session of the server
 role, whose only permission is to assume the data owners' vending roles. The vending roles trust the server
@@ -12,6 +12,7 @@ import ipaddress
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
@@ -31,6 +32,17 @@ ELB_ROLE_TAG = "kubernetes.io/role/elb"
 INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
 ROOT_DEVICE = "/dev/xvda"
 """Root volume of the AL2023 EKS AMIs."""
+VPC_CNI_CONFIGURATION = {"enableNetworkPolicy": "true"}
+"""Turns on the VPC CNI's network policy agent: without it EKS accepts NetworkPolicies but enforces none."""
+LBC_NAME = "aws-load-balancer-controller"
+"""Release, chart and service account name of the AWS Load Balancer Controller."""
+LBC_NAMESPACE = "kube-system"
+LBC_CHART_REPOSITORY = "https://aws.github.io/eks-charts"
+LBC_CHART_VERSION = "3.5.0"
+"""Ships controller v3.5.0, the version of the vendored IAM policy (data/README.md): bump both together."""
+LBC_POLICY_FILE = Path(__file__).parent / "data" / "aws_load_balancer_controller_iam_policy.json"
+LBC_REPLICAS = 2
+IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 _MAX_ZONES = 6
 _GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*$")
 
@@ -198,6 +210,9 @@ class PolarisPlatform(pulumi.ComponentResource):
     public_subnet_ids: pulumi.Output[list[str]]
     node_security_group_id: pulumi.Output[str]
     """The EKS cluster security group: managed nodes, hence Polaris' pods, carry it."""
+    cluster_addons: list[pulumi.Resource]
+    """The VPC CNI add-on and the load balancer controller: a LoadBalancer Service created before the
+    controller is ready is refused by its webhook, so Polaris must depend on these."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:platform:PolarisPlatform", name, None, opts)
@@ -209,7 +224,8 @@ class PolarisPlatform(pulumi.ComponentResource):
         self._network(name, args)
         cluster_name = f"{name}-{pulumi.get_stack()}"
         cluster = self._cluster(name, cluster_name, args)
-        nodes = self._nodes(name, cluster, cluster_name, platform.node_group)
+        vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.kubernetes_version)
+        nodes = self._nodes(name, [cluster, vpc_cni], cluster_name, platform.node_group)
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         # Every Kubernetes object waits for the nodes, not just for the control plane.
         self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
@@ -218,9 +234,13 @@ class PolarisPlatform(pulumi.ComponentResource):
         self.oidc_provider_arn = cluster.oidc_provider_arn
         # `oidcIssuer` is the issuer without its scheme in pulumi-eks; IAM conditions key on that host.
         self.oidc_issuer_url = cluster.oidc_issuer.apply(lambda host: f"https://{host}")
-        role = self._server_role(name, args, cluster.oidc_issuer)
+        subject = service_account_subject(args.namespace, args.service_account)
+        role = self._irsa_role(f"{name}-server-role", cluster.oidc_issuer, subject,
+                               f"Polaris server ({subject}); may only assume the vending roles")
         self.server_role_arn = role.arn
         self.server_role_name = role.name
+        controller = self._load_balancer_controller(name, cluster_name, platform.region, cluster.oidc_issuer)
+        self.cluster_addons = [vpc_cni, controller]
         self.register_outputs({
             "kubeconfig": self.kubeconfig, "oidc_issuer_url": self.oidc_issuer_url,
             "oidc_provider_arn": self.oidc_provider_arn, "server_role_arn": self.server_role_arn,
@@ -265,9 +285,27 @@ class PolarisPlatform(pulumi.ComponentResource):
             public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
             deletion_protection=args.production,
             provider_credential_opts=_kubeconfig_credentials(platform),
+            # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
+            # second owner of the same add-on, and the second creation fails.
+            use_default_vpc_cni=True,
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
 
-    def _nodes(self, name: str, cluster: eks.Cluster, cluster_name: str, node_group: NodeGroupConfig
+    def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, kubernetes_version: str
+                 ) -> aws.eks.Addon:
+        """The managed VPC CNI with network policy enforcement, installed before the nodes so that no pod ever
+        runs unenforced. Its version is EKS' default for the pinned Kubernetes version: valid by construction,
+        stable between runs, and it moves with a Kubernetes upgrade. OVERWRITE adopts the self-managed CNI that
+        EKS bootstraps and keeps these values authoritative; `preserve` keeps pod networking if the add-on is
+        ever removed from the program."""
+        version = aws.eks.get_addon_version_output(
+            addon_name="vpc-cni", kubernetes_version=kubernetes_version,
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider))
+        return aws.eks.Addon(
+            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version.version,
+            configuration_values=json.dumps(VPC_CNI_CONFIGURATION), resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE", preserve=True, opts=self._child(depends_on=[cluster]))
+
+    def _nodes(self, name: str, after: list[pulumi.Resource], cluster_name: str, node_group: NodeGroupConfig
                ) -> aws.eks.NodeGroup:
         """A managed node group in the private subnets. Under API authentication EKS creates the node role's
         access entry itself."""
@@ -287,7 +325,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
                 id=template.id, version=template.latest_version.apply(str)),
-            opts=self._child(depends_on=[cluster, *attachments]))
+            opts=self._child(depends_on=[*after, *attachments]))
 
     def _node_template(self, name: str, node_group: NodeGroupConfig) -> aws.ec2.LaunchTemplate:
         """IMDSv2 only, one hop: pods cannot reach the node role's credentials (they use IRSA). Encrypted root."""
@@ -301,13 +339,33 @@ class PolarisPlatform(pulumi.ComponentResource):
                     delete_on_termination="true"))],
             opts=self._child())
 
-    def _server_role(self, name: str, args: PlatformArgs, issuer_host: pulumi.Output[str]) -> aws.iam.Role:
-        subject = service_account_subject(args.namespace, args.service_account)
+    def _irsa_role(self, role_name: str, issuer_host: pulumi.Output[str], subject: str, description: str
+                   ) -> aws.iam.Role:
         trust = pulumi.Output.all(self.oidc_provider_arn, issuer_host).apply(
             lambda values: json.dumps(irsa_trust_policy(values[0], values[1], subject)))
-        return aws.iam.Role(f"{name}-server-role", assume_role_policy=trust, max_session_duration=MAX_SESSION_SECONDS,
-                            description=f"Polaris server ({subject}); may only assume the vending roles",
-                            opts=self._child())
+        return aws.iam.Role(role_name, assume_role_policy=trust, max_session_duration=MAX_SESSION_SECONDS,
+                            description=description, opts=self._child())
+
+    def _load_balancer_controller(self, name: str, cluster_name: str, region: str,
+                                  issuer_host: pulumi.Output[str]) -> k8s.helm.v3.Release:
+        """The AWS Load Balancer Controller: it alone provisions NLBs for `aws-load-balancer-type: external`
+        Services (the in-tree controller ignores them, and `pulumi up` would wait for an address forever).
+        Installed always, not only for `exposure: load-balancer`: internal NLBs and ALBs need it too, and
+        switching exposure must not wait for a platform change. Region and VPC are given because IMDSv2 with
+        one hop hides them from pods."""
+        role = self._irsa_role(f"{name}-load-balancer-controller-role", issuer_host,
+                               service_account_subject(LBC_NAMESPACE, LBC_NAME),
+                               f"AWS Load Balancer Controller of {cluster_name}")
+        policy = aws.iam.RolePolicy(f"{name}-load-balancer-controller-policy", role=role.name,
+                                    policy=LBC_POLICY_FILE.read_text(), opts=self._child())
+        return k8s.helm.v3.Release(
+            f"{name}-load-balancer-controller", name=LBC_NAME, namespace=LBC_NAMESPACE, chart=LBC_NAME,
+            version=LBC_CHART_VERSION, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=LBC_CHART_REPOSITORY),
+            values={"clusterName": cluster_name, "region": region, "vpcId": self.vpc_id, "replicaCount": LBC_REPLICAS,
+                    "serviceAccount": {"create": True, "name": LBC_NAME,
+                                       "annotations": {IRSA_ROLE_ANNOTATION: role.arn}}},
+            # The controller calls AWS as soon as it runs: its permissions come first.
+            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider, depends_on=[policy]))
 
 
 def _kubeconfig_credentials(platform: PlatformConfig) -> eks.KubeconfigOptionsArgs:

@@ -1,9 +1,12 @@
-"""The platform under mocks: network over the configured zones, a locked-down EKS, and Polaris' IRSA role."""
+"""The platform under mocks: network over the configured zones, a locked-down EKS with its add-ons, and
+Polaris' IRSA role."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
+import re
 
 import parliament
 import pulumi
@@ -18,6 +21,8 @@ from components.config import (
     PlatformConfig,
 )
 from components.platform import (
+    LBC_CHART_VERSION,
+    LBC_POLICY_FILE,
     PlatformArgs,
     PolarisPlatform,
     PolarisVendingAccess,
@@ -25,6 +30,7 @@ from components.platform import (
     ami_type,
     subnet_cidrs,
 )
+from tools.mocks import RealisticMocks
 from tools.plan import Plan, PlannedResource, run_program
 
 ACCOUNT = "111111111111"
@@ -53,6 +59,21 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
+class AddonVersionMocks(RealisticMocks):
+    """Answers EKS' add-on version lookup with a value naming its question. The default region differs from
+    the platform's, so a lookup that bypasses the platform provider shows in the answer."""
+
+    def __init__(self):
+        super().__init__(default_aws_region="us-east-1")
+
+    def call(self, args):
+        if args.token != "aws:eks/getAddonVersion:getAddonVersion":
+            return super().call(args)
+        which = "latest" if args.args.get("mostRecent") else "default"
+        return {"version": f"{args.args['addonName']}-{which}-for-{args.args['kubernetesVersion']}-in-"
+                           f"{self.context.aws_region(args)}"}
+
+
 def platform_program(config: PlatformConfig, production: bool) -> None:
     platform = PolarisPlatform("platform", PlatformArgs(config, namespace="polaris", service_account="polaris-server",
                                                         production=production, tags=TAGS))
@@ -61,21 +82,26 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
         pulumi.export(key, getattr(platform, key))
     pulumi.export("aws_provider_urn", platform.aws_provider.urn)
     pulumi.export("kubernetes_provider_urn", platform.kubernetes_provider.urn)
+    pulumi.export("cluster_addon_urns", [addon.urn for addon in platform.cluster_addons])
+
+
+def platform_plan(config: PlatformConfig, production: bool) -> Plan:
+    return run_program(lambda: platform_program(config, production), stack="unit", mocks=AddonVersionMocks())
 
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return run_program(lambda: platform_program(DEV, production=False), stack="unit")
+    return platform_plan(DEV, production=False)
 
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return run_program(lambda: platform_program(PROD, production=True), stack="unit")
+    return platform_plan(PROD, production=True)
 
 
 @pytest.fixture(scope="module")
 def existing() -> Plan:
-    return run_program(lambda: platform_program(EXISTING, production=False), stack="unit")
+    return platform_plan(EXISTING, production=False)
 
 
 def named_like(plan: Plan, type_: str, fragment: str) -> list[PlannedResource]:
@@ -311,6 +337,76 @@ def test_the_platform_grants_the_server_role_nothing(dev):
     name = dev.outputs["server_role_name"]
     assert [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == name] == []
     assert [a for a in dev.of_type(ATTACHMENT) if a.inputs["role"] == name] == []
+
+
+# -- cluster add-ons ----------------------------------------------------------------------------------------
+
+
+def test_vpc_cni_addon_enforces_network_policies_at_the_default_version_for_the_pinned_kubernetes(dev):
+    addon = dev.named("platform-vpc-cni")
+    assert addon.inputs == {
+        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": f"vpc-cni-default-for-1.33-in-{REGION}",
+        "configurationValues": addon.inputs["configurationValues"], "resolveConflictsOnCreate": "OVERWRITE",
+        "resolveConflictsOnUpdate": "OVERWRITE", "preserve": True}
+    assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+    assert cluster(dev)["useDefaultVpcCni"] is True, "pulumi-eks must not create a second vpc-cni add-on"
+
+
+def test_nodes_and_so_every_kubernetes_object_start_after_network_policies_are_enforced(dev):
+    addon = dev.named("platform-vpc-cni")
+    assert dev.named("platform-cluster").urn in addon.dependencies
+    assert addon.urn in dev.named("platform-nodes").dependencies
+    assert dev.named("platform-nodes").urn in dev.named("platform-kubernetes").dependencies
+
+
+def test_load_balancer_controller_role_trusts_exactly_its_service_account(dev):
+    role = dev.named("platform-load-balancer-controller-role")
+    host = issuer_host(dev)
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Principal": {"Federated": dev.outputs["oidc_provider_arn"]},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{host}:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+                                       f"{host}:aud": "sts.amazonaws.com"}},
+    }]}
+
+
+def test_load_balancer_controller_role_holds_exactly_the_official_policy(dev):
+    name = dev.named("platform-load-balancer-controller-role").state["name"]
+    [policy] = [p for p in dev.of_type(ROLE_POLICY) if p.inputs["role"] == name]
+    assert json.loads(policy.inputs["policy"]) == json.loads(LBC_POLICY_FILE.read_text())
+    assert [a for a in dev.of_type(ATTACHMENT) if a.inputs["role"] == name] == []
+
+
+def test_vendored_controller_policy_is_the_upstream_file_its_readme_names():
+    readme = (LBC_POLICY_FILE.parent / "README.md").read_text()
+    content = LBC_POLICY_FILE.read_bytes()
+    blob = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    assert re.search(r"git blob: ([0-9a-f]{40})", readme).group(1) == blob, "policy edited without provenance"
+    assert f"`aws-load-balancer-controller` {LBC_CHART_VERSION} " in readme, "chart and policy versions drifted"
+    assert f"/blob/v{LBC_CHART_VERSION}/docs/install/iam_policy.json" in readme
+
+
+@pytest.mark.parametrize("plan_name", ["dev", "existing"])
+def test_load_balancer_controller_chart_is_pinned_and_runs_as_its_irsa_role_in_the_cluster_vpc(request, plan_name):
+    plan = request.getfixturevalue(plan_name)
+    release = plan.named("platform-load-balancer-controller")
+    role = plan.named("platform-load-balancer-controller-role")
+    assert release.type == "kubernetes:helm.sh/v3:Release"
+    assert release.provider == plan.outputs["kubernetes_provider_urn"]
+    assert (release.inputs["chart"], release.inputs["version"]) == ("aws-load-balancer-controller", "3.5.0")
+    assert release.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
+    assert (release.inputs["name"], release.inputs["namespace"]) == ("aws-load-balancer-controller", "kube-system")
+    assert release.inputs["values"] == {
+        "clusterName": "platform-unit", "region": REGION, "vpcId": plan.outputs["vpc_id"], "replicaCount": 2,
+        "serviceAccount": {"create": True, "name": "aws-load-balancer-controller",
+                           "annotations": {"eks.amazonaws.com/role-arn": role.state["arn"]}}}
+    assert plan.named("platform-load-balancer-controller-policy").urn in release.dependencies
+
+
+def test_cluster_addons_are_the_network_policy_agent_and_the_load_balancer_controller(prod):
+    assert prod.outputs["cluster_addon_urns"] == [prod.named("platform-vpc-cni").urn,
+                                                  prod.named("platform-load-balancer-controller").urn]
 
 
 # -- vending access ---------------------------------------------------------------------------------------
