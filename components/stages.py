@@ -122,7 +122,9 @@ def build_stages(config: StackConfig) -> Stages:
         allowed_cidrs=config.platform.polaris_allowed_cidrs,
         database=database.connection if database else None,
         gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region),
-        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider))
+        # The load balancer controller's webhook must answer before a LoadBalancer Service is created, and the
+        # network policy agent must run before Polaris does.
+        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider, depends_on=platform.cluster_addons))
     endpoint = pol.endpoint or server.api_url
     connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
                                    client_secret=server.admin_client_secret, realm=pol.realm)

@@ -113,3 +113,10 @@ def test_no_plaintext_secret_anywhere_in_the_plan(prod):
 def test_owners_data_stores_survive_destroy(dev, type_):
     stores = dev.of_type(type_)
     assert stores and all(r.retain_on_delete for r in stores)
+
+
+def test_polaris_waits_for_the_cluster_addons(prod):
+    addons = {prod.named("platform-vpc-cni").urn}
+    deployment = only(prod, "kubernetes:apps/v1:Deployment")
+    server = prod.named("polaris")
+    assert addons & set(server.dependencies) or addons & set(deployment.dependencies)
