@@ -85,7 +85,7 @@ def _permission_problems(args: ResourceValidationArgs, config: Mapping[str, Any]
 def _max_session_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
     seconds = get(args.props, "maxSessionDuration", default=3600)  # AWS default: one hour
     if seconds > config["maxSeconds"]:
-        yield f"maxSessionDuration is {seconds:g} s, above {config['maxSeconds']} s"
+        yield f"maxSessionDuration is {seconds:g} s, above {config['maxSeconds']:g} s"
 
 
 _EKS_ENCRYPTION = {

@@ -42,13 +42,13 @@ def _password_problems_at(now: Callable[[], datetime]):
             if end is None:
                 yield f"endDate {end_date!r} is not an RFC 3339 timestamp"
             elif (end if end.tzinfo else end.replace(tzinfo=timezone.utc)) - now() > limit:
-                yield f"endDate {end_date} is more than {config['maxDays']} days away"
+                yield f"endDate {end_date} is more than {config['maxDays']:g} days away"
         elif relative:
             lifetime = parse_duration(relative)
             if lifetime is None:
                 yield f"endDateRelative {relative!r} is not a duration such as 2160h"
             elif lifetime > limit:
-                yield f"endDateRelative {relative} is longer than {config['maxDays']} days"
+                yield f"endDateRelative {relative} is longer than {config['maxDays']:g} days"
         else:
             yield "neither endDate nor endDateRelative is set: azuread defaults to two years"
 

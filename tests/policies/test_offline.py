@@ -1,0 +1,162 @@
+from types import SimpleNamespace
+
+import pytest
+from google.protobuf import struct_pb2
+from pulumi.runtime import proto
+from pulumi_policy import EnforcementLevel
+
+from policies import ALL_POLICIES, aws, offline
+from policies.common import (AWS_IAM_ROLE_POLICY, AWS_RDS_INSTANCE, EKS_COMPONENT_CLUSTER, K8S_DEPLOYMENT,
+                             POLARIS_GRANT)
+
+PREFIX = "urn:pulumi:prod::polaris-data-exchange::"
+
+
+def planned(type_: str, name: str, inputs: dict, **extra) -> dict:
+    """A resource as the offline plan's JSON lists it."""
+    return {"urn": f"{PREFIX}{type_}::{name}", "type": type_, "name": name, "parent": "", "provider": "",
+            "custom": True, "inputs": inputs, **extra}
+
+
+PUBLIC_DB = planned(AWS_RDS_INSTANCE, "db", {"storageEncrypted": True, "publiclyAccessible": True,
+                                             "deletionProtection": True})
+
+
+def messages(report: offline.Report, policy: str) -> list[tuple[str, str, str]]:
+    return [(v.level, v.name, v.message) for v in report.by_policy().get(policy, [])]
+
+
+def test_mandatory_policy_reported_as_configured_and_disabled_one_silent():
+    assert messages(offline.evaluate([PUBLIC_DB], {}, {}), "rds-not-public") == [
+        ("mandatory", "db", "publiclyAccessible is true")]
+    report = offline.evaluate([PUBLIC_DB], {}, {"rds-not-public": "advisory"})
+    assert messages(report, "rds-not-public") == [("advisory", "db", "publiclyAccessible is true")]
+    assert not report.has_mandatory
+    report = offline.evaluate([PUBLIC_DB], {}, {"rds-not-public": {"enforcementLevel": "disabled"}})
+    assert messages(report, "rds-not-public") == []
+
+
+def test_all_sets_every_level_and_a_policy_entry_wins():
+    report = offline.evaluate([PUBLIC_DB], {}, {"all": "advisory"})
+    assert [v.level for v in report.violations] == ["advisory"]
+    report = offline.evaluate([PUBLIC_DB], {}, {"all": "disabled", "rds-not-public": "mandatory"})
+    assert [v.policy for v in report.mandatory] == ["rds-not-public"]
+
+
+def test_reconcile_fills_defaults_and_levels_like_the_cli():
+    reconciled = offline.reconcile(ALL_POLICIES, {"aws-role-max-session": {"maxSeconds": 900}})
+    assert reconciled["aws-role-max-session"] == (EnforcementLevel.MANDATORY, {"maxSeconds": 900})
+    assert reconciled["eks-control-plane-logging"][1] == {"requiredLogTypes": ["api", "audit", "authenticator"]}
+    with pytest.raises(ValueError, match="unknown policies: no-such-policy"):
+        offline.reconcile(ALL_POLICIES, {"no-such-policy": "mandatory"})
+
+
+def test_config_properties_reach_the_policy_through_the_servicer():
+    role = planned("aws:iam/role:Role", "role", {"maxSessionDuration": 3600})
+    assert messages(offline.evaluate([role], {}, {}), "aws-role-max-session") == []
+    report = offline.evaluate([role], {}, {"aws-role-max-session": {"maxSeconds": 900}})
+    assert messages(report, "aws-role-max-session") == [("mandatory", "role", "maxSessionDuration is 3600 s, above 900 s")]
+
+
+def test_unknown_value_in_struct_form_is_skipped_not_failed():
+    servicer = offline.configured_servicer(ALL_POLICIES, {})
+    properties = struct_pb2.Struct()
+    properties.update({"storageEncrypted": offline.UNKNOWN, "publiclyAccessible": False})
+    response = servicer.Analyze(proto.AnalyzeRequest(type=AWS_RDS_INSTANCE, urn=PUBLIC_DB["urn"], name="db",
+                                                     properties=properties), None)
+    [diagnostic] = response.diagnostics
+    assert diagnostic.policyName == "rds-storage-encrypted"
+    assert diagnostic.enforcementLevel == proto.ADVISORY
+    assert diagnostic.message.endswith("during preview: string value at .storageEncrypted can't be known during "
+                                       "preview")
+
+
+def test_masked_secrets_are_unknown_offline():
+    role = planned("aws:iam/role:Role", "vending", {"assumeRolePolicy": "[secret]"})
+    report = offline.evaluate([role], {}, {})
+    assert report.violations == []
+    assert report.skipped == [offline.Skipped("aws-role-trust-specific", role["urn"],
+                                              "string value at .assumeRolePolicy can't be known during preview")]
+
+
+def test_client_configurations_in_outputs_are_checked_on_the_stack_resource():
+    outputs = {"clientConfigurations": {"contoso": {"scope": "PRINCIPAL_ROLE:ALL"}}}
+    report = offline.evaluate([PUBLIC_DB], outputs, {})
+    assert messages(report, "polaris-client-scope") == [
+        ("mandatory", "polaris-data-exchange-prod", "client configuration of contoso: contoso.scope is PRINCIPAL_ROLE:ALL")]
+
+
+def test_stack_policies_see_outputs_and_provider_properties():
+    provider = planned("pulumi:providers:azuread", "directory", {"tenantId": "t"})
+    principal = planned("azuread:index/servicePrincipal:ServicePrincipal", "sp", {}, provider=provider["urn"])
+    role = planned("aws:iam/role:Role", "vending", {"maxSessionDuration": 3600},
+                   outputs={"arn": "arn:aws:iam::2:role/v", "name": "v"})
+    catalogs = [planned("pulumi-python:dynamic/polaris:Catalog", name, {"name": name, "storageConfigInfo": storage})
+                for name, storage in (("a", {"storageType": "AZURE", "tenantId": "t"}),
+                                      ("s", {"storageType": "S3", "roleArn": "arn:aws:iam::2:role/v"}))]
+    report = offline.evaluate([provider, principal, role, *catalogs], {}, {})
+    assert messages(report, "vending-identity-unique") == []
+
+
+def weakened_prod() -> list[dict]:
+    container = {"name": "polaris", "image": "apache/polaris:latest",
+                 "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False,
+                                     "capabilities": {"drop": ["ALL"]}},
+                 "resources": {"limits": {"cpu": "2", "memory": "2Gi"}},
+                 "livenessProbe": {"httpGet": {}}, "readinessProbe": {"httpGet": {}}}
+    return [
+        planned(EKS_COMPONENT_CLUSTER, "cluster", {
+            "encryptionConfigKeyArn": "arn:aws:kms:k", "enabledClusterLogTypes": ["api", "audit", "authenticator"],
+            "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}),
+        planned(POLARIS_GRANT, "grant", {"catalogName": "sales", "catalogRoleName": "contoso_read",
+                                         "connection": "[secret]",
+                                         "grant": {"type": "catalog", "privilege": "CATALOG_MANAGE_CONTENT"}}),
+        planned(AWS_IAM_ROLE_POLICY, "vending-access", {"role": "v", "policy": '{"Statement": [{"Effect": "Allow", '
+                                                        '"Action": "s3:*", "Resource": "arn:aws:s3:::acme/*"}]}'}),
+        planned(K8S_DEPLOYMENT, "polaris", {"spec": {"replicas": 2, "template": {"spec": {"containers": [container]}}}}),
+    ]
+
+
+def test_weakened_production_resources_are_caught_as_mandatory():
+    report = offline.evaluate(weakened_prod(), {}, offline.load_policy_config("prod"))
+    assert report.has_mandatory
+    assert sorted((v.policy, v.name, v.message) for v in report.mandatory) == [
+        ("aws-permissions-scoped", "vending-access", "statement 0 allows the wildcard action s3:*; list the actions"),
+        ("eks-public-endpoint-restricted", "cluster", "the public API endpoint is open to 0.0.0.0/0 in production"),
+        ("k8s-image-pinned", "polaris", "container polaris: image apache/polaris:latest uses the moving tag latest"),
+        ("polaris-grant-within-write-level", "grant",
+         "grants CATALOG_MANAGE_CONTENT to sales/contoso_read: it lets the holder manage the catalog"),
+        ("vending-permissions-on-declared-buckets", "vending-access",
+         "vending-access allows access to bucket acme, which the stack does not declare"),
+    ]
+
+
+def test_dev_config_reports_the_open_endpoint_as_advisory_at_most():
+    report = offline.evaluate(weakened_prod()[:1], {}, offline.load_policy_config("dev"))
+    assert report.violations == []
+
+
+def test_report_renders_grouped_with_remediation():
+    text = offline.evaluate([PUBLIC_DB], {}, {}).render()
+    assert text.splitlines() == [
+        "Policy pack polaris-data-exchange-guardrails: 1 mandatory and 0 advisory violation(s), 0 check(s) skipped "
+        "on unknown values",
+        "[mandatory] rds-not-public (severity critical)",
+        "  db: publiclyAccessible is true",
+        f"  fix: {aws.rds_not_public.remediation_steps}",
+        "[not applicable] organisation-access-declared: no organisationAccess in the policy config",
+    ]
+
+
+def test_stack_facts_fill_organisation_access_and_existing_buckets():
+    owner = lambda root, create: SimpleNamespace(storage_root=root, storage=SimpleNamespace(create=create))  # noqa: E731
+    stack_config = SimpleNamespace(
+        organisations=[SimpleNamespace(name="contoso", access=[SimpleNamespace(catalog="sales"),
+                                                               SimpleNamespace(catalog="sales")])],
+        data_owners=[owner("s3://acme", True), owner("s3://archive", False)])
+    config = offline.with_stack_facts({"catalog-locations-declared": "advisory"}, stack_config)
+    assert config == {
+        "organisation-access-declared": {"organisationAccess": {"contoso": ["sales"]}},
+        "catalog-locations-declared": {"enforcementLevel": "advisory", "existingBuckets": ["s3://archive"]},
+        "vending-permissions-on-declared-buckets": {"existingBuckets": ["s3://archive"]},
+    }

@@ -1,0 +1,57 @@
+"""The pack as the CLI loads it: metadata every policy must carry, and the entry point's PolicyPack."""
+
+import re
+import runpy
+from pathlib import Path
+
+import pulumi_policy
+import pytest
+from pulumi_policy import EnforcementLevel, Severity
+
+from policies import ALL_POLICIES, PACK_NAME, offline
+
+PACK = Path(offline.__file__).parent
+
+
+@pytest.mark.parametrize("policy", ALL_POLICIES, ids=lambda p: p.name)
+def test_policy_metadata(policy):
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
+    assert "Fix:" in policy.description and len(policy.description.split("Fix:")[0]) > 40
+    assert policy.severity in Severity and policy.remediation_steps
+    for spec in (policy.config_schema.properties.values() if policy.config_schema else []):
+        assert spec["description"] and ("default" in spec or "absent = not applicable" in spec["description"])
+
+
+@pytest.mark.parametrize("policy", [p for p in ALL_POLICIES if p.severity in (Severity.HIGH, Severity.CRITICAL)],
+                         ids=lambda p: p.name)
+def test_security_policies_are_mandatory_by_default(policy):
+    assert policy.enforcement_level is EnforcementLevel.MANDATORY
+
+
+def test_names_are_unique():
+    names = [p.name for p in ALL_POLICIES]
+    assert len(names) == len(set(names))
+
+
+def test_entry_point_builds_the_pack_with_every_policy(monkeypatch):
+    built = {}
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.update(kwargs))
+    runpy.run_path(str(PACK / "__main__.py"), run_name="__main__")
+    assert built["name"] == PACK_NAME and built["policies"] == ALL_POLICIES
+    assert built["enforcement_level"] is EnforcementLevel.ADVISORY
+
+
+def test_pack_files():
+    assert re.search(r"^runtime: python$", (PACK / "PulumiPolicy.yaml").read_text(), re.MULTILINE)
+    assert offline.pack_version() == "0.1.0"
+    pins = (PACK / "requirements.txt").read_text().split()
+    assert "pulumi==3.272.0" in pins and "pulumi-policy==1.21.0" in pins
+
+
+@pytest.mark.parametrize("stack, production", [("dev", False), ("prod", True)])
+def test_stack_config_files_name_real_policies(stack, production):
+    config = offline.load_policy_config(stack)
+    reconciled = offline.reconcile(ALL_POLICIES, config)  # raises on an unknown policy or level
+    assert {name for name, (_, props) in reconciled.items() if props.get("production")} == (
+        {"eks-public-endpoint-restricted", "rds-deletion-protection", "polaris-production-persistence",
+         "polaris-production-replicas"} if production else set())
