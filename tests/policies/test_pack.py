@@ -73,3 +73,9 @@ def test_existing_buckets_in_the_cli_config_match_the_stack_configuration(stack)
     shipped = offline.load_policy_config(stack)
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
         assert shipped.get(name, {}).get("existingBuckets", []) == derived[name]["existingBuckets"]
+
+
+def test_docs_describe_every_policy_with_its_severity():
+    docs = (PACK.parent / "docs" / "policies.md").read_text()
+    for policy in ALL_POLICIES:
+        assert re.search(rf"^\| `{policy.name}` \|.*\| {policy.severity.value} \| mandatory \|", docs, re.MULTILINE)
