@@ -67,7 +67,6 @@ STACK = "pulumi:pulumi:Stack"
 # -- policy factories --------------------------------------------------------------------------------
 
 MANDATORY = EnforcementLevel.MANDATORY
-ADVISORY = EnforcementLevel.ADVISORY
 
 PRODUCTION = {"production": {"type": "boolean", "default": False,
                              "description": "The stack is production: the stricter rules apply."}}

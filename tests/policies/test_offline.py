@@ -160,3 +160,12 @@ def test_stack_facts_fill_organisation_access_and_existing_buckets():
         "catalog-locations-declared": {"enforcementLevel": "advisory", "existingBuckets": ["s3://archive"]},
         "vending-permissions-on-declared-buckets": {"existingBuckets": ["s3://archive"]},
     }
+
+
+def test_evaluate_plan_checks_the_shipped_dev_plan_with_its_stack_facts():
+    from tools.plan import plan_stack
+
+    report = offline.evaluate_plan(plan_stack("dev"))
+    assert report.mandatory == []
+    assert "organisation-access-declared" not in report.not_applicable
+    assert {s.policy for s in report.skipped} == {"polaris-client-scope"}  # the plan's outputs are masked

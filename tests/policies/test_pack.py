@@ -61,14 +61,7 @@ def test_stack_config_files_name_real_policies(stack, production):
 def test_existing_buckets_in_the_cli_config_match_the_stack_configuration(stack):
     """`pulumi preview --policy-pack` only sees the json file; the offline check derives the same list from
     Pulumi.<stack>.yaml. Both must agree, or the CLI and the offline check would judge differently."""
-    import yaml
-
-    from components.config_loader import parse_config
-    from tools.plan import ROOT
-
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
-    prefix = "polaris-data-exchange:"
-    stack_config = parse_config({k[len(prefix):]: v for k, v in document.items() if k.startswith(prefix)}, stack)
+    stack_config = offline.stack_configuration(stack)
     derived = offline.with_stack_facts({}, stack_config)
     shipped = offline.load_policy_config(stack)
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
