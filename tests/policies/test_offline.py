@@ -169,3 +169,36 @@ def test_evaluate_plan_checks_the_shipped_dev_plan_with_its_stack_facts():
     assert report.mandatory == []
     assert "organisation-access-declared" not in report.not_applicable
     assert {s.policy for s in report.skipped} == {"polaris-client-scope"}  # the plan's outputs are masked
+
+
+def test_property_names_match_what_the_sdks_register():
+    """Resources built with the installed SDKs, recorded under mocks: each rule must find its properties."""
+    import json
+
+    import pulumi_aws as aws_sdk
+    import pulumi_azuread as azuread
+    import pulumi_gcp as gcp_sdk
+
+    from tools.plan import run_program
+
+    def program():
+        aws_sdk.eks.Cluster("cluster", role_arn="arn:r", vpc_config={"subnet_ids": ["s"], "public_access_cidrs": [
+            "0.0.0.0/0"]}, encryption_config={"resources": ["configmaps"], "provider": {"key_arn": "arn:k"}},
+            enabled_cluster_log_types=["api"])
+        azuread.ApplicationPassword("password", application_id="/applications/a", end_date_relative="8760h")
+        gcp_sdk.projects.IAMPolicy("policy", project="p", policy_data=json.dumps(
+            {"bindings": [{"role": "roles/editor", "members": ["user:a@b"]}]}))
+        gcp_sdk.storage.BucketIAMBinding("binding", bucket="b", role="roles/owner", members=["user:a@b"])
+
+    plan = run_program(program, stack="prod", project="polaris-data-exchange")
+    resources = [{**r.to_json(), "inputs": r.unmasked_inputs} for r in plan.resources]
+    report = offline.evaluate(resources, {}, offline.load_policy_config("prod"))
+    assert sorted((v.name, v.message) for v in report.violations) == [
+        ("binding", "grants the basic role roles/owner"),
+        ("cluster", "control-plane log types audit, authenticator are not enabled"),
+        ("cluster", 'encryptionConfig {"provider": {"keyArn": "arn:k"}, "resources": ["configmaps"]} does not '
+                    "encrypt `secrets` with a KMS key"),
+        ("cluster", "the public API endpoint is open to 0.0.0.0/0 in production"),
+        ("password", "endDateRelative 8760h is longer than 90 days"),
+        ("policy", "grants the basic role roles/editor"),
+    ]
