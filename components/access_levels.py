@@ -1,4 +1,7 @@
-"""What an access level means in Polaris privileges: the one definition the program and the policies share.
+"""What an access level means in Polaris privileges.
+
+The policy pack keeps its own copy so that it runs standalone beside other packs; a test
+(`tests/policies`) proves the two are equal.
 
 Read is listing, metadata and TABLE_READ_DATA (Polaris vends read-only credentials for it); write adds
 TABLE_WRITE_DATA (read/write credentials), property writes (an Iceberg commit updates table metadata) and

@@ -60,6 +60,8 @@ class Plan:
     stack: str
     resources: list[PlannedResource]
     outputs: dict[str, Any]
+    unmasked_outputs: dict[str, Any] = field(repr=False, default_factory=dict)
+    """Stack outputs with secrets in plaintext, for in-process policy evaluation only; never printed."""
 
     def to_json(self) -> dict[str, Any]:
         return {"project": self.project, "stack": self.stack,
@@ -147,8 +149,9 @@ def run_program(program: Callable[[], None], *, stack: str, config: dict[str, st
     pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False,
                              monitor=monitor)
     _sync_await(run_pulumi_func(program))
-    outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
-    return Plan(project or project_name(), stack, monitor.planned, outputs)
+    raw_outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
+    return Plan(project or project_name(), stack, monitor.planned, mask_secrets(raw_outputs),
+                unmask_secrets(raw_outputs))
 
 
 def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:

@@ -43,10 +43,9 @@ class RecordingMonitor(MockMonitor):
         return response
 
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
-        from tools.plan import mask_secrets
-
+        """The stack outputs as the engine receives them (secrets still wrapped)."""
         struct = _sync_await(rpc.serialize_properties(outputs, {}))
-        return mask_secrets(json_format.MessageToDict(struct))
+        return json_format.MessageToDict(struct)
 
 
 _SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
