@@ -116,6 +116,10 @@ class PlatformConfig:
     api_allowed_cidrs: tuple[str, ...] = setting(
         "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only.",
         (), example=["203.0.113.0/24"])
+    cluster_viewers: tuple[str, ...] = setting(
+        "clusterViewers", "IAM role ARNs given read-only access to the cluster (EKS access entry with "
+        "AmazonEKSAdminViewPolicy), e.g. the CI preview role, so previews and drift checks can read Kubernetes "
+        "objects without write access.", (), example=["arn:aws:iam::111111111111:role/polaris-ci-preview"])
     polaris_allowed_cidrs: tuple[str, ...] = setting(
         "polarisAllowedCidrs", "CIDRs allowed to reach the Polaris load balancer (`exposure: load-balancer`).",
         (), example=["198.51.100.0/24"])

@@ -127,6 +127,8 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
     else:
         _expect(len(net.existing.private_subnet_ids) >= 2, problems, "platform.network.existing.privateSubnetIds",
                 list(net.existing.private_subnet_ids), "at least two private subnets in different zones")
+    for i, arn in enumerate(p.cluster_viewers):
+        _expect(bool(_ROLE_ARN.match(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
     _check_cidrs(p.api_allowed_cidrs, "platform.apiAllowedCidrs", cfg.production, problems)
     _check_cidrs(p.polaris_allowed_cidrs, "platform.polarisAllowedCidrs", cfg.production, problems)
 

@@ -288,6 +288,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
             # second owner of the same add-on, and the second creation fails.
             use_default_vpc_cni=True,
+            access_entries=_viewer_access_entries(platform.cluster_viewers),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
 
     def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, kubernetes_version: str
@@ -366,6 +367,18 @@ class PolarisPlatform(pulumi.ComponentResource):
                                        "annotations": {IRSA_ROLE_ANNOTATION: role.arn}}},
             # The controller calls AWS as soon as it runs: its permissions come first.
             opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider, depends_on=[policy]))
+
+
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
+
+
+def _viewer_access_entries(viewers: Sequence[str]) -> dict[str, eks.AccessEntryArgs]:
+    """Read-only cluster access (secrets included, which a refresh of Secrets needs) for previews and drift
+    checks: the identity that only reads the clouds must be able to read the cluster too."""
+    view = eks.AccessPolicyAssociationArgs(
+        policy_arn=VIEW_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"))
+    return {f"viewer-{index}": eks.AccessEntryArgs(principal_arn=arn, access_policies={"view": view})
+            for index, arn in enumerate(viewers)}
 
 
 def _kubeconfig_credentials(platform: PlatformConfig) -> eks.KubeconfigOptionsArgs:

@@ -260,3 +260,8 @@ def test_prefixes_are_required_and_clean(dev):
     found = problems_of(dev)
     assert "at least one prefix" in found["dataOwners[0].storage.prefixes"]
     assert "listed once" in found["dataOwners[1].storage.prefixes[1]"]
+
+
+def test_cluster_viewers_must_be_role_arns(dev):
+    dev["platform"]["clusterViewers"] = ["arn:aws:iam::111111111111:user/alice"]
+    assert "an IAM role ARN" in problems_of(dev)["platform.clusterViewers[0]"]

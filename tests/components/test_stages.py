@@ -120,3 +120,11 @@ def test_polaris_waits_for_the_cluster_addons(prod):
     deployment = only(prod, "kubernetes:apps/v1:Deployment")
     server = prod.named("polaris")
     assert addons & set(server.dependencies) or addons & set(deployment.dependencies)
+
+
+def test_cluster_viewers_get_read_only_access_entries(prod, dev):
+    entries = only(prod, "eks:index:Cluster").inputs["accessEntries"]
+    assert [e["principalArn"] for e in entries.values()] == ["arn:aws:iam::111111111111:role/polaris-ci-preview"]
+    for entry in entries.values():
+        assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {"AmazonEKSAdminViewPolicy"}
+    assert not only(dev, "eks:index:Cluster").inputs.get("accessEntries")
