@@ -40,14 +40,14 @@ def load_config() -> StackConfig:
 
 
 def _raw_project_config() -> dict[str, Any]:
-    prefix = f"{PROJECT}:"
     keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
-    raw: dict[str, Any] = {}
-    for full_key in sorted(k for k in keys if k.startswith(prefix)):
-        key = full_key[len(prefix):]
-        value = runtime_config.get_config(full_key)
-        raw[key] = _decode(value)
-    return raw
+    return project_values({k: runtime_config.get_config(k) for k in keys})
+
+
+def project_values(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """The project's keys (namespace stripped) from flat engine config, structured values decoded."""
+    prefix = f"{PROJECT}:"
+    return {k[len(prefix):]: _decode(v) for k, v in sorted(flat.items()) if k.startswith(prefix)}
 
 
 def _decode(value: Any) -> Any:
