@@ -36,7 +36,7 @@ MOTO_VERSION = "5.2.5"
 MAX_LIFETIME_SECONDS = 300
 """The child exits on its own after this, even if its parent never closes its stdin."""
 START_TIMEOUT_SECONDS = 20
-SETUP_CREDENTIALS = {"aws_access_key_id": "AKIASETUPONLY0000000", "aws_secret_access_key": "setup"}
+SETUP_CREDENTIALS = {"aws_access_key_id": "SETUPONLYNOTAKEY0000", "aws_secret_access_key": "setup"}
 
 
 def apply_aws_iam_rules() -> None:
