@@ -99,23 +99,11 @@ def load_policy_config(stack: str, directory: Path = PACK_DIR) -> dict[str, Any]
     return json.loads((directory / f"{stack}.json").read_text())
 
 
-def stack_configuration(stack: str) -> Any:
+def stack_configuration(stack: str, config_dir: Any = None) -> Any:
     """`Pulumi.<stack>.yaml` parsed into components.config.StackConfig, as the program parses it."""
-    from components.config import PROJECT
-    from components.config_loader import parse_config
-    from tools.plan import stack_config
+    from tools.plan import ROOT, load_stack
 
-    flat, _ = stack_config(stack)
-    prefix = f"{PROJECT}:"
-    return parse_config({key[len(prefix):]: _decoded(value) for key, value in flat.items()
-                         if key.startswith(prefix)}, stack)
-
-
-def _decoded(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
+    return load_stack(stack, config_dir or ROOT)
 
 
 def _entry(config: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -238,7 +226,7 @@ def evaluate_plan(plan: Any, outputs: Mapping[str, Any] | None = None) -> Report
     """The offline check of a ``tools.plan.Plan``: its stack's policy config file plus the stack facts, its
     resources with unmasked inputs and their outputs; ``outputs`` (unmasked stack outputs) default to the
     plan's masked ones, on which the client-scope rule can only report itself skipped."""
-    config = with_stack_facts(load_policy_config(plan.stack), stack_configuration(plan.stack))
+    config = with_stack_facts(load_policy_config(plan.stack), stack_configuration(plan.stack, plan.config_dir))
     resources = [{**r.to_json(), "inputs": r.unmasked_inputs, "outputs": r.state} for r in plan.resources]
     return evaluate(resources, plan.outputs if outputs is None else outputs, config)
 

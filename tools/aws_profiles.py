@@ -24,9 +24,8 @@ from pathlib import Path
 
 from components.aws_accounts import profile_name
 from components.config import AwsCredentials, Cloud, StackConfig
-from components.config_loader import parse_config, project_values
 from components.config_parser import ConfigError
-from tools.plan import ROOT, stack_config
+from tools.plan import ROOT, load_stack
 
 SOURCE_PROFILE = "polaris-ci"
 
@@ -87,9 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--direct-profiles", action="store_true",
                         help="print the names of the profiles that take the caller's credentials directly")
     args = parser.parse_args(argv)
-    flat, _ = stack_config(args.stack, args.config_dir)
     try:
-        config = parse_config(project_values(flat), args.stack)
+        config = load_stack(args.stack, args.config_dir)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2

@@ -61,6 +61,8 @@ class Plan:
     resources: list[PlannedResource]
     outputs: dict[str, Any]
     unmasked_outputs: dict[str, Any] = field(repr=False, default_factory=dict)
+    config_dir: Path = ROOT
+    """Where `Pulumi.<stack>.yaml` was read from (the policy check reads the same file)."""
     """Stack outputs with secrets in plaintext, for in-process policy evaluation only; never printed."""
 
     def to_json(self) -> dict[str, Any]:
@@ -131,6 +133,14 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[st
     return config, secret_keys
 
 
+def load_stack(stack: str, config_dir: Path = ROOT):
+    """`<config_dir>/Pulumi.<stack>.yaml` parsed and validated exactly as the program does it."""
+    from components.config_loader import parse_config, project_values
+
+    flat, _ = stack_config(stack, config_dir)
+    return parse_config(project_values(flat), stack)
+
+
 def run_program(program: Callable[[], None], *, stack: str, config: dict[str, str] | None = None,
                 secret_keys: list[str] | None = None, project: str | None = None, mocks=None) -> Plan:
     """Run ``program`` under fresh mocks and return every registration it made."""
@@ -158,8 +168,10 @@ def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:
     """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml`."""
     config, secret_keys = stack_config(stack, config_dir)
     main = str(ROOT / "__main__.py")
-    return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
+    plan = run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
                        secret_keys=secret_keys)
+    plan.config_dir = config_dir
+    return plan
 
 
 # -- printing ------------------------------------------------------------------------------------------

@@ -12,10 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-import yaml
 
-from components.config import PROJECT, Cloud, StackConfig
-from components.config_loader import parse_config
+from components.config import Cloud, StackConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,11 +93,10 @@ def role_name(arn: str) -> str:
 
 
 def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
-    """Parse an application stack's configuration file (values under the project namespace)."""
-    document = yaml.safe_load((root / f"Pulumi.{stack}.yaml").read_text()) or {}
-    prefix = f"{PROJECT}:"
-    raw = {k[len(prefix):]: v for k, v in (document.get("config") or {}).items() if k.startswith(prefix)}
-    return parse_config(raw, stack)
+    """Parse an application stack's configuration file, exactly as the program does."""
+    from tools.plan import load_stack as load_application_stack
+
+    return load_application_stack(stack, root)
 
 
 def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountTarget, ...]:
