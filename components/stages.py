@@ -49,15 +49,11 @@ class Stages:
         return self.exports
 
 
-def _https(issuer: pulumi.Input[str]) -> pulumi.Output[str]:
-    return pulumi.Output.from_input(issuer).apply(lambda i: i if i.startswith("https://") else f"https://{i}")
-
-
 class VendingStage:
     """The data owners' identities, and what Polaris' pod needs to use them."""
 
     def __init__(self, config: StackConfig, platform: PolarisPlatform):
-        pol, issuer = config.polaris, _https(platform.oidc_issuer_url)
+        pol, issuer = config.polaris, platform.oidc_issuer_url
         self.owners: dict[str, pulumi.ComponentResource] = {}
         self.storage: dict[str, dict[str, Any]] = {}
         self.gcp_access = self.azure_access = None
