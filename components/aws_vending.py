@@ -120,26 +120,37 @@ class AwsDataOwner(pulumi.ComponentResource):
         owner, account = args.owner, args.owner.aws
         if account is None:
             raise ValueError(f"data owner {owner.name!r} is not on AWS")
-        provider = account_provider(
-            f"{name}-provider", account_id=account.account_id, region=account.region,
-            deploy_role_arn=account.deploy_role_arn, credentials=args.credentials, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self))
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
-        self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
+        given = account.vending_role
         self.region = account.region
         self.allowed_locations = list(owner.allowed_locations)
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
             vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn))
-        self.external_id = self._external_id(name)
-        self.trust_policy = pulumi.Output.secret(
-            pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
-                lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))))
-        self.role_arn = self._role(name, owner, child)
+        child = self._child_options(name, args) if owner.storage.create or given is None else None
+        self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
+        if given is None:
+            self.external_id = self._external_id(name)
+            self.trust_policy = pulumi.Output.secret(
+                pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
+                    lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))))
+            self.role_arn = self._role(name, owner, child)
+        else:
+            # Brought by the owner's security team: the program declares nothing in the owner's account for it.
+            self.external_id = pulumi.Output.secret(str(given.external_id))
+            self.trust_policy = pulumi.Output.secret("")
+            self.role_arn = pulumi.Output.from_input(given.role_arn)
         self.register_outputs({
             "role_arn": self.role_arn, "external_id": self.external_id, "region": self.region,
             "allowed_locations": self.allowed_locations, "bucket": self.bucket, "kms_key_arn": self.kms_key_arn,
             "trust_policy": self.trust_policy, "permissions_policy": self.permissions_policy})
+
+    def _child_options(self, name: str, args: AwsVendingArgs) -> pulumi.ResourceOptions:
+        account = args.owner.aws
+        provider = account_provider(
+            f"{name}-provider", account_id=account.account_id, region=account.region,
+            deploy_role_arn=account.deploy_role_arn, credentials=args.credentials, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self))
+        return pulumi.ResourceOptions(parent=self, provider=provider)
 
     def _external_id(self, name: str) -> pulumi.Output[str]:
         """One per owner, so no owner's id opens another owner's role. Not a cloud resource: no provider."""

@@ -57,6 +57,17 @@ class AwsCredentials(enum.StrEnum):
     PROFILE = "profile"
 
 
+class SecretValue(str):
+    """A configuration string that arrived encrypted (`pulumi config set --secret`).
+
+    The loader wraps every string under a secret key in this type, so a field typed ``SecretValue`` can
+    refuse a value that was written in plain text in ``Pulumi.<stack>.yaml``; its ``repr`` never shows it.
+    """
+
+    def __repr__(self) -> str:
+        return "'[secret]'"
+
+
 class Cloud(enum.StrEnum):
     AWS = "aws"
     GCP = "gcp"
@@ -151,10 +162,32 @@ class AzureApplicationConfig:
     tenant_id: str = setting("tenantId", "Home tenant of Polaris' multi-tenant Entra application.",
                              required=True, example="00000000-0000-0000-0000-000000000001")
     display_name: str = setting("displayName", "Display name of the application.", "polaris-credential-vending")
+    client_id: str | None = setting(
+        "clientId", "Bring your own multi-tenant application (its client id): the program then creates no "
+        "application and no credential for it, only the owners' service principals and role assignments.", None,
+        example="00000000-0000-0000-0000-0000000000ee")
+
+
+@dataclass(frozen=True)
+class ExistingPolarisConfig:
+    url: str = setting("url", "Base URL of the Polaris server (its API, without `/api/...`).", required=True,
+                       example="https://polaris.example.com")
+    client_id: str = setting("clientId", "Client id of a principal holding `service_admin` in the realm.",
+                             required=True, example="root")
+    client_secret: SecretValue = setting(
+        "clientSecret", "That principal's client secret, set with `pulumi config set --secret --path "
+        "polaris.existing.clientSecret <secret>`.", required=True)
+    server_role_arn: str | None = setting(
+        "serverRoleArn", "AWS identity the existing Polaris assumes vending roles with; needed only when the "
+        "program creates an AWS data owner's vending role.", None,
+        example="arn:aws:iam::111111111111:role/polaris-server")
 
 
 @dataclass(frozen=True)
 class PolarisConfig:
+    existing: ExistingPolarisConfig | None = setting(
+        "existing", "Bring your own Polaris: the program then declares no platform, database or Kubernetes "
+        "object, only the objects inside Polaris and the client configurations.", None)
     version: str = setting("version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.",
                            "1.7.0")
     replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
@@ -197,12 +230,39 @@ class PolarisConfig:
 
 
 @dataclass(frozen=True)
+class GivenAwsRole:
+    role_arn: str = setting("roleArn", "The vending role your security team created in the owner's account.",
+                            required=True, example="arn:aws:iam::222222222222:role/polaris-vending")
+    external_id: SecretValue = setting(
+        "externalId", "The external id its trust policy requires, set with `pulumi config set --secret --path "
+        "dataOwners[0].aws.vendingRole.externalId <id>`.", required=True)
+
+
+@dataclass(frozen=True)
+class S3CompatibleEndpoints:
+    s3: str = setting("s3", "S3 endpoint URL Polaris and clients use.", required=True,
+                      example="http://127.0.0.1:9000")
+    sts: str | None = setting("sts", "STS endpoint URL Polaris vends through; unset = AWS STS.", None,
+                              example="http://127.0.0.1:9000")
+    path_style_access: bool = setting("pathStyleAccess", "Address buckets by path instead of host name.", False)
+
+
+@dataclass(frozen=True)
 class AwsAccount:
     account_id: str = setting("accountId", "AWS account of the data owner.", required=True, example="222222222222")
     region: str = setting("region", "Region of the bucket.", required=True, example="eu-west-1")
-    deploy_role_arn: str = setting("deployRoleArn", "Role the program assumes in that account.", required=True,
-                                   example="arn:aws:iam::222222222222:role/polaris-deployer")
+    deploy_role_arn: str | None = setting(
+        "deployRoleArn", "Role the program assumes in that account; needed when the program creates the bucket "
+        "or the vending role there.", None, example="arn:aws:iam::222222222222:role/polaris-deployer")
     kms_key_arn: str | None = setting("kmsKeyArn", "Customer KMS key for SSE-KMS; unset = SSE-S3.", None)
+    vending_role: GivenAwsRole | None = setting(
+        "vendingRole", "Bring your own vending role instead of having the program create it.", None)
+    endpoints: S3CompatibleEndpoints | None = setting(
+        "endpoints", "An S3-compatible store instead of AWS S3 (local runs, on-premises object stores).", None)
+
+    @property
+    def creates_resources(self) -> bool:
+        return self.vending_role is None
 
 
 @dataclass(frozen=True)
@@ -211,6 +271,10 @@ class GcpProject:
     location: str = setting("location", "Bucket location.", "EU")
     object_admin: bool = setting(
         "objectAdmin", "Grant `roles/storage.objectAdmin` instead of `objectUser` on the bucket.", False)
+    service_account: str | None = setting(
+        "serviceAccount", "Bring your own vending service account (its e-mail) instead of having the program "
+        "create it; Polaris' identity must be allowed to impersonate it.", None,
+        example="polaris-vending@globex-data.iam.gserviceaccount.com")
 
 
 @dataclass(frozen=True)
@@ -316,7 +380,8 @@ class OrganisationConfig:
 class StackConfig:
     production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
     tags: Mapping[str, str] = setting("tags", "Tags/labels applied to every cloud resource that takes them.", {})
-    platform: PlatformConfig = setting("platform", "The AWS platform account, EKS and networking.", required=True)
+    platform: PlatformConfig | None = setting(
+        "platform", "The AWS platform account, EKS and networking (required unless `polaris.existing`).", None)
     polaris: PolarisConfig = setting("polaris", "The Polaris deployment.", PolarisConfig())
     data_owners: tuple[DataOwnerConfig, ...] = setting("dataOwners", "Organisations whose storage is shared.", ())
     catalogs: tuple[CatalogConfig, ...] = setting("catalogs", "Polaris catalogs.", ())

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from components.config import SecretValue
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -24,7 +26,8 @@ class Problem:
     expected: str
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is _MISSING else _show(self.value)
+        shown = "(missing)" if self.value is _MISSING else "(value hidden)" if self.value is HIDDEN else _show(
+            self.value)
         return f"{self.path}: {shown} — expected {self.expected}"
 
 
@@ -40,6 +43,8 @@ class ConfigError(Exception):
 
 
 _MISSING = object()
+HIDDEN = object()
+"""A problem's value that must not be echoed (a would-be secret written in plain text)."""
 
 
 def _show(value: Any) -> str:
@@ -93,7 +98,7 @@ def fallback(tp: Any) -> Any:
         return ()
     if origin in (collections.abc.Mapping, dict):
         return MappingProxyType({})
-    return {bool: False, int: 0, str: ""}[tp]
+    return {bool: False, int: 0, str: "", SecretValue: SecretValue("")}[tp]
 
 
 def _keys(cls: type) -> list[str]:
@@ -118,6 +123,8 @@ def convert(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
         return _convert_tuple(typing.get_args(tp)[0], raw, path, problems)
     if origin in (collections.abc.Mapping, dict):
         return _convert_mapping(tp, raw, path, problems)
+    if tp is SecretValue:
+        return _convert_secret(raw, path, problems)
     return _convert_scalar(tp, raw, path, problems)
 
 
@@ -139,6 +146,14 @@ def _convert_mapping(tp: Any, raw: Any, path: str, problems: list[Problem]) -> A
             if not isinstance(value, str):
                 problems.append(Problem(join(path, key), value, "a string"))
     return MappingProxyType(dict(raw))
+
+
+def _convert_secret(raw: Any, path: str, problems: list[Problem]) -> Any:
+    if isinstance(raw, SecretValue):
+        return raw
+    problems.append(Problem(path, HIDDEN, "a secret: set it with `pulumi config set --secret --path "
+                            f"'{path}' <value>` (a plain-text value in the stack file is refused)"))
+    return SecretValue("")
 
 
 def _convert_scalar(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:

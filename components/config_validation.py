@@ -38,6 +38,7 @@ _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 _AZURE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 _AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
+_SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^1\.\d{2}$")
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -46,8 +47,14 @@ _OPEN = {ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")}
 
 def validate(cfg: StackConfig) -> list[Problem]:
     problems: list[Problem] = []
-    _check_platform(cfg, problems)
+    if cfg.platform is not None:
+        _check_platform(cfg, problems)
+    elif cfg.polaris.existing is None:
+        problems.append(Problem("platform", None, "the platform account (required unless polaris.existing "
+                                "names a Polaris to bring)"))
     _check_polaris(cfg, problems)
+    if cfg.polaris.existing is not None:
+        _check_existing_polaris(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
         _check_data_owner(owner, join("dataOwners", i), problems)
     owners = {o.name: o for o in reversed(cfg.data_owners)}  # the first of duplicates wins
@@ -161,8 +168,8 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     if pol.exposure is Exposure.LOAD_BALANCER:
         _expect(pol.tls_certificate_arn is not None, problems, "polaris.tlsCertificateArn", None,
                 "an ACM certificate ARN: a load balancer carries client secrets and must terminate TLS")
-        _expect(bool(cfg.platform.polaris_allowed_cidrs), problems, "platform.polarisAllowedCidrs", [],
-                "at least one CIDR when polaris.exposure is 'load-balancer'")
+        _expect(cfg.platform is None or bool(cfg.platform.polaris_allowed_cidrs), problems,
+                "platform.polarisAllowedCidrs", [], "at least one CIDR when polaris.exposure is 'load-balancer'")
     if pol.tls_certificate_arn is not None:
         _expect(bool(_ACM_ARN.match(pol.tls_certificate_arn)), problems, "polaris.tlsCertificateArn",
                 pol.tls_certificate_arn, "an ACM certificate ARN")
@@ -184,6 +191,41 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     if pol.azure_application is not None:
         _expect(bool(_GUID.match(pol.azure_application.tenant_id)), problems, "polaris.azureApplication.tenantId",
                 pol.azure_application.tenant_id, "a tenant GUID")
+        if pol.azure_application.client_id is not None:
+            _expect(bool(_GUID.match(pol.azure_application.client_id)), problems,
+                    "polaris.azureApplication.clientId", pol.azure_application.client_id, "an application GUID")
+
+
+def _check_url(url: str, path: str, production: bool, problems: list[Problem]) -> None:
+    scheme_ok = url.startswith("https://") or (not production and url.startswith("http://"))
+    _expect(scheme_ok and len(url.split("://", 1)[1].strip("/")) > 0, problems, path, url,
+            "an https:// URL (http:// only outside production)")
+
+
+def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
+    """Bring your own Polaris: the program runs nothing of Polaris' own, so every identity Polaris vends with
+    must either be given or trust an identity the configuration names."""
+    existing, path = cfg.polaris.existing, "polaris.existing"
+    _check_url(existing.url, f"{path}.url", cfg.production, problems)
+    _expect(bool(existing.client_id.strip()), problems, f"{path}.clientId", existing.client_id,
+            "the client id of a principal holding service_admin")
+    if existing.server_role_arn is not None:
+        _expect(bool(_ROLE_ARN.match(existing.server_role_arn)), problems, f"{path}.serverRoleArn",
+                existing.server_role_arn, "an IAM role ARN")
+    for i, owner in enumerate(cfg.data_owners):
+        opath = join("dataOwners", i)
+        if owner.aws is not None and owner.aws.vending_role is None:
+            _expect(existing.server_role_arn is not None, problems, f"{path}.serverRoleArn", None,
+                    f"the existing Polaris' AWS role, which the vending role the program creates for data owner "
+                    f"'{owner.name}' must trust (or give that owner's aws.vendingRole)")
+        if owner.gcp is not None:
+            _expect(owner.gcp.service_account is not None, problems, join(opath, "gcp.serviceAccount"), None,
+                    "the owner's vending service account: the program cannot federate an identity it does not "
+                    "run into GCP")
+    if cfg.owners_on(Cloud.AZURE) and cfg.polaris.azure_application is not None:
+        _expect(cfg.polaris.azure_application.client_id is not None, problems, "polaris.azureApplication.clientId",
+                None, "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
+                "Polaris it does not run)")
 
 
 # -- data owners ------------------------------------------------------------------------------------------
@@ -215,6 +257,10 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
                       "'_' or '-' (no dots), starting and ending with a letter or digit", problems)
         _expect(not (storage.bucket or "").startswith("goog") and "google" not in (storage.bucket or ""), problems,
                 join(spath, "bucket"), storage.bucket, "a name without 'goog' prefix or 'google'")
+        if owner.gcp.service_account is not None:
+            _expect(bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)), problems,
+                    join(path, "gcp.serviceAccount"), owner.gcp.service_account,
+                    "a service account e-mail <name>@<project>.iam.gserviceaccount.com")
     else:
         _check_azure_owner(owner, path, problems)
     _check_prefixes(owner, spath, problems)
@@ -225,7 +271,19 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
     _expect(bool(_ACCOUNT_ID.match(aws.account_id)), problems, join(path, "aws.accountId"), aws.account_id,
             "a 12-digit AWS account id (quote it in YAML)")
     _expect(bool(_AWS_REGION.match(aws.region)), problems, join(path, "aws.region"), aws.region, "an AWS region")
-    _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
+    if aws.deploy_role_arn is not None:
+        _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
+    else:
+        _expect(not (owner.storage.create or aws.creates_resources), problems, join(path, "aws.deployRoleArn"),
+                None, "the role the program assumes in the owner's account, to create "
+                + ("the bucket" if owner.storage.create else "the vending role")
+                + " (or give aws.vendingRole and set storage.create to false)")
+    if aws.vending_role is not None:
+        _check_role_arn(aws.vending_role.role_arn, aws.account_id, join(path, "aws.vendingRole.roleArn"), problems)
+    if aws.endpoints is not None:
+        _check_url(aws.endpoints.s3, join(path, "aws.endpoints.s3"), False, problems)
+        if aws.endpoints.sts is not None:
+            _check_url(aws.endpoints.sts, join(path, "aws.endpoints.sts"), False, problems)
     if aws.kms_key_arn is not None:
         match = _KMS_ARN.match(aws.kms_key_arn)
         _expect(bool(match) and f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn,

@@ -136,18 +136,28 @@ class GcpDataOwner(pulumi.ComponentResource):
         owner = args.owner
         if owner.gcp is None:
             raise ValueError(f"data owner {owner.name!r} is not on GCP")
-        project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
-                               opts=pulumi.ResourceOptions(parent=self))
-        child = pulumi.ResourceOptions(parent=self, provider=project)
-        self.bucket = self._bucket(name, owner, args.labels, child)
+        self.allowed_locations = list(owner.allowed_locations)
+        given = owner.gcp.service_account
+        if given is not None and not owner.storage.create:
+            # Brought by the owner's security team, bucket and all: nothing to declare in the owner's project.
+            self.bucket, self.service_account_email = owner.storage.bucket, pulumi.Output.from_input(given)
+        else:
+            project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
+                                   opts=pulumi.ResourceOptions(parent=self))
+            child = pulumi.ResourceOptions(parent=self, provider=project)
+            self.bucket = self._bucket(name, owner, args.labels, child)
+            self.service_account_email = pulumi.Output.from_input(given) if given else self._vending_account(
+                name, owner, args.federated_principal, child)
+        self.register_outputs({"service_account_email": self.service_account_email,
+                               "allowed_locations": self.allowed_locations, "bucket": self.bucket})
+
+    def _vending_account(self, name: str, owner: DataOwnerConfig, federated_principal: pulumi.Input[str],
+                         child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         account = gcp.serviceaccount.Account(
             f"{name}-vending", account_id=f"polaris-{owner.name}", display_name=f"Polaris vending for {owner.name}",
             description="Impersonated by Polaris to vend tokens down-scoped to shared prefixes", opts=child)
-        self._grant(name, owner.gcp, account, args.federated_principal, child)
-        self.service_account_email = account.email
-        self.allowed_locations = list(owner.allowed_locations)
-        self.register_outputs({"service_account_email": self.service_account_email,
-                               "allowed_locations": self.allowed_locations, "bucket": self.bucket})
+        self._grant(name, owner.gcp, account, federated_principal, child)
+        return account.email
 
     @staticmethod
     def _bucket(name: str, owner: DataOwnerConfig, labels: Mapping[str, str],

@@ -24,9 +24,17 @@ from components.azure_vending import (
     AzureDataOwner,
     AzureVendingApplication,
     AzureVendingArgs,
+    AzureWorkloadAccess,
 )
 from components.client_config import client_configuration
-from components.config import Cloud, Persistence, StackConfig
+from components.config import (
+    AwsCredentials,
+    Cloud,
+    DataOwnerConfig,
+    Persistence,
+    S3CompatibleEndpoints,
+    StackConfig,
+)
 from components.database import DatabaseArgs, PolarisDatabase
 from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
@@ -37,11 +45,13 @@ from polaris_provider import PolarisConnection
 
 @dataclass
 class Stages:
-    """Every stage of one stack, kept so tests and exports can reach them."""
+    """Every stage of one stack, kept so tests and exports can reach them.
+
+    ``platform`` and ``server`` are None when the stack brings its own Polaris (``polaris.existing``)."""
     config: StackConfig
-    platform: PolarisPlatform
+    platform: PolarisPlatform | None
     vending: dict[str, pulumi.ComponentResource]
-    server: PolarisServer
+    server: PolarisServer | None
     access: PolarisAccess
     exports: dict[str, Any] = field(default_factory=dict)
 
@@ -52,52 +62,72 @@ class Stages:
 class VendingStage:
     """The data owners' identities, and what Polaris' pod needs to use them."""
 
-    def __init__(self, config: StackConfig, platform: PolarisPlatform):
-        pol, issuer = config.polaris, platform.oidc_issuer_url
+    def __init__(self, config: StackConfig, platform: PolarisPlatform | None):
+        pol = config.polaris
+        issuer = platform.oidc_issuer_url if platform else None
         self.owners: dict[str, pulumi.ComponentResource] = {}
         self.storage: dict[str, dict[str, Any]] = {}
         self.gcp_access = self.azure_access = None
+        server_role_arn = platform.server_role_arn if platform else pol.existing.server_role_arn
+        credentials = config.platform.aws_credentials if config.platform else AwsCredentials.ASSUME_ROLE
         for owner in config.owners_on(Cloud.AWS):
             aws_owner = AwsDataOwner(f"aws-{owner.name}", AwsVendingArgs(
-                owner=owner, polaris_server_role_arn=platform.server_role_arn, session_tags=pol.session_tags,
-                tags=config.tags, credentials=config.platform.aws_credentials))
+                owner=owner, polaris_server_role_arn=server_role_arn, session_tags=pol.session_tags,
+                tags=config.tags, credentials=credentials))
             self.owners[owner.name] = aws_owner
             self.storage[owner.name] = {"storageType": "S3", "roleArn": aws_owner.role_arn,
-                                        "externalId": aws_owner.external_id, "region": owner.aws.region}
+                                        "externalId": aws_owner.external_id, "region": owner.aws.region,
+                                        **s3_endpoint_settings(owner.aws.endpoints)}
         gcp_owners = config.owners_on(Cloud.GCP)
-        if gcp_owners:
+        federated_principal: pulumi.Input[str] = ""  # with polaris.existing every GCP owner brings its account
+        if gcp_owners and platform is not None:
             identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(
                 project=config.gcp_identity_project(), oidc_issuer_url=issuer, namespace=pol.namespace,
                 service_account=pol.service_account))
-            self.gcp_access = identity.access
-            for owner in gcp_owners:
-                gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
-                    owner=owner, federated_principal=identity.federated_principal, labels=config.tags))
-                self.owners[owner.name] = gcp_owner
-                self.storage[owner.name] = {"storageType": "GCS",
-                                            "gcsServiceAccount": gcp_owner.service_account_email}
+            self.gcp_access, federated_principal = identity.access, identity.federated_principal
+        for owner in gcp_owners:
+            gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
+                owner=owner, federated_principal=federated_principal,
+                labels=config.tags))
+            self.owners[owner.name] = gcp_owner
+            self.storage[owner.name] = {"storageType": "GCS",
+                                        "gcsServiceAccount": gcp_owner.service_account_email}
         azure_owners = config.owners_on(Cloud.AZURE)
         if azure_owners:
-            application = AzureVendingApplication("azure-vending", AzureApplicationArgs(
-                application=pol.azure_application, credential_mode=pol.credential_mode, oidc_issuer_url=issuer,
-                namespace=pol.namespace, service_account=pol.service_account,
-                secret_validity_days=pol.azure_secret_validity_days,
-                owner_tenants=tuple(o.azure.tenant_id for o in azure_owners)))
-            self.azure_access = application.access
+            client_id, home_principal = self._azure_application(config, issuer, azure_owners)
             for owner in azure_owners:
                 azure_owner = AzureDataOwner(f"azure-{owner.name}", AzureVendingArgs(
-                    owner=owner, application_client_id=application.client_id, tags=config.tags,
-                    home_principal=application.service_principal))
+                    owner=owner, application_client_id=client_id, tags=config.tags,
+                    home_principal=home_principal))
                 self.owners[owner.name] = azure_owner
                 self.storage[owner.name] = {"storageType": "AZURE", "tenantId": owner.azure.tenant_id,
                                             "multiTenantAppName": pol.azure_application.display_name,
                                             "consentUrl": azure_owner.consent_url, "hierarchical": True}
+
+    def _azure_application(self, config: StackConfig, issuer: pulumi.Input[str] | None,
+                           owners: tuple[DataOwnerConfig, ...]) -> tuple[pulumi.Input[str], Any]:
+        """Polaris' multi-tenant application: the one given (``azureApplication.clientId``), or created."""
+        pol, tenants = config.polaris, tuple(o.azure.tenant_id for o in owners)
+        if pol.azure_application.client_id is not None:
+            home = pol.azure_application.tenant_id
+            self.azure_access = AzureWorkloadAccess(
+                client_id=pol.azure_application.client_id, tenant_id=home,
+                additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})), client_secret=None)
+            return pol.azure_application.client_id, None
+        application = AzureVendingApplication("azure-vending", AzureApplicationArgs(
+            application=pol.azure_application, credential_mode=pol.credential_mode, oidc_issuer_url=issuer,
+            namespace=pol.namespace, service_account=pol.service_account,
+            secret_validity_days=pol.azure_secret_validity_days, owner_tenants=tenants))
+        self.azure_access = application.access
+        return application.client_id, application.service_principal
 
     def role_arns(self) -> list[pulumi.Output[str]]:
         return [o.role_arn for o in self.owners.values() if isinstance(o, AwsDataOwner)]
 
 
 def build_stages(config: StackConfig) -> Stages:
+    if config.polaris.existing is not None:
+        return _build_on_existing_polaris(config)
     pol = config.polaris
     platform = PolarisPlatform("platform", PlatformArgs(
         platform=config.platform, namespace=pol.namespace, service_account=pol.service_account,
@@ -128,26 +158,58 @@ def build_stages(config: StackConfig) -> Stages:
         connection=connection, catalogs=config.catalogs, organisations=config.organisations,
         storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
     stages = Stages(config, platform, vending.owners, server, access)
-    stages.exports.update(_exports(config, platform, vending, server, access, endpoint))
+    stages.exports.update(_exports(config, vending, access, endpoint))
+    stages.exports.update(_platform_exports(platform, server))
     return stages
 
 
-def _exports(config: StackConfig, platform: PolarisPlatform, vending: VendingStage, server: PolarisServer,
-             access: PolarisAccess, endpoint: pulumi.Input[str]) -> dict[str, Any]:
+def _build_on_existing_polaris(config: StackConfig) -> Stages:
+    """Bring your own Polaris: only the vending identities it needs, the objects inside it, client configs."""
+    existing = config.polaris.existing
+    vending = VendingStage(config, None)
+    connection = PolarisConnection(endpoint=existing.url, client_id=existing.client_id,
+                                   client_secret=pulumi.Output.secret(str(existing.client_secret)),
+                                   realm=config.polaris.realm)
+    access = PolarisAccess("polaris-access", PolarisAccessArgs(
+        connection=connection, catalogs=config.catalogs, organisations=config.organisations,
+        storage=vending.storage))
+    stages = Stages(config, None, vending.owners, None, access)
+    stages.exports.update(_exports(config, vending, access, existing.url))
+    return stages
+
+
+def s3_endpoint_settings(endpoints: S3CompatibleEndpoints | None) -> dict[str, Any]:
+    """The S3-compatible store's endpoints, as Polaris 1.7.0's AwsStorageConfigInfo names them."""
+    if endpoints is None:
+        return {}
+    settings: dict[str, Any] = {"endpoint": endpoints.s3, "pathStyleAccess": endpoints.path_style_access}
+    if endpoints.sts is not None:
+        settings["stsEndpoint"] = endpoints.sts
+    return settings
+
+
+def _exports(config: StackConfig, vending: VendingStage, access: PolarisAccess,
+             endpoint: pulumi.Input[str]) -> dict[str, Any]:
     """What operators and organisations need; every credential is a secret."""
     return {
         "polarisUrl": endpoint,
-        "polarisAdminClientId": pulumi.Output.secret(server.admin_client_id),
-        "polarisAdminClientSecret": pulumi.Output.secret(server.admin_client_secret),
-        "kubeconfig": pulumi.Output.secret(platform.kubeconfig),
-        "oidcIssuerUrl": platform.oidc_issuer_url,
-        "polarisServerRoleArn": platform.server_role_arn,
         "catalogs": {c.name: {"dataOwner": c.data_owner, "locations": list(c.locations)} for c in config.catalogs},
         "dataOwners": {name: _owner_summary(owner) for name, owner in vending.owners.items()},
         "clientConfigurations": {
             name: client_configuration(config, endpoint, org.principal.clientId, org.principal.clientSecret,
                                        org.scope, org.catalogs)
             for name, org in access.organisations.items()},
+    }
+
+
+def _platform_exports(platform: PolarisPlatform, server: PolarisServer) -> dict[str, Any]:
+    """What operators of the Polaris the program runs need; every credential is a secret."""
+    return {
+        "polarisAdminClientId": pulumi.Output.secret(server.admin_client_id),
+        "polarisAdminClientSecret": pulumi.Output.secret(server.admin_client_secret),
+        "kubeconfig": pulumi.Output.secret(platform.kubeconfig),
+        "oidcIssuerUrl": platform.oidc_issuer_url,
+        "polarisServerRoleArn": platform.server_role_arn,
     }
 
 

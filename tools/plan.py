@@ -125,20 +125,33 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[st
     document = yaml.safe_load(path.read_text()) or {}
     config, secret_keys = {}, []
     for key, value in (document.get("config") or {}).items():
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            # Encrypted values cannot be decrypted offline; the program sees a placeholder.
+        value, encrypted = _without_ciphertext(value)
+        if encrypted:
             secret_keys.append(key)
-            value = SECRET
         config[key] = value if isinstance(value, str) else json.dumps(value)
     return config, secret_keys
+
+
+def _without_ciphertext(value: Any) -> tuple[Any, bool]:
+    """Encrypted values (`secure:`, also nested ones set with `--path`) cannot be decrypted offline: the
+    program sees a placeholder, and the key is secret, as the engine marks it."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET, True
+    if isinstance(value, dict):
+        items = {k: _without_ciphertext(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(e for _, e in items.values())
+    if isinstance(value, list):
+        items = [_without_ciphertext(v) for v in value]
+        return [v for v, _ in items], any(e for _, e in items)
+    return value, False
 
 
 def load_stack(stack: str, config_dir: Path = ROOT):
     """`<config_dir>/Pulumi.<stack>.yaml` parsed and validated exactly as the program does it."""
     from components.config_loader import parse_config, project_values
 
-    flat, _ = stack_config(stack, config_dir)
-    return parse_config(project_values(flat), stack)
+    flat, secret_keys = stack_config(stack, config_dir)
+    return parse_config(project_values(flat), stack, frozenset(project_values({k: "" for k in secret_keys})))
 
 
 def run_program(program: Callable[[], None], *, stack: str, config: dict[str, str] | None = None,

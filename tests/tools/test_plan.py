@@ -122,7 +122,7 @@ def test_exit_code_2_and_message_on_configuration_errors(tmp_path, capsys):
 
 def test_exit_code_2_for_unknown_stack(capsys):
     assert main(["--stack", "no-such-stack"]) == 2
-    assert "stacks: dev, prod" in capsys.readouterr().err
+    assert "stacks: dev, local, prod" in capsys.readouterr().err
 
 
 def test_cli_runs_the_dev_stack_as_json():
