@@ -11,7 +11,7 @@
 
 Options: PolarisTestServer(realm, root_client_id=, root_client_secret= (random by default), features=Features(...)
 (FILE storage, overlapping locations, unrestricted role changes), token_lifetime_seconds=3600,
-allow_invalid_requests=False).
+allow_invalid_requests=False, port=0 (any free port)).
 
 Behaviour (reference: shared/reference/polaris.md): token endpoint POST /api/catalog/v1/oauth/tokens
 (client_credentials, form or Basic; scope required), the whole management API, Iceberg REST /v1/config and
@@ -99,8 +99,10 @@ class PolarisTestServer:
         features: Features | None = None,
         token_lifetime_seconds: int = 3600,
         allow_invalid_requests: bool = False,
+        port: int = 0,
     ):
         self.realm = realm
+        self.port = port
         self.root_client_id = root_client_id or secrets.token_hex(8)
         self.root_client_secret = root_client_secret or secrets.token_hex(16)
         self.store = PolarisStore(self.root_client_id, self.root_client_secret, features)
@@ -119,7 +121,7 @@ class PolarisTestServer:
     # ---- lifecycle ----------------------------------------------------------------------------------
     def start(self) -> "PolarisTestServer":
         spec.load("management"), spec.load("catalog")  # parse once, before the first request's clock starts
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, name="polaris-test-server", daemon=True
         )  # a short poll makes shutdown (and each test) fast
