@@ -192,7 +192,7 @@ class PolarisConfig:
                            "1.7.0")
     replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
     persistence: Persistence = setting(
-        "persistence", "`postgres` (RDS) or `in-memory` (dev only: every catalog is lost on restart).",
+        "persistence", "`postgres` (RDS) or `in-memory` (refused in production stacks: every catalog is lost on restart).",
         Persistence.IN_MEMORY)
     realm: str = setting("realm", "Polaris realm name.", "POLARIS")
     exposure: Exposure = setting(
@@ -207,7 +207,8 @@ class PolarisConfig:
         "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
         example="https://polaris.internal.example.com")
     tls_certificate_arn: str | None = setting(
-        "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`).",
+        "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`), in the "
+        "platform's account and region.",
         None, example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd")
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).",
                                  False)
@@ -268,7 +269,8 @@ class AwsAccount:
 @dataclass(frozen=True)
 class GcpProject:
     project: str = setting("project", "GCP project of the data owner.", required=True, example="globex-data")
-    location: str = setting("location", "Bucket location.", "EU")
+    location: str = setting("location", "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
+                             "region (`europe-west1`); checked against `components/cloud_facts.py`.", "EU")
     object_admin: bool = setting(
         "objectAdmin", "Grant `roles/storage.objectAdmin` instead of `objectUser` on the bucket.", False)
     service_account: str | None = setting(
@@ -285,7 +287,8 @@ class AzureSubscription:
                                    example="00000000-0000-0000-0000-0000000000aa")
     resource_group: str = setting("resourceGroup", "Existing resource group for the storage account.",
                                   required=True, example="initech-data")
-    location: str = setting("location", "Azure region.", required=True, example="westeurope")
+    location: str = setting("location", "Azure region, as `az account list-locations` names it; checked against "
+                             "`components/cloud_facts.py`.", required=True, example="westeurope")
     shared_key_access: bool = setting("sharedKeyAccess", "Allow storage account shared keys.", False)
 
 
@@ -379,7 +382,9 @@ class OrganisationConfig:
 @dataclass(frozen=True)
 class StackConfig:
     production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
-    tags: Mapping[str, str] = setting("tags", "Tags/labels applied to every cloud resource that takes them.", {})
+    tags: Mapping[str, str] = setting(
+        "tags", "Tags/labels applied to every cloud resource that takes them: at most 50, keys of 1-128 and values "
+        "of at most 256 characters, no `aws:` prefix, keys distinct regardless of case.", {})
     platform: PlatformConfig | None = setting(
         "platform", "The AWS platform account, EKS and networking (required unless `polaris.existing`).", None)
     polaris: PolarisConfig = setting("polaris", "The Polaris deployment.", PolarisConfig())

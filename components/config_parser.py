@@ -1,38 +1,65 @@
 """Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``components.config``.
 
 The parser walks each dataclass's fields using their ``setting`` metadata, converts values to the declared
-types and records every problem (unknown key, missing key, wrong type, bad enum value) with its config path
-instead of stopping at the first one.
+types and records every problem (unknown key, missing key, wrong type, bad enum value, stray whitespace) with
+its config path instead of stopping at the first one.
 """
 
 from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import difflib
 import enum
+import re
 import types
 import typing
+import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
+
+import pulumi
 
 from components.config import SecretValue
+
+HIDDEN = "(value not shown: the key's name suggests a secret)"
+SECRETS_ADVICE = ("no secret belongs in Pulumi.<stack>.yaml: the program generates every credential it needs "
+                  "(Polaris principals, the database password, Azure application passwords) and keeps it in "
+                  "state as a secret; anything else secret goes in with `pulumi config set --secret`")
+_SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|key|credential|private|cert|sas\b|"
+                          r"connection.?string|auth", re.IGNORECASE)
+
+
+def looks_secret(key: object) -> bool:
+    """A key whose name suggests its value is a secret: such values are never shown in a message."""
+    return isinstance(key, str) and bool(_SECRET_NAME.search(key))
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong with the configuration.
+
+    ``shown`` replaces the value in the message (a hidden secret, a position in the stack file). ``replaced``
+    marks a value the parser swapped for a neutral fallback; ``uses`` names the other config paths a
+    cross-field rule read, so that a rule that read a fallback is not reported (it would only echo it).
+    """
     path: str
     value: Any
     expected: str
+    shown: str | None = None
+    replaced: bool = False
+    uses: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is _MISSING else "(value hidden)" if self.value is HIDDEN else _show(
-            self.value)
+        shown = self.shown or ("(missing)" if self.value is _MISSING else _show(self.value))
         return f"{self.path}: {shown} — expected {self.expected}"
 
 
-class ConfigError(Exception):
-    """Every problem of a configuration at once, each with its config path, value and expectation."""
+class ConfigError(pulumi.RunError):
+    """Every problem of a configuration at once, each with its config path, value and expectation.
+
+    A ``pulumi.RunError``: under the engine the message is printed as it is, without a traceback."""
 
     def __init__(self, problems: list[Problem], stack: str = ""):
         self.problems = sorted(problems, key=lambda p: p.path)
@@ -43,19 +70,54 @@ class ConfigError(Exception):
 
 
 _MISSING = object()
-HIDDEN = object()
-"""A problem's value that must not be echoed (a would-be secret written in plain text)."""
+
+
+def _masked(value: Any) -> Any:
+    """The value as YAML wrote it (lists, not tuples), with whatever sits under a secret-looking key hidden."""
+    if isinstance(value, Mapping):
+        return {k: "(hidden)" if looks_secret(k) else _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    text = repr(_masked(value))
+    text = text if len(text) <= 80 else text[:77] + "..."
+    return text + code_points(value)
+
+
+def code_points(value: Any) -> str:
+    """For a string with non-ASCII characters, which ones they are: a Cyrillic 'а' looks like a Latin 'a'."""
+    if not isinstance(value, str) or value.isascii():
+        return ""
+    odd = dict.fromkeys(ch for ch in value if not ch.isascii())
+    return " (non-ASCII: " + ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '?')}" for ch in odd) + ")"
+
+
+def likely(key: str, known: Iterable[str]) -> str | None:
+    """The known key a typo most likely meant (`diskSizeGB` -> `diskSizeGb`, `replica` -> `replicas`)."""
+    by_folded = {k.casefold(): k for k in known}
+    match = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return by_folded[match[0]] if match else None
 
 
 def join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
+
+
+def within(path: str, root: str) -> bool:
+    """``path`` is ``root`` or lies inside it."""
+    return path == root or path.startswith(root + ".") or path.startswith(root + "[")
+
+
+def unknown_key(path: str, key: str, value: Any, expected: str) -> Problem:
+    """A key nobody reads; its value is hidden when the name suggests a secret."""
+    if looks_secret(key):
+        return Problem(path, None, f"{expected}; {SECRETS_ADVICE}", shown=HIDDEN)
+    return Problem(path, value, expected)
 
 
 def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> Any:
@@ -65,21 +127,23 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
     cross-field rules can still run and the user sees every problem in one run.
     """
     if not isinstance(raw, Mapping):
-        problems.append(Problem(path, raw, f"an object with keys {', '.join(_keys(cls))}"))
+        problems.append(Problem(path, raw, f"an object with keys {', '.join(_keys(cls))}", replaced=True))
         return fallback(cls)
     hints = typing.get_type_hints(cls)
     known = {f.metadata["key"]: f for f in dataclasses.fields(cls)}
     for key in raw:
         if key not in known:
-            problems.append(Problem(join(path, str(key)), raw[key],
-                                    f"no such key; known keys: {', '.join(sorted(known))}"))
+            guess = likely(str(key), known)
+            hint = f"did you mean '{guess}'? " if guess else ""
+            problems.append(unknown_key(join(path, str(key)), str(key), raw[key],
+                                        f"no such key; {hint}known keys: {', '.join(sorted(known))}"))
     values: dict[str, Any] = {}
     for key, fld in known.items():
         sub = join(path, key)
         if key in raw and raw[key] is not None:
             values[fld.name] = convert(hints[fld.name], raw[key], sub, problems)
         elif fld.metadata["required"]:
-            problems.append(Problem(sub, _MISSING, f"a value ({fld.metadata['doc']})"))
+            problems.append(Problem(sub, _MISSING, f"a value ({fld.metadata['doc']})", replaced=True))
             values[fld.name] = fallback(hints[fld.name])
     return cls(**values)
 
@@ -117,7 +181,7 @@ def convert(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
         allowed = [m.value for m in tp]
         if raw in allowed:
             return tp(raw)
-        problems.append(Problem(path, raw, "one of " + ", ".join(repr(a) for a in allowed)))
+        problems.append(Problem(path, raw, "one of " + ", ".join(repr(a) for a in allowed), replaced=True))
         return fallback(tp)
     if origin is tuple:
         return _convert_tuple(typing.get_args(tp)[0], raw, path, problems)
@@ -130,7 +194,7 @@ def convert(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
 
 def _convert_tuple(item: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
     if not isinstance(raw, list):
-        problems.append(Problem(path, raw, "a list"))
+        problems.append(Problem(path, raw, "a list", replaced=True))
         return ()
     # Items keep their index (with fallbacks) so later rules report the right `list[i]` paths.
     return tuple(convert(item, value, join(path, i), problems) for i, value in enumerate(raw))
@@ -138,21 +202,27 @@ def _convert_tuple(item: Any, raw: Any, path: str, problems: list[Problem]) -> A
 
 def _convert_mapping(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
     if not isinstance(raw, Mapping) or not all(isinstance(k, str) for k in raw):
-        problems.append(Problem(path, raw, "an object (string keys)"))
+        problems.append(Problem(path, raw, "an object (string keys)", replaced=True))
         return MappingProxyType({})
     args = typing.get_args(tp)
-    if args and args[1] is str:
-        for key, value in raw.items():
-            if not isinstance(value, str):
-                problems.append(Problem(join(path, key), value, "a string"))
-    return MappingProxyType(dict(raw))
+    if not (args and args[1] is str):
+        return MappingProxyType(dict(raw))
+    kept = {}
+    for key, value in raw.items():
+        _check_whitespace(key, join(path, key), problems)
+        kept[key.strip()] = _convert_scalar(str, value, join(path, key), problems)
+    return MappingProxyType(kept)
+
+
+_NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
 
 
 def _convert_secret(raw: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(raw, SecretValue):
         return raw
-    problems.append(Problem(path, HIDDEN, "a secret: set it with `pulumi config set --secret --path "
-                            f"'{path}' <value>` (a plain-text value in the stack file is refused)"))
+    problems.append(Problem(path, None, "a secret: set it with `pulumi config set --secret --path "
+                            f"'{path}' <value>` (a plain-text value in the stack file is refused)",
+                            shown="(value hidden)", replaced=True))
     return SecretValue("")
 
 
@@ -163,7 +233,19 @@ def _convert_scalar(tp: Any, raw: Any, path: str, problems: list[Problem]) -> An
     if tp is int and isinstance(raw, int) and not isinstance(raw, bool):
         return raw
     if tp is str and isinstance(raw, str):
-        return raw
-    names = {bool: "true or false", int: "a whole number", str: "a string"}
-    problems.append(Problem(path, raw, names.get(tp, getattr(tp, "__name__", str(tp)))))
+        _check_whitespace(raw, path, problems)
+        return raw.strip()
+    expected = _NAMES.get(tp, getattr(tp, "__name__", str(tp)))
+    if tp is str and isinstance(raw, (bool, int, float)):
+        expected += (": quote it in YAML, exactly as it should read (unquoted, YAML reads it as a "
+                     f"{'boolean' if isinstance(raw, bool) else 'number'}, which drops leading zeros and "
+                     "trailing decimals)")
+    problems.append(Problem(path, raw, expected, replaced=True))
     return fallback(tp)
+
+
+def _check_whitespace(text: str, path: str, problems: list[Problem]) -> None:
+    """Stray spaces would flow verbatim into ARNs, resource names and Polaris locations."""
+    if text != text.strip():
+        problems.append(Problem(path, text, "no leading or trailing whitespace (it would be taken literally, "
+                                             "e.g. into an IAM ARN or a storage location)"))

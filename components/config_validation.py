@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from typing import Iterable
 
+from components.cloud_facts import (AZURE_LOCATIONS, AZURE_TAG_NAME_FORBIDDEN, GCS_LOCATIONS, TAG_COUNT_MAX,
+                                    TAG_KEY_MAX, TAG_RESERVED_PREFIX, TAG_VALUE_MAX, covers_internet, tag_text_ok)
 from components.config import (
     Cloud,
     CatalogConfig,
@@ -20,7 +22,7 @@ from components.config import (
     Persistence,
     StackConfig,
 )
-from components.config_parser import Problem, join
+from components.config_parser import Problem, join, likely
 
 POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
 _SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
@@ -31,7 +33,7 @@ _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _KMS_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key/[0-9a-f-]{36}$|^arn:aws(-[a-z]+)*:kms:"
                       r"[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$")
-_ACM_ARN = re.compile(r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$")
+_ACM_ARN = re.compile(r"^arn:aws(-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]+$")
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -42,7 +44,6 @@ _SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,2
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^1\.\d{2}$")
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_OPEN = {ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")}
 
 
 def validate(cfg: StackConfig) -> list[Problem]:
@@ -55,11 +56,13 @@ def validate(cfg: StackConfig) -> list[Problem]:
     _check_polaris(cfg, problems)
     if cfg.polaris.existing is not None:
         _check_existing_polaris(cfg, problems)
+    _check_tags(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
         _check_data_owner(owner, join("dataOwners", i), problems)
     owners = {o.name: o for o in reversed(cfg.data_owners)}  # the first of duplicates wins
+    owner_names = _names_used(cfg.data_owners, "dataOwners")
     for i, catalog in enumerate(cfg.catalogs):
-        _check_catalog(catalog, owners, join("catalogs", i), problems)
+        _check_catalog(catalog, owners, owner_names, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
     _check_organisations(cfg, problems)
     for section, items in (("dataOwners", cfg.data_owners), ("catalogs", cfg.catalogs),
@@ -71,35 +74,55 @@ def validate(cfg: StackConfig) -> list[Problem]:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _expect(ok: bool, problems: list[Problem], path: str, value: object, expected: str) -> bool:
+def _expect(ok: bool, problems: list[Problem], path: str, value: object, expected: str,
+            uses: tuple[str, ...] = ()) -> bool:
     if not ok:
-        problems.append(Problem(path, value, expected))
+        problems.append(Problem(path, value, expected, uses=uses))
     return ok
 
 
 def _check_unique(values: Iterable[str], section: str, key: str, problems: list[Problem]) -> None:
+    """Unique regardless of case: names become client configuration folders (case-insensitive on macOS and
+    Windows), Polaris entities and cloud resource names, where `Sales` and `sales` would collide."""
     values = list(values)
-    for value, count in Counter(values).items():
+    for folded, count in Counter(v.casefold() for v in values).items():
         if count > 1:
-            indexes = [i for i, v in enumerate(values) if v == value]
+            indexes = [i for i, v in enumerate(values) if v.casefold() == folded]
+            first = values[indexes[0]]
             for i in indexes[1:]:
-                problems.append(Problem(join(join(section, i), key), value,
-                                        f"a unique {key} (also used by {section}[{indexes[0]}])"))
+                clash = "" if values[i] == first else f" as {first!r}: names that differ only by case collide"
+                problems.append(Problem(join(join(section, i), key), values[i],
+                                        f"a unique {key} (also used by {section}[{indexes[0]}]{clash})"))
+
+
+def _names_used(items: Iterable[object], section: str) -> tuple[str, ...]:
+    """The config paths a reference to one of ``items`` by name reads (the list, then each name)."""
+    return (section, *(join(join(section, i), "name") for i, _ in enumerate(items)))
+
+
+def _one_of(names: Iterable[str], what: str) -> str:
+    listed = sorted(n for n in names if n)
+    return f"the name of a configured {what} ({', '.join(listed)})" if listed else f"a {what}, but none is configured"
 
 
 def check_polaris_name(name: str, path: str, problems: list[Problem]) -> None:
     _expect(0 < len(name) <= 256 and not _SYSTEM_PREFIX.match(name), problems, path, name, POLARIS_NAME)
 
 
+_WHOLE_INTERNET = "specific CIDRs: a production stack may not open this to the whole internet"
+
+
 def _check_cidrs(cidrs: tuple[str, ...], path: str, production: bool, problems: list[Problem]) -> None:
     for i, cidr in enumerate(cidrs):
         try:
-            network = ipaddress.ip_network(cidr, strict=True)
+            ipaddress.ip_network(cidr, strict=True)
         except ValueError:
             problems.append(Problem(join(path, i), cidr, "a CIDR such as 203.0.113.0/24 (host bits zero)"))
             continue
-        _expect(not (production and network in _OPEN), problems, join(path, i), cidr,
-                "specific CIDRs: a production stack may not open this to the whole internet")
+        _expect(not (production and covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
+    alone = any(covers_internet([c]) for c in cidrs)
+    _expect(not (production and not alone and covers_internet(cidrs)), problems, path, list(cidrs),
+            _WHOLE_INTERNET + " (together these CIDRs cover every address)")
 
 
 def _check_path_segments(path_text: str, path: str, value: str, problems: list[Problem]) -> bool:
@@ -122,7 +145,8 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
             p.kubernetes_version, "a pinned major.minor version such as '1.33'")
     ng = p.node_group
     _expect(1 <= ng.min_size <= ng.desired_size <= ng.max_size, problems, "platform.nodeGroup",
-            f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}", "1 <= minSize <= desiredSize <= maxSize")
+            f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}", "1 <= minSize <= desiredSize <= maxSize",
+            uses=tuple(f"platform.nodeGroup.{k}" for k in ("minSize", "desiredSize", "maxSize")))
     _expect(bool(ng.instance_types), problems, "platform.nodeGroup.instanceTypes", ng.instance_types,
             "at least one instance type")
     _expect(ng.disk_size_gb >= 20, problems, "platform.nodeGroup.diskSizeGb", ng.disk_size_gb, "at least 20")
@@ -156,7 +180,11 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
             "a pinned release such as '1.7.0' (never 'latest')")
     _expect(pol.replicas >= 1, problems, "polaris.replicas", pol.replicas, "at least 1")
     _expect(not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1), problems, "polaris.replicas",
-            pol.replicas, "1 with persistence 'in-memory' (replicas would not share catalogs); use 'postgres'")
+            pol.replicas, "1 with persistence 'in-memory' (replicas would not share catalogs); use 'postgres'",
+            uses=("polaris.persistence",))
+    _expect(not (cfg.production and pol.persistence is Persistence.IN_MEMORY), problems, "polaris.persistence",
+            pol.persistence.value, "'postgres' in a production stack: 'in-memory' (also the default) loses every "
+            "catalog, principal and grant whenever the pod restarts")
     _expect(bool(_REALM.match(pol.realm)), problems, "polaris.realm", pol.realm,
             "1-64 letters, digits, '_' or '-'")
     for key, value in (("namespace", pol.namespace), ("serviceAccount", pol.service_account)):
@@ -171,8 +199,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         _expect(cfg.platform is None or bool(cfg.platform.polaris_allowed_cidrs), problems,
                 "platform.polarisAllowedCidrs", [], "at least one CIDR when polaris.exposure is 'load-balancer'")
     if pol.tls_certificate_arn is not None:
-        _expect(bool(_ACM_ARN.match(pol.tls_certificate_arn)), problems, "polaris.tlsCertificateArn",
-                pol.tls_certificate_arn, "an ACM certificate ARN")
+        _check_certificate(pol.tls_certificate_arn, cfg, problems)
     _expect(not (cfg.production and pol.remote_debug), problems, "polaris.remoteDebug", True,
             "false in a production stack (JDWP gives code execution to whoever reaches port 5005)")
     db = pol.database
@@ -228,13 +255,50 @@ def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
                 "Polaris it does not run)")
 
 
+def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> None:
+    """The load balancer can only use a certificate of its own account and region (ACM is regional)."""
+    match = _ACM_ARN.match(arn)
+    if not _expect(bool(match), problems, "polaris.tlsCertificateArn", arn, "an ACM certificate ARN"):
+        return
+    p = cfg.platform
+    if p is not None and _ACCOUNT_ID.match(p.account_id) and _AWS_REGION.match(p.region):
+        _expect(match.group(2, 3) == (p.region, p.account_id), problems, "polaris.tlsCertificateArn", arn,
+                f"a certificate of the platform's region {p.region} and account {p.account_id} (a load "
+                "balancer cannot use an ACM certificate from elsewhere): request or import it there",
+                uses=("platform.region", "platform.accountId"))
+
+
+def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
+    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``components.cloud_facts``."""
+    azure = bool(cfg.owners_on(Cloud.AZURE))
+    _expect(len(cfg.tags) <= TAG_COUNT_MAX, problems, "tags", f"{len(cfg.tags)} tags",
+            f"at most {TAG_COUNT_MAX} tags (AWS and Azure limit)")
+    for key, value in cfg.tags.items():
+        path = join("tags", key)
+        _expect(1 <= len(key) <= TAG_KEY_MAX and tag_text_ok(key), problems, path, key,
+                f"a tag key of 1-{TAG_KEY_MAX} letters, digits, spaces or '_ . : / = + - @'")
+        _expect(not key.lower().startswith(TAG_RESERVED_PREFIX), problems, path, key,
+                f"a key not starting with '{TAG_RESERVED_PREFIX}' (reserved by AWS)")
+        _expect(not (azure and any(ch in AZURE_TAG_NAME_FORBIDDEN for ch in key)), problems, path, key,
+                f"a key without any of {' '.join(AZURE_TAG_NAME_FORBIDDEN)} (Azure refuses them in tag names)")
+        _expect(len(value) <= TAG_VALUE_MAX and tag_text_ok(value), problems, path, value,
+                f"a tag value of at most {TAG_VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'")
+    keys = list(cfg.tags)
+    for i, key in enumerate(keys):
+        first = next(k for k in keys if k.casefold() == key.casefold())
+        _expect(first == key, problems, join("tags", key), key,
+                f"a key that differs from {first!r} by more than case (Azure tag names and GCP labels ignore case)")
+
+
 # -- data owners ------------------------------------------------------------------------------------------
 
 
 def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem]) -> None:
     match = _ROLE_ARN.match(arn)
     if _expect(bool(match), problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
-        _expect(match.group(2) == account_id, problems, path, arn, f"a role in account {account_id}")
+        # Against an account id that is itself wrong the comparison says nothing new.
+        _expect(match.group(2) == account_id or not _ACCOUNT_ID.match(account_id), problems, path, arn,
+                f"a role in account {account_id}")
 
 
 def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
@@ -243,7 +307,7 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             "3-20 lowercase letters, digits or '-', starting with a letter (it names cloud identities)")
     clouds = [c for c in (owner.aws, owner.gcp, owner.azure) if c is not None]
     if not _expect(len(clouds) == 1, problems, path, f"{len(clouds)} clouds",
-                   "exactly one of 'aws', 'gcp' or 'azure'"):
+                   "exactly one of 'aws', 'gcp' or 'azure'", uses=tuple(join(path, c) for c in ("aws", "gcp", "azure"))):
         return
     storage, spath = owner.storage, join(path, "storage")
     if owner.aws is not None:
@@ -261,6 +325,10 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             _expect(bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)), problems,
                     join(path, "gcp.serviceAccount"), owner.gcp.service_account,
                     "a service account e-mail <name>@<project>.iam.gserviceaccount.com")
+        _expect(owner.gcp.location.upper() in GCS_LOCATIONS, problems, join(path, "gcp.location"),
+                owner.gcp.location, "a Cloud Storage location: a multi-region (EU, US, ASIA), a predefined "
+                "dual-region (e.g. EUR4) or a region (e.g. europe-west1)" + _suggestion(owner.gcp.location.upper(),
+                                                                                         GCS_LOCATIONS))
     else:
         _check_azure_owner(owner, path, problems)
     _check_prefixes(owner, spath, problems)
@@ -286,9 +354,11 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
             _check_url(aws.endpoints.sts, join(path, "aws.endpoints.sts"), False, problems)
     if aws.kms_key_arn is not None:
         match = _KMS_ARN.match(aws.kms_key_arn)
-        _expect(bool(match) and f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn,
-                problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn,
-                f"a KMS key ARN in account {aws.account_id} and region {aws.region}")
+        if _expect(bool(match), problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn, "a KMS key ARN"):
+            known = bool(_ACCOUNT_ID.match(aws.account_id) and _AWS_REGION.match(aws.region))
+            _expect(not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
+                    problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn,
+                    f"a KMS key ARN in account {aws.account_id} and region {aws.region}")
     _expect(owner.storage.account is None and owner.storage.container is None, problems,
             join(path, "storage"), "account/container", "only 'bucket' for an AWS data owner")
 
@@ -297,6 +367,9 @@ def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem
     az, storage, spath = owner.azure, owner.storage, join(path, "storage")
     for key, value in (("tenantId", az.tenant_id), ("subscriptionId", az.subscription_id)):
         _expect(bool(_GUID.match(value)), problems, join(path, f"azure.{key}"), value, "a GUID")
+    _expect(az.location in AZURE_LOCATIONS, problems, join(path, "azure.location"), az.location,
+            "an Azure region name as `az account list-locations` prints it, e.g. westeurope"
+            + _suggestion(az.location.replace(" ", "").lower(), AZURE_LOCATIONS))
     _expect(storage.bucket is None, problems, join(spath, "bucket"), storage.bucket,
             "no bucket for an Azure data owner: use 'account' and 'container'")
     _expect(bool(_AZURE_ACCOUNT.match(storage.account or "")), problems, join(spath, "account"), storage.account,
@@ -305,11 +378,17 @@ def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem
             storage.container, "a container name: 3-63 lowercase letters, digits or single '-'")
 
 
+def _suggestion(normalized: str, names: frozenset[str]) -> str:
+    guess = normalized if normalized in names else likely(normalized, names)
+    return f" (did you mean {guess!r}?)" if guess else ""
+
+
 def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str,
                   problems: list[Problem]) -> None:
     ok = bucket is not None and bool(pattern.match(bucket)) and ".." not in bucket
     ok = ok and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket) and not bucket.startswith("xn--")
-    _expect(ok, problems, join(spath, "bucket"), bucket, expected)
+    if not ok:
+        problems.append(Problem(join(spath, "bucket"), bucket, expected, shown="(missing)" if bucket is None else None))
 
 
 def _check_prefixes(owner: DataOwnerConfig, spath: str, problems: list[Problem]) -> None:
@@ -335,15 +414,17 @@ _SCHEME_HINT = {
 }
 
 
-def _check_catalog(catalog: CatalogConfig, owners: dict[str, DataOwnerConfig], path: str,
-                   problems: list[Problem]) -> None:
+def _check_catalog(catalog: CatalogConfig, owners: dict[str, DataOwnerConfig], owner_names: tuple[str, ...],
+                   path: str, problems: list[Problem]) -> None:
     check_polaris_name(catalog.name, join(path, "name"), problems)
     owner = owners.get(catalog.data_owner)
     if not _expect(owner is not None, problems, join(path, "dataOwner"), catalog.data_owner,
-                   "the name of a configured data owner (" + ", ".join(sorted(owners)) + ")"):
+                   _one_of(owners, "data owner"), uses=owner_names):
         return
     if not _expect(bool(catalog.locations), problems, join(path, "locations"), [], "at least one location"):
         return
+    if not _storage_known(owner):
+        return  # the owner's own problems are reported; locations cannot be judged against them
     for i, location in enumerate(catalog.locations):
         _check_location(location, owner, join(join(path, "locations"), i), problems)
     stripped = [loc.rstrip("/") for loc in catalog.locations]
@@ -359,10 +440,25 @@ _LOCATION_FORM = {
 }
 
 
+def _storage_known(owner: DataOwnerConfig) -> bool:
+    """One cloud and valid storage names: only then is the owner's storage root a real URL."""
+    clouds = [c for c in (owner.aws, owner.gcp, owner.azure) if c is not None]
+    storage = owner.storage
+    if len(clouds) != 1:
+        return False
+    if owner.cloud is Cloud.AZURE:
+        return bool(_AZURE_ACCOUNT.match(storage.account or "") and _AZURE_CONTAINER.match(storage.container or ""))
+    return bool((_S3_BUCKET if owner.cloud is Cloud.AWS else _GCS_BUCKET).match(storage.bucket or ""))
+
+
 def _check_location(location: str, owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     root = owner.storage_root
     if not _expect(bool(_LOCATION_FORM[owner.cloud].match(location)), problems, path, location,
                    f"{_SCHEME_HINT[owner.cloud]} (data owner '{owner.name}' is on {owner.cloud.value})"):
+        return
+    if not _expect(location.rstrip("/") != root, problems, path, location,
+                   "a location under one of the owner's shared prefixes, not the root of the bucket or container "
+                   "(vending is limited to the shared prefixes): " + ", ".join(owner.allowed_locations)):
         return
     if not _expect(location.startswith(root + "/"), problems, path, location,
                    f"a location inside the owner's storage {root}/"):
@@ -393,6 +489,7 @@ def _check_overlapping_catalogs(cfg: StackConfig, problems: list[Problem]) -> No
 
 def _check_organisations(cfg: StackConfig, problems: list[Problem]) -> None:
     catalogs = {c.name for c in cfg.catalogs}
+    catalog_names = _names_used(cfg.catalogs, "catalogs")
     for i, org in enumerate(cfg.organisations):
         path = join("organisations", i)
         check_polaris_name(org.name, join(path, "name"), problems)
@@ -400,7 +497,7 @@ def _check_organisations(cfg: StackConfig, problems: list[Problem]) -> None:
         for j, access in enumerate(org.access):
             apath = join(join(path, "access"), j)
             _expect(access.catalog in catalogs, problems, join(apath, "catalog"), access.catalog,
-                    "the name of a configured catalog (" + ", ".join(sorted(catalogs)) + ")")
+                    _one_of(catalogs, "catalog"), uses=catalog_names)
             for k, namespace in enumerate(access.namespaces):
                 npath = join(join(apath, "namespaces"), k)
                 _expect(all(level.strip() for level in namespace.split(".")), problems, npath, namespace,

@@ -8,13 +8,13 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
+from components.cloud_facts import covers_internet
 from policies.common import (AWS_EKS_CLUSTER, AWS_IAM_POLICY, AWS_IAM_ROLE, AWS_IAM_ROLE_POLICY,
                              AWS_RDS_INSTANCE, AWS_S3_PUBLIC_ACCESS_BLOCK, EKS_COMPONENT_CLUSTER, PRODUCTION,
                              Messages, Setting, as_list, get, is_false, is_true, json_document,
                              resource_policy, setting_check)
 
 _ACCOUNT_ROOT = re.compile(r"(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)")
-OPEN_TO_ALL = ("0.0.0.0/0", "::/0")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -120,9 +120,8 @@ def _eks_public_endpoint_problems(args: ResourceValidationArgs, config: Mapping[
     base = _EKS_ENDPOINT[args.resource_type]
     public = get(args.props, *base, "endpointPublicAccess", default=True)  # EKS default: public
     cidrs = as_list(get(args.props, *base, "publicAccessCidrs", default=["0.0.0.0/0"]))  # EKS default: all
-    opened = [c for c in cidrs if c in OPEN_TO_ALL]
-    if public and opened:
-        yield f"the public API endpoint is open to {', '.join(opened)} in production"
+    if public and covers_internet(cidrs):
+        yield f"the public API endpoint is open to {' + '.join(map(str, cidrs))} in production (the whole internet)"
 
 
 vending_role_trust = resource_policy(
@@ -204,7 +203,8 @@ eks_public_endpoint = resource_policy(
     "eks-public-endpoint-restricted",
     types=list(_EKS_ENDPOINT),
     description="Keeps the production Kubernetes API off the open internet: the public endpoint must not "
-                "allow 0.0.0.0/0 (EKS' default when public access is on). Fix: list office/CI CIDRs in "
+                "admit the whole internet, whether as 0.0.0.0/0 (EKS' default when public access is on) or as CIDRs "
+                "that together cover every address (0.0.0.0/1 + 128.0.0.0/1). Fix: list office/CI CIDRs in "
                 "publicAccessCidrs or disable endpointPublicAccess.",
     remediation="Set platform.apiAllowedCidrs to specific CIDRs, or leave it empty for a private endpoint.",
     severity=Severity.HIGH,

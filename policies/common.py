@@ -53,6 +53,7 @@ AZUREAD_APPLICATION_PASSWORD = "azuread:index/applicationPassword:ApplicationPas
 K8S_DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 K8S_JOB = "kubernetes:batch/v1:Job"
 K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+K8S_SERVICE = "kubernetes:core/v1:Service"
 K8S_WORKLOADS = (K8S_DEPLOYMENT, K8S_JOB)
 
 _POLARIS = "pulumi-python:dynamic/polaris:"

@@ -1,6 +1,6 @@
-"""Kubernetes rules for the Polaris Deployment, its bootstrap Job and its ConfigMap: pinned images,
-restricted containers, limits and probes, no literal secrets, production persistence and replicas, and no
-insecure Polaris feature flag."""
+"""Kubernetes rules for the Polaris Deployment, its bootstrap Job, its ConfigMap and its Service: pinned images,
+restricted containers, limits and probes, no literal secrets, production persistence and replicas, no
+insecure Polaris feature flag, and no production load balancer open to the whole internet."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any, Iterable
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import (K8S_CONFIG_MAP, K8S_DEPLOYMENT, K8S_WORKLOADS, PRODUCTION, Messages, as_list, get,
-                             resource_policy)
+from components.cloud_facts import covers_internet
+from policies.common import (K8S_CONFIG_MAP, K8S_DEPLOYMENT, K8S_SERVICE, K8S_WORKLOADS, PRODUCTION, Messages,
+                             as_list, get, resource_policy)
 
 PROPERTIES_FILE = "application.properties"
 PERSISTENCE_KEY = "polaris.persistence.type"
@@ -247,5 +248,30 @@ production_replicas = resource_policy(
                                           "description": "Image repository of the Polaris server."}},
 )
 
+
+
+def _load_balancer_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
+    if not config["production"] or get(args.props, "spec", "type") != "LoadBalancer":
+        return
+    ranges = [str(r) for r in as_list(get(args.props, "spec", "loadBalancerSourceRanges"))]
+    if not ranges:
+        yield "the load balancer has no loadBalancerSourceRanges: it admits the whole internet"
+    elif covers_internet(ranges):
+        yield f"loadBalancerSourceRanges {' + '.join(ranges)} admit the whole internet"
+
+
+load_balancer_restricted = resource_policy(
+    "load-balancer-source-ranges-restricted",
+    types=[K8S_SERVICE],
+    description="Keeps the production Polaris load balancer (which carries client secrets and tokens) off the "
+                "open internet: a LoadBalancer Service lists loadBalancerSourceRanges, and together they do not "
+                "cover every address (0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1). Fix: list the partners' CIDRs in "
+                "platform.polarisAllowedCidrs.",
+    remediation="Set platform.polarisAllowedCidrs to the partners' specific CIDRs.",
+    severity=Severity.HIGH,
+    check=_load_balancer_problems,
+    config=PRODUCTION,
+)
+
 POLICIES = [image_pinned, container_hardened, resource_limits, probes, no_literal_secrets, insecure_features,
-            production_persistence, production_replicas]
+            production_persistence, production_replicas, load_balancer_restricted]

@@ -13,6 +13,7 @@ policy violation or a program failure, 2 a configuration error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import runpy
 import sys
@@ -116,19 +117,32 @@ def project_name() -> str:
     return yaml.safe_load(_PROJECT_FILE.read_text())["name"]
 
 
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """The flat engine form of `Pulumi.<stack>.yaml`: values as strings, structured ones as JSON."""
+def _read_stack(stack: str, root: Path) -> tuple[dict[str, Any], list]:
+    """The `config:` mapping of `<root>/Pulumi.<stack>.yaml` and the file's problems (repeated keys); a file
+    that cannot be read at all raises ``ConfigError`` (line and column) or ``FileNotFoundError``."""
+    from components.config_loader import read_stack_file
+    from components.config_parser import ConfigError
+
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         raise FileNotFoundError(f"no stack configuration {path.name} (stacks: "
                                 + ", ".join(sorted(p.name[7:-5] for p in root.glob("Pulumi.*.yaml"))) + ")")
-    document = yaml.safe_load(path.read_text()) or {}
+    config, problems = read_stack_file(path)
+    if config is None:
+        raise ConfigError(problems, stack)
+    return config, problems
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
+    """The flat engine form of `Pulumi.<stack>.yaml`: values as strings, structured ones as JSON."""
     config, secret_keys = {}, []
-    for key, value in (document.get("config") or {}).items():
+    for key, value in _read_stack(stack, root)[0].items():
         value, encrypted = _without_ciphertext(value)
         if encrypted:
-            secret_keys.append(key)
-        config[key] = value if isinstance(value, str) else json.dumps(value)
+            secret_keys.append(str(key))
+        # `default=str`: a value JSON cannot hold (a `!!binary` blob) reaches the parser as text, to be judged
+        # there like any other wrong value.
+        config[str(key)] = value if isinstance(value, str) else json.dumps(value, default=str)
     return config, secret_keys
 
 
@@ -148,10 +162,10 @@ def _without_ciphertext(value: Any) -> tuple[Any, bool]:
 
 def load_stack(stack: str, config_dir: Path = ROOT):
     """`<config_dir>/Pulumi.<stack>.yaml` parsed and validated exactly as the program does it."""
-    from components.config_loader import parse_config, project_values
+    from components.config_loader import parse_flat
 
     flat, secret_keys = stack_config(stack, config_dir)
-    return parse_config(project_values(flat), stack, frozenset(project_values({k: "" for k in secret_keys})))
+    return parse_flat(flat, stack, _read_stack(stack, config_dir)[1], frozenset(secret_keys))
 
 
 def run_program(program: Callable[[], None], *, stack: str, config: dict[str, str] | None = None,
@@ -178,11 +192,15 @@ def run_program(program: Callable[[], None], *, stack: str, config: dict[str, st
 
 
 def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:
-    """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml`."""
+    """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml`.
+
+    The program runs in ``config_dir``, as the engine runs it in the project directory, so that it checks
+    the same stack file it was given."""
     config, secret_keys = stack_config(stack, config_dir)
     main = str(ROOT / "__main__.py")
-    plan = run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
-                       secret_keys=secret_keys)
+    with contextlib.chdir(config_dir):
+        plan = run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
+                           secret_keys=secret_keys)
     plan.config_dir = config_dir
     return plan
 

@@ -157,7 +157,8 @@ def test_catalog_of_an_unknown_data_owner(dev):
     (0, "s3://acme-dev-shared-data/hr/", "under one of the owner's shared prefixes"),
     (0, "s3://acme-dev-shared-data/sales/../hr/", "without empty, '.' or '..' segments"),
     (0, "s3://acme-dev-shared-data/sales//q1/", "without empty, '.' or '..' segments"),
-    (0, "s3://acme-dev-shared-data", "inside the owner's storage"),
+    (0, "s3://acme-dev-shared-data", "not the root of the bucket"),
+    (0, "s3://acme-dev-shared-data/", "not the root of the bucket"),
 ])
 def test_locations(dev, index, location, expected):
     dev["catalogs"][index]["locations"] = [location]

@@ -123,7 +123,8 @@ def test_eks_control_plane_logging(type_, logs, expected):
     assert run(aws.eks_control_plane_logging, type_, props) == expected
 
 
-OPEN = "the public API endpoint is open to 0.0.0.0/0 in production"
+OPEN = "the public API endpoint is open to 0.0.0.0/0 in production (the whole internet)"
+HALVES = "the public API endpoint is open to 0.0.0.0/1 + 128.0.0.0/1 in production (the whole internet)"
 
 
 @pytest.mark.parametrize("endpoint, production, expected", [
@@ -131,6 +132,8 @@ OPEN = "the public API endpoint is open to 0.0.0.0/0 in production"
     ({"endpointPublicAccess": False}, True, []),
     ({"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}, True, [OPEN]),
     ({}, True, [OPEN]),  # EKS defaults: public, from anywhere
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]}, True, [HALVES]),
+    ({"endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "192.0.0.0/2"]}, True, []),
     ({}, False, []),
 ])
 def test_eks_public_endpoint(endpoint, production, expected):

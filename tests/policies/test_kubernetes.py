@@ -3,7 +3,7 @@ import copy
 import pytest
 
 from policies import kubernetes as k8s
-from policies.common import K8S_CONFIG_MAP, K8S_DEPLOYMENT, K8S_JOB
+from policies.common import K8S_CONFIG_MAP, K8S_DEPLOYMENT, K8S_JOB, K8S_SERVICE
 from tests.policies.harness import run
 
 CONTAINER = {
@@ -171,3 +171,25 @@ def test_production_persistence(type_, props, production, expected):
 ])
 def test_production_replicas(props, production, expected):
     assert run(k8s.production_replicas, K8S_DEPLOYMENT, props, {"production": production}) == expected
+
+
+def service(type_, ranges=None):
+    spec = {"type": type_, "ports": [{"port": 443}]}
+    if ranges is not None:
+        spec["loadBalancerSourceRanges"] = ranges
+    return {"spec": spec}
+
+
+@pytest.mark.parametrize("props, production, expected", [
+    (service("LoadBalancer", ["198.51.100.0/24"]), True, []),
+    (service("ClusterIP"), True, []),
+    (service("LoadBalancer"), False, []),
+    (service("LoadBalancer"), True,
+     ["the load balancer has no loadBalancerSourceRanges: it admits the whole internet"]),
+    (service("LoadBalancer", ["0.0.0.0/0"]), True, ["loadBalancerSourceRanges 0.0.0.0/0 admit the whole internet"]),
+    (service("LoadBalancer", ["0.0.0.0/1", "128.0.0.0/1"]), True,
+     ["loadBalancerSourceRanges 0.0.0.0/1 + 128.0.0.0/1 admit the whole internet"]),
+    (service("LoadBalancer", ["0.0.0.0/1", "128.0.0.0/2"]), True, []),
+])
+def test_load_balancer_source_ranges(props, production, expected):
+    assert run(k8s.load_balancer_restricted, K8S_SERVICE, props, {"production": production}) == expected

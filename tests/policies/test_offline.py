@@ -7,7 +7,7 @@ from pulumi_policy import EnforcementLevel
 
 from policies import ALL_POLICIES, aws, offline
 from policies.common import (AWS_IAM_ROLE_POLICY, AWS_RDS_INSTANCE, EKS_COMPONENT_CLUSTER, K8S_DEPLOYMENT,
-                             POLARIS_GRANT)
+                             K8S_SERVICE, POLARIS_GRANT)
 
 PREFIX = "urn:pulumi:prod::polaris-data-exchange::"
 
@@ -107,7 +107,9 @@ def weakened_prod() -> list[dict]:
     return [
         planned(EKS_COMPONENT_CLUSTER, "cluster", {
             "encryptionConfigKeyArn": "arn:aws:kms:k", "enabledClusterLogTypes": ["api", "audit", "authenticator"],
-            "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]}),
+            "endpointPublicAccess": True, "publicAccessCidrs": ["0.0.0.0/1", "128.0.0.0/1"]}),
+        planned(K8S_SERVICE, "polaris-service", {"spec": {"type": "LoadBalancer",
+                                                          "loadBalancerSourceRanges": ["0.0.0.0/0"]}}),
         planned(POLARIS_GRANT, "grant", {"catalogName": "sales", "catalogRoleName": "contoso_read",
                                          "connection": "[secret]",
                                          "grant": {"type": "catalog", "privilege": "CATALOG_MANAGE_CONTENT"}}),
@@ -122,8 +124,11 @@ def test_weakened_production_resources_are_caught_as_mandatory():
     assert report.has_mandatory
     assert sorted((v.policy, v.name, v.message) for v in report.mandatory) == [
         ("aws-permissions-scoped", "vending-access", "statement 0 allows the wildcard action s3:*; list the actions"),
-        ("eks-public-endpoint-restricted", "cluster", "the public API endpoint is open to 0.0.0.0/0 in production"),
+        ("eks-public-endpoint-restricted", "cluster",
+         "the public API endpoint is open to 0.0.0.0/1 + 128.0.0.0/1 in production (the whole internet)"),
         ("k8s-image-pinned", "polaris", "container polaris: image apache/polaris:latest uses the moving tag latest"),
+        ("load-balancer-source-ranges-restricted", "polaris-service",
+         "loadBalancerSourceRanges 0.0.0.0/0 admit the whole internet"),
         ("polaris-grant-within-write-level", "grant",
          "grants CATALOG_MANAGE_CONTENT to sales/contoso_read: it lets the holder manage the catalog"),
         ("vending-permissions-on-declared-buckets", "vending-access",
@@ -198,7 +203,7 @@ def test_property_names_match_what_the_sdks_register():
         ("cluster", "control-plane log types audit, authenticator are not enabled"),
         ("cluster", 'encryptionConfig {"provider": {"keyArn": "arn:k"}, "resources": ["configmaps"]} does not '
                     "encrypt `secrets` with a KMS key"),
-        ("cluster", "the public API endpoint is open to 0.0.0.0/0 in production"),
+        ("cluster", "the public API endpoint is open to 0.0.0.0/0 in production (the whole internet)"),
         ("password", "endDateRelative 8760h is longer than 90 days"),
         ("policy", "grants the basic role roles/editor"),
     ]
