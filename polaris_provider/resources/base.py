@@ -26,7 +26,15 @@ from polaris_provider import validation
 from polaris_provider.api import PolarisApi
 from polaris_provider.client import DEFAULT_POLICY, PolarisClient, RetryPolicy
 from polaris_provider.connection import ConnectionSpec, PolarisConnection
-from polaris_provider.errors import AlreadyExists, CommitConflict, GrantNotFound, NotFound
+from polaris_provider.errors import (
+    AlreadyExists,
+    CommitConflict,
+    GrantNotFound,
+    NotFound,
+    PolarisError,
+    ServerError,
+    TransportError,
+)
 
 CONNECTION = "connection"
 PROVIDER_KEY = "__provider"
@@ -167,20 +175,51 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return spec
 
     def _create_or_adopt(self, api: PolarisApi, spec: dict) -> dict:
-        """409 on create: adopt when asked to, or when our own retried attempt evidently created it."""
+        """A create whose reply may have been lost is settled by reading: Polaris holding what was declared is
+        our own object (adopted); anything else is someone else's, reported with the fields that differ."""
         try:
             return self.create_remote(api, spec)
         except AlreadyExists as error:
-            if spec.get("adopt") is True or (error.after_retry and self._matches(api, spec)):
+            if spec.get("adopt") is True:
                 return self.adopt_remote(api, spec)
-            hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
-            raise AlreadyExists(error.operation, error.obj,
-                                f"already exists in Polaris ({error.message});{hint} choose another name",
-                                status=error.status, error_type=error.error_type) from None
+            differing = self._differing(api, spec) if error.after_retry else None
+            if differing == []:
+                return self.adopt_remote(api, spec)
+            raise self._conflict(error, differing) from None
+        except (TransportError, ServerError) as error:
+            if self._differing(api, spec, quiet=True) == []:
+                return self.adopt_remote(api, spec)  # no reply at all, but an attempt landed
+            raise
 
-    def _matches(self, api: PolarisApi, spec: dict) -> bool:
-        current = self.read_remote(api, spec)
-        return current is not None and all(not _differs(current.get(k), spec.get(k)) for k in self.refreshed)
+    def _conflict(self, error: AlreadyExists, differing: list[str] | None) -> AlreadyExists:
+        held = (f"; Polaris holds other values for {', '.join(differing)} than declared" if differing else "")
+        hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
+        return AlreadyExists(error.operation, error.obj,
+                             f"already exists in Polaris ({error.message}){held};{hint} choose another name",
+                             status=error.status, error_type=error.error_type)
+
+    def _differing(self, api: PolarisApi, spec: dict, quiet: bool = False) -> list[str] | None:
+        """The refreshed fields (dotted paths) in which Polaris' object differs from ``spec``; None if it is gone
+        (or, when ``quiet``, if it cannot be read: the caller keeps its own failure)."""
+        try:
+            current = self.read_remote(api, spec)
+        except NotFound:
+            current = None
+        except PolarisError:
+            if not quiet:
+                raise
+            current = None
+        if current is None:
+            return None
+        return [path for key in self.refreshed for path in differing_fields(current.get(key), spec.get(key), key)]
+
+
+def differing_fields(held: Any, declared: Any, path: str) -> list[str]:
+    """Dotted paths at which two JSON values differ, e.g. ["properties.owner", "storageConfigInfo.region"]."""
+    if isinstance(held, Mapping) and isinstance(declared, Mapping):
+        return [found for key in sorted(set(held) | set(declared))
+                for found in differing_fields(held.get(key), declared.get(key), f"{path}.{key}")]
+    return [] if held == declared else [path]
 
 
 def _differs(old: Any, new: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Engine-side input builders shared by the provider tests (names unique per call: the real container is shared)."""
+"""Engine-side input builders shared by the provider tests (names unique per call: an external Polaris is shared)."""
 from __future__ import annotations
 
 import uuid
