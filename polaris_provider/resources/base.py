@@ -111,7 +111,7 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 
     @abc.abstractmethod
     def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
-        """Brings the object to ``news``; returns computed outputs that changed."""
+        """Brings the object to ``news`` (``olds`` also holds the stored outputs); returns outputs that changed."""
 
     @abc.abstractmethod
     def delete_remote(self, api: PolarisApi, spec: dict) -> None:
@@ -157,8 +157,8 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return ReadResult(id_ or self.identity(spec), outs, inputs=inputs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
-        outs = self.update_remote(api_for(news, self.policy), self.declared(olds), self.declared(news))
         carried = {key: olds[key] for key in self.outputs if key in olds}  # e.g. a secret Polaris never shows again
+        outs = self.update_remote(api_for(news, self.policy), {**self.declared(olds), **carried}, self.declared(news))
         return UpdateResult({**carried, **_without_provider(news), **outs})
 
     def delete(self, _id: str, props: dict) -> None:
