@@ -176,20 +176,26 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 
     def _create_or_adopt(self, api: PolarisApi, spec: dict) -> dict:
         """A create whose reply may have been lost is settled by reading: Polaris holding what was declared is
-        our own object (adopted); anything else is someone else's, reported with the fields that differ."""
+        our own object (taken as it is); anything else is someone else's, reported with the fields that differ."""
         try:
             return self.create_remote(api, spec)
         except AlreadyExists as error:
             if spec.get("adopt") is True:
                 return self.adopt_remote(api, spec)
-            differing = self._differing(api, spec) if error.after_retry else None
+            current = self._current(api, spec) if error.after_retry else None
+            differing = self._differing(current, spec)
             if differing == []:
-                return self.adopt_remote(api, spec)
+                return self.adopt_own(api, spec, current)
             raise self._conflict(error, differing) from None
-        except (TransportError, ServerError) as error:
-            if self._differing(api, spec, quiet=True) == []:
-                return self.adopt_remote(api, spec)  # no reply at all, but an attempt landed
+        except (TransportError, ServerError):
+            current = self._current(api, spec, quiet=True)
+            if self._differing(current, spec) == []:
+                return self.adopt_own(api, spec, current)  # no reply at all, but an attempt landed
             raise
+
+    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+        """Outputs for an object our own lost create made; it already holds the declared state (``current``)."""
+        return current
 
     def _conflict(self, error: AlreadyExists, differing: list[str] | None) -> AlreadyExists:
         held = (f"; Polaris holds other values for {', '.join(differing)} than declared" if differing else "")
@@ -198,17 +204,19 @@ class PolarisProvider(ResourceProvider, abc.ABC):
                              f"already exists in Polaris ({error.message}){held};{hint} choose another name",
                              status=error.status, error_type=error.error_type)
 
-    def _differing(self, api: PolarisApi, spec: dict, quiet: bool = False) -> list[str] | None:
-        """The refreshed fields (dotted paths) in which Polaris' object differs from ``spec``; None if it is gone
-        (or, when ``quiet``, if it cannot be read: the caller keeps its own failure)."""
+    def _current(self, api: PolarisApi, spec: dict, quiet: bool = False) -> dict | None:
+        """What Polaris holds (None if gone, or, when ``quiet``, if it cannot be read: the caller keeps its failure)."""
         try:
-            current = self.read_remote(api, spec)
+            return self.read_remote(api, spec)
         except NotFound:
-            current = None
+            return None
         except PolarisError:
             if not quiet:
                 raise
-            current = None
+            return None
+
+    def _differing(self, current: dict | None, spec: dict) -> list[str] | None:
+        """The refreshed fields (dotted paths) in which ``current`` differs from ``spec``; None if there is none."""
         if current is None:
             return None
         return [path for key in self.refreshed for path in differing_fields(current.get(key), spec.get(key), key)]

@@ -65,8 +65,11 @@ class PrincipalProvider(VersionedEntityProvider):
 
     def adopt_remote(self, api: PolarisApi, spec: dict) -> dict:
         """An existing principal's secret cannot be read, so adopting it resets its credentials to a new secret."""
-        credentials = self._credentials(api.reset_credentials(spec["name"], new_secret()), spec)
-        return {**credentials, **super().update_remote(api, spec, spec)}
+        return self.adopt_own(api, spec, super().update_remote(api, spec, spec))
+
+    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+        """Our own create's reply (with the only copy of its secret) was lost: reset to a secret we choose."""
+        return {**current, **self._credentials(api.reset_credentials(spec["name"], new_secret()), spec)}
 
     def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
         outs = super().update_remote(api, olds, news)

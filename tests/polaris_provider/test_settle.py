@@ -20,7 +20,7 @@ from polaris_provider.resources.namespaces import NamespaceProvider
 from polaris_provider.resources.principals import PrincipalProvider
 from polaris_provider.resources.roles import CatalogRoleProvider, PrincipalRoleProvider
 from tests.polaris_provider.harness import ProviderError, with_provider
-from tests.polaris_provider.props import ROLE_ARN, catalog_props, unique
+from tests.polaris_provider.props import CREATE_PATH, ROLE_ARN, catalog_props, create_method, unique
 
 STORAGE = {
     "S3": lambda bucket: ({"storageType": "S3", "allowedLocations": [f"s3://{bucket}/"], "roleArn": ROLE_ARN,
@@ -120,12 +120,6 @@ def test_a_no_change_up_sends_nothing_and_keeps_the_entity_version(engine, fake_
     assert {name: c.entity_version for name, c in server.store.catalogs.items()} == versions
 
 
-CREATE_PATH = {
-    "Catalog": "/management/v1/catalogs$", "Namespace": "/namespaces$", "Principal": "/management/v1/principals$",
-    "PrincipalRole": "/management/v1/principal-roles$", "CatalogRole": "/catalog-roles$",
-    "PrincipalRoleAssignment": "/principals/[^/]+/principal-roles$",
-    "CatalogRoleAssignment": "/principal-roles/[^/]+/catalog-roles/[^/]+$", "Grant": "/grants$",
-}
 
 
 @pytest.mark.parametrize("storage_kind", ["S3", "GCS", "AZURE"])
@@ -135,8 +129,7 @@ def test_a_lost_create_reply_is_adopted_for_every_kind(engine, fake_polaris, sto
     server, states = fake_polaris.server, {}
     for provider, props in every_kind(fake_polaris, catalog_with(fake_polaris, storage_kind)):
         kind = type(provider).__name__.removesuffix("Provider")
-        method = "PUT" if kind.endswith("Assignment") or kind == "Grant" else "POST"
-        server.inject_reset(method, CREATE_PATH[kind], times=1, applied=True)
+        server.inject_reset(create_method(kind), CREATE_PATH[kind], times=1, applied=True)
         start = len(server.requests)
         state = engine.up(provider, props)
         assert_settled(engine, provider, props, state)
