@@ -261,10 +261,10 @@ def report_targets(ledger: Ledger, server: PolarisTestServer, elapsed: float) ->
     idle = sum(n for (phase, _), values in ledger.counts.items() if phase == "no-change up" for n in values)
     idle_created = sum(n for (phase, _), values in ledger.counts.items() if phase == "idle after create"
                        for n in values)
-    print(f"target: a no-change up after create sends no request: {verdict(idle_created == 0)} "
-          f"({idle_created} requests)")
     print(f"\ntarget: a read costs one request: {verdict(all(n == 1 for n in reads))} "
           f"({len(reads)} reads, {sum(reads)} requests)")
+    print(f"target: a no-change up after create sends no request: {verdict(idle_created == 0)} "
+          f"({idle_created} requests)")
     print(f"target: no request repeated back to back in an operation: {verdict(not ledger.repeats)}"
           + "".join(f"\n  repeated: {r}" for r in ledger.repeats[:10]))
     print(f"target: a no-change up after refresh sends no request (no phantom diff): {verdict(idle == 0)} "
