@@ -15,13 +15,18 @@ privilege and namespace). Operations run one at a time, so each one's requests a
 `server.requests` it produced (token requests counted apart); the engine would run several at once,
 which changes the time, not the requests.
 
-Phases: create everything (check + create, as `pulumi up` on an empty stack), refresh everything (one
-Read per resource, as `pulumi refresh`), `up` again with nothing changed on the refreshed state (check +
-diff; a phantom diff would show as requests), then update a sample of each type (check + diff + update):
+Phases: create everything (check + create, as `pulumi up` on an empty stack), `up` again with nothing
+changed on the created state ("idle after create": check + diff; a filled-in server default showing as a
+diff would cost a GET and a PUT here), refresh everything (one Read per resource, as `pulumi refresh`),
+`up` again with nothing changed on the refreshed state, then update a sample of each type (check + diff + update):
 a properties change for catalogs, principals, roles and namespaces, a connection-only change (endpoint
 spelled with a trailing '/') for assignments and grants, which Polaris never sees.
 
-Targets: a read costs one request (one list call for grants and assignments); no request is repeated
+The lost-reply phase builds a small second world (one organisation, one catalog) on a fresh server and cuts
+the reply of every create after Polaris applied it (connection reset): the figures are what settling
+each kind costs (the retry's 409, the read that proves the object is ours, a principal's credential reset).
+
+Targets: a no-change `up` sends no request (after create and after refresh); a read costs one request (one list call for grants and assignments); no request is repeated
 back to back inside one operation (checked per operation: consecutive grants of one role rightly PUT the
 same path with different bodies); one token request per provider process per hour. The "refresh requests
 for distinct paths" figure shows what refreshing links one at a time costs: every grant of a catalog role
@@ -59,6 +64,7 @@ from polaris_provider.resources.principals import PrincipalProvider  # noqa: E40
 from polaris_provider.resources.roles import CatalogRoleProvider, PrincipalRoleProvider  # noqa: E402
 from tests.fakes.polaris_server import PolarisTestServer  # noqa: E402
 from tests.polaris_provider.harness import Deployed, Engine, EngineHarness  # noqa: E402
+from tests.polaris_provider.props import CREATE_PATH, create_method  # noqa: E402
 
 REALM = "POLARIS"
 ROLE_ARN = "arn:aws:iam::123456789012:role/polaris-vending"
@@ -92,7 +98,8 @@ class Ledger:
         self.counts[(phase, kind)].append(len(calls))
         self.seconds[(phase, kind)].append(seconds)
         self.paths[phase].extend(calls)
-        self.repeats += [f"{phase} {kind}: {a[0]} {a[1]}" for a, b in zip(calls, calls[1:]) if a == b]
+        if phase != "lost reply":  # there the repeat is the point: the retry of a create whose reply was lost
+            self.repeats += [f"{phase} {kind}: {a[0]} {a[1]}" for a, b in zip(calls, calls[1:]) if a == b]
 
 
 # ---- configuration -> engine resources ----------------------------------------------------------------
@@ -190,6 +197,9 @@ def benchmark(args: argparse.Namespace) -> None:
         steps = plan(connection, args.organisations, args.catalogs)
         states = timed("create", timings, lambda: [
             run(server, ledger, "create", s.kind, lambda s=s: engine.up(s.provider, s.props)) for s in steps])
+        timed("idle after create", timings, lambda: [
+            run(server, ledger, "idle after create", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
+            for s, st in zip(steps, states)])
         refreshed = timed("refresh", timings, lambda: [
             run(server, ledger, "read", s.kind, lambda st=st: engine.refresh(st)) for s, st in zip(steps, states)])
         timed("no-change up", timings, lambda: [
@@ -197,7 +207,18 @@ def benchmark(args: argparse.Namespace) -> None:
             for s, st in zip(steps, refreshed)])
         for step, state in sample(steps, refreshed, args.updates):
             run(server, ledger, "update", step.kind, lambda: engine.up(step.provider, changed(step), state))
+        lost_replies(engine, ledger)
         report(steps, ledger, timings, server)
+
+
+def lost_replies(engine: Engine, ledger: Ledger) -> None:
+    """Every create of a small world loses its reply after Polaris applied it; books what settling costs."""
+    with PolarisTestServer(realm=REALM) as server:
+        connection = {"endpoint": server.url, "clientId": server.root_client_id,
+                      "clientSecret": server.root_client_secret, "scope": "PRINCIPAL_ROLE:ALL", "realm": REALM}
+        for step in plan(connection, 1, 1):
+            server.inject_reset(create_method(step.kind), CREATE_PATH[step.kind], times=1, applied=True)
+            run(server, ledger, "lost reply", step.kind, lambda step=step: engine.up(step.provider, step.props))
 
 
 def sample(steps: list[Step], states: list[Deployed], per_kind: int) -> list[tuple[Step, Deployed]]:
@@ -211,7 +232,7 @@ def sample(steps: list[Step], states: list[Deployed], per_kind: int) -> list[tup
 
 
 # ---- report -------------------------------------------------------------------------------------------
-PHASES = ("create", "read", "no-change up", "update")
+PHASES = ("create", "idle after create", "read", "no-change up", "update", "lost reply")
 
 
 def spread(values: list[int]) -> str:
@@ -226,9 +247,9 @@ def mean_ms(values: list[float]) -> str:
 
 
 def table(title: str, kinds: list[str], cell: Callable[[tuple[str, str]], str]) -> None:
-    print(f"\n{title:<26}" + "".join(f"{phase:>14}" for phase in PHASES))
+    print(f"\n{title:<26}" + "".join(f"{phase:>19}" for phase in PHASES))
     for kind in kinds:
-        print(f"{kind:<26}" + "".join(f"{cell((phase, kind)):>14}" for phase in PHASES))
+        print(f"{kind:<26}" + "".join(f"{cell((phase, kind)):>19}" for phase in PHASES))
 
 
 def verdict(holds: bool) -> str:
@@ -238,11 +259,16 @@ def verdict(holds: bool) -> str:
 def report_targets(ledger: Ledger, server: PolarisTestServer, elapsed: float) -> None:
     reads = [n for (phase, _), values in ledger.counts.items() if phase == "read" for n in values]
     idle = sum(n for (phase, _), values in ledger.counts.items() if phase == "no-change up" for n in values)
+    idle_created = sum(n for (phase, _), values in ledger.counts.items() if phase == "idle after create"
+                       for n in values)
     print(f"\ntarget: a read costs one request: {verdict(all(n == 1 for n in reads))} "
           f"({len(reads)} reads, {sum(reads)} requests)")
+    print(f"target: a no-change up after create sends no request: {verdict(idle_created == 0)} "
+          f"({idle_created} requests)")
     print(f"target: no request repeated back to back in an operation: {verdict(not ledger.repeats)}"
           + "".join(f"\n  repeated: {r}" for r in ledger.repeats[:10]))
-    print(f"no-change up after refresh (no phantom diff): {idle} requests")
+    print(f"target: a no-change up after refresh sends no request (no phantom diff): {verdict(idle == 0)} "
+          f"({idle} requests)")
     refresh_paths = ledger.paths["read"]
     print(f"refresh requests for distinct paths: {len(set(refresh_paths))} of {len(refresh_paths)} "
           "(the rest re-list a role's grants, a principal role's catalog roles or a principal's roles)")
@@ -260,7 +286,7 @@ def report(steps: list[Step], ledger: Ledger, timings: dict, server: PolarisTest
     table("HTTP requests per op", kinds, lambda key: spread(ledger.counts[key]))
     table("mean ms per op", kinds, lambda key: mean_ms(ledger.seconds[key]))
     report_targets(ledger, server, sum(timings.values()))
-    for label in ("create", "refresh", "no-change up"):
+    for label in ("create", "idle after create", "refresh", "no-change up"):
         print(f"full {label:<13} ({len(steps)} resources): {timings[label]:6.1f} s "
               f"({1000 * timings[label] / len(steps):.1f} ms per resource)")
 

@@ -32,8 +32,9 @@ class PolarisApi:
     def __init__(self, client: PolarisClient):
         self.client = client
 
-    def _send(self, operation: str, obj: str, method: str, path: str, json: Any = None, **params: str) -> Reply:
-        return self.client.send(Call(operation, obj, method, path, json=json, params=params or None))
+    def _send(self, operation: str, obj: str, method: str, path: str, json: Any = None, retry: bool = True,
+              **params: str) -> Reply:
+        return self.client.send(Call(operation, obj, method, path, json=json, params=params or None, retry=retry))
 
     # ---- catalogs ---------------------------------------------------------------------------------------
     def create_catalog(self, catalog: dict) -> dict:
@@ -75,13 +76,18 @@ class PolarisApi:
         self._send("deletePrincipal", f"principal '{name}'", "DELETE", self._principal(name))
 
     def rotate_credentials(self, name: str) -> dict:
-        """rotateCredentials: POST /principals/{name}/rotate -> 200 (old secret stays valid until the next)."""
-        return self._send("rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate").body
+        """rotateCredentials: POST /principals/{name}/rotate -> 200 (old secret stays valid until the next).
 
-    def reset_credentials(self, name: str) -> dict:
-        """resetCredentials: POST /principals/{name}/reset -> 200; the old secret stops working at once."""
+        Sent once, never repeated: a second rotate would revoke the secret the first one kept valid."""
+        return self._send("rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate",
+                          retry=False).body
+
+    def reset_credentials(self, name: str, client_secret: str) -> dict:
+        """resetCredentials: POST /principals/{name}/reset {clientSecret} -> 200; every other secret stops working.
+
+        With a caller-chosen secret the call is idempotent (a repeat sets the same secret), so it is retried."""
         return self._send("resetCredentials", f"principal '{name}'", "POST", self._principal(name) + "/reset",
-                          {}).body
+                          {"clientSecret": client_secret}).body
 
     @staticmethod
     def _principal(name: str) -> str:

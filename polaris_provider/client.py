@@ -4,14 +4,16 @@ Nothing here is pickled into Pulumi state: the session, the token cache and CA-b
 globals that are built on first use inside the provider process (dill pickles this module by reference).
 
 Retry policy (see docs/polaris-provider.md): connection errors, timeouts, 429 and 5xx are retried with
-capped exponential backoff plus jitter, honouring ``Retry-After`` up to a cap; other 4xx never are. A 401
-drops the cached token and retries once with a fresh one. Non-idempotent POSTs are retried too; the caller
-learns that from ``Reply.attempts``/``PolarisError.after_retry`` and must treat a following 409 as
-"possibly my own earlier attempt" (see ``resources.base``).
+capped exponential backoff plus jitter, honouring ``Retry-After`` (seconds or an HTTP date) up to a cap;
+other 4xx never are. A 401 drops the cached token and retries once with a fresh one. Creates (POST) are
+retried too; the caller learns that from ``Reply.attempts``/``PolarisError.after_retry`` and settles a
+following 409 or lost reply by reading (see ``resources.base``). A call marked ``retry=False`` (credential
+rotation, whose repeat would revoke the secret the state holds) gets exactly one attempt.
 """
 from __future__ import annotations
 
 import atexit
+import email.utils
 import hashlib
 import logging
 import os
@@ -62,6 +64,7 @@ class RetryPolicy:
     token_margin: float = 60.0  # refresh this long before expiry (at most a tenth of the lifetime)
     jitter: Callable[[float], float] = equal_jitter
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time  # wall clock, for a Retry-After given as an HTTP date
 
     @classmethod
     def from_config(cls, get: Callable[[str], str | None]) -> "RetryPolicy":
@@ -74,10 +77,24 @@ class RetryPolicy:
         return cls(**overrides)
 
     def delay(self, attempt: int, retry_after: str | None) -> float:
-        """Seconds to wait before attempt ``attempt + 1``."""
-        if retry_after is not None and retry_after.strip().isdigit():
-            return min(float(retry_after), self.retry_after_cap)
+        """Seconds to wait before attempt ``attempt + 1``: the server's Retry-After (capped) if it gave a valid one."""
+        asked = self.retry_after_seconds(retry_after)
+        if asked is not None:
+            return min(asked, self.retry_after_cap)
         return self.jitter(min(self.backoff_base * 2 ** (attempt - 1), self.backoff_cap))
+
+    def retry_after_seconds(self, value: str | None) -> float | None:
+        """RFC 9110 Retry-After: delay-seconds or an HTTP-date (a date in the past means now); None if invalid."""
+        text = (value or "").strip()
+        if text.isdigit():
+            return float(text)
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None  # HTTP dates are GMT; a date without a zone is not one
+        return max(0.0, when.timestamp() - self.clock())
 
 
 DEFAULT_POLICY = RetryPolicy()
@@ -91,9 +108,11 @@ class Call:
     obj: str
     method: str
     path: str
-    json: Any = None
+    json: Any = field(default=None, repr=False)  # a reset body carries a secret
     params: dict[str, str] | None = None
     form: dict[str, str] | None = field(default=None, repr=False)
+    retry: bool = True
+    """False: one attempt only, for a call whose blind repeat is unsafe (it may have applied)."""
 
 
 @dataclass(frozen=True)
@@ -104,11 +123,17 @@ class Reply:
 
 
 class _TokenCache:
-    """Bearer tokens per (endpoint, realm, client id, scope), valid until shortly before they expire."""
+    """Bearer tokens per connection ``token_key`` (which includes a digest of the secret), valid until shortly
+    before they expire; ``fetching(key)`` serialises cold starts so concurrent callers share one token request."""
 
     def __init__(self) -> None:
         self._tokens: dict[tuple, tuple[str, float]] = {}
         self._lock = threading.Lock()
+        self._fetch_locks: dict[tuple, threading.Lock] = {}
+
+    def fetching(self, key: tuple) -> threading.Lock:
+        with self._lock:
+            return self._fetch_locks.setdefault(key, threading.Lock())
 
     def get(self, key: tuple) -> str | None:
         with self._lock:
@@ -180,14 +205,24 @@ class PolarisClient:
         if reply.status == 401:
             TOKENS.drop(self.connection.token_key, token)
             reply = self._with_retries(call, self._token())
+            if reply.status == 401:
+                raise self._error(call, reply, AuthenticationError,
+                                  "the call was refused with a cached token, and a freshly issued token was refused "
+                                  "too (the principal may lack the scope's roles, or the token signing keys differ "
+                                  "between Polaris replicas)")
         if reply.status >= 400:
             raise self._error(call, reply)
         return reply
 
     # ---- tokens ---------------------------------------------------------------------------------------
     def _token(self) -> str:
-        cached = TOKENS.get(self.connection.token_key)
-        return cached if cached is not None else self._fetch_token()
+        key = self.connection.token_key
+        cached = TOKENS.get(key)
+        if cached is not None:
+            return cached
+        with TOKENS.fetching(key):  # a concurrent cold start waits here, then finds the token just fetched
+            cached = TOKENS.get(key)
+            return cached if cached is not None else self._fetch_token()
 
     def _fetch_token(self) -> str:
         conn = self.connection
@@ -207,9 +242,9 @@ class PolarisClient:
 
     # ---- transport --------------------------------------------------------------------------------------
     def _with_retries(self, call: Call, token: str | None) -> Reply:
-        policy = self.policy
-        for attempt in range(1, policy.attempts + 1):
-            last = attempt == policy.attempts
+        attempts = self.policy.attempts if call.retry else 1
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             try:
                 response = self._request(call, token)
             except requests.exceptions.SSLError as error:  # a TLS misconfiguration does not heal by retrying
@@ -257,8 +292,11 @@ class PolarisClient:
         message = redact(f"{type(error).__name__} after {attempts} attempt(s): {error}", self._secrets())
         return TransportError(call.operation, call.obj, message, after_retry=attempts > 1)
 
-    def _error(self, call: Call, reply: Reply, cls: type[PolarisError] | None = None) -> PolarisError:
+    def _error(self, call: Call, reply: Reply, cls: type[PolarisError] | None = None,
+               context: str | None = None) -> PolarisError:
         error_type, message = _error_details(reply.body)
+        if context:
+            message = f"{context}: {message}"
         if reply.attempts > 1 and reply.status in RETRYABLE_STATUSES:
             message = f"{message} (after {reply.attempts} attempts)"
         message = redact(message, self._secrets())

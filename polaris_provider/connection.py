@@ -7,6 +7,7 @@ program.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -65,6 +66,9 @@ class ConnectionSpec:
         )
 
     @property
-    def token_key(self) -> tuple[str, str | None, str, str]:
-        """Tokens are shared by every resource using the same endpoint, realm, client and scope."""
-        return (self.endpoint, self.realm, self.client_id, self.scope)
+    def token_key(self) -> tuple[str, str | None, str, str, str]:
+        """Tokens are shared by every resource using the same endpoint, realm, client, scope AND secret: a
+        connection with another secret (a wrong one, or one rotated since) never reuses a token it did not earn.
+        The secret enters as a SHA-256 digest, so the key itself holds no secret."""
+        digest = hashlib.sha256(self.client_secret.encode()).hexdigest()
+        return (self.endpoint, self.realm, self.client_id, self.scope, digest)

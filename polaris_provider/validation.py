@@ -19,8 +19,38 @@ from polaris_provider.privileges import PRIVILEGES, TARGET_FIELDS
 
 BASE_LOCATION = "default-base-location"
 MAX_NAME = 256
-SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
-RESERVED_PREFIX, CATALOG_CONFIG_PREFIX = "polaris.", "polaris.config."
+NAME_PATTERN = re.compile(r"(?!\s*[sS][yY][sS][tT][eE][mM]\$)[^\n\r\u0085\u2028\u2029]*", re.ASCII)
+"""The spec's name pattern (no leading `system$` in any case, after optional blanks) as Polaris' bean validation
+applies it: to the whole name (Matcher.matches), with Java's dot (any character but the line terminators LF, CR,
+U+0085, U+2028, U+2029) and Java's ASCII-only whitespace class."""
+LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
+RESERVED_PREFIX = "polaris."
+CATALOG_CONFIGS = frozenset({
+    "polaris.config.add-trailing-slash-to-location",
+    "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
+    "polaris.config.allow-federated-catalogs-credential-vending",
+    "polaris.config.allow.client-specified.table.location",
+    "polaris.config.allow.external.metadata.file.location",
+    "polaris.config.allow.external.table.location",
+    "polaris.config.allow.overlapping.table.location",
+    "polaris.config.allow.unstructured.table.location",
+    "polaris.config.cleanup.on.catalog.drop",
+    "polaris.config.cleanup.on.namespace.drop",
+    "polaris.config.default-table-location-object-storage-prefix.enabled",
+    "polaris.config.default-unique-table-location.enabled",
+    "polaris.config.drop-with-purge.enabled",
+    "polaris.config.enable-fine-grained-update-table-privileges",
+    "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
+    "polaris.config.enable.credential.vending",
+    "polaris.config.iceberg-commit-max-retries",
+    "polaris.config.list-pagination-enabled",
+    "polaris.config.namespace-custom-location.enabled",
+    "polaris.config.purge-view-metadata-on-drop",
+    "polaris.config.rollback.compaction.on-conflicts.enabled",
+    "polaris.config.supported.storage.types",
+})
+"""The catalog-level feature overrides Polaris 1.7.0 accepts under the reserved prefix (its ReservedProperties
+allowlist: every registered catalogConfig key); any other `polaris.` key is answered 400."""
 LOCATION_SCHEMES = {
     "S3": ("s3://", "s3a://"),
     "GCS": ("gs://",),
@@ -37,6 +67,9 @@ STORAGE_FIELDS: dict[str, frozenset[str]] = {
     "AZURE": frozenset((*_COMMON_STORAGE_FIELDS, "tenantId", "multiTenantAppName", "consentUrl", "hierarchical")),
 }
 """Storage type -> the StorageConfigInfo fields Polaris 1.7.0 knows (proved equal to the spec by a test)."""
+STORAGE_DEFAULTS: dict[str, dict[str, Any]] = {"S3": {"allowedKmsKeys": [], "pathStyleAccess": False}}
+"""What Polaris fills in for an absent storage field when it answers (its generated models: the spec's `default:`
+values, and an empty list for an array), per storage type; proved equal to the spec by a test."""
 
 
 def unknown_value(value: Any) -> bool:
@@ -60,24 +93,35 @@ def _fail(prop: str, reason: str) -> list[CheckFailure]:
 
 
 def name(prop: str, value: Any, what: str) -> list[CheckFailure]:
-    """Polaris entity names: 1-256 characters, not starting with `system$` in any case."""
+    """Polaris entity names as the spec's minLength/maxLength/pattern judge them in Polaris (Java)."""
     if is_unknown(value):
         return []
-    if not isinstance(value, str) or not 1 <= len(value) <= MAX_NAME:
-        return _fail(prop, f"{what} name must be a string of 1 to {MAX_NAME} characters, got {value!r}")
-    if SYSTEM_PREFIX.match(value):
-        return _fail(prop, f"{what} name {value!r} must not start with 'system$' (reserved by Polaris)")
+    if not isinstance(value, str) or not 1 <= java_length(value) <= MAX_NAME:
+        return _fail(prop, f"{what} name must be a string of 1 to {MAX_NAME} characters (UTF-16 code units, as "
+                           f"Polaris counts them), got {value!r}")
+    if any(terminator in value for terminator in LINE_TERMINATORS):
+        return _fail(prop, f"{what} name {value!r} must not contain a line break (\\n, \\r, U+0085, U+2028, U+2029): "
+                           "Polaris' name pattern refuses it")
+    if NAME_PATTERN.fullmatch(value) is None:
+        return _fail(prop, f"{what} name {value!r} must not start with 'system$' in any case, even after blanks "
+                           "(reserved by Polaris)")
     return []
 
 
-def properties(prop: str, value: Any, allowed_prefix: str | None = None) -> list[CheckFailure]:
-    """A string map; keys under `polaris.` are reserved (catalogs may set `polaris.config.*` overrides)."""
+def java_length(value: str) -> int:
+    """String.length() in Java: UTF-16 code units, so a character outside the BMP counts twice."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def properties(prop: str, value: Any, allowed: frozenset[str] = frozenset()) -> list[CheckFailure]:
+    """A string map; keys under `polaris.` are reserved except the ``allowed`` ones (catalogs: CATALOG_CONFIGS)."""
     if value is None or is_unknown(value):
         return []
     if not isinstance(value, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return _fail(prop, "must be a map of strings to strings")
-    reserved = [k for k in value if k.startswith(RESERVED_PREFIX) and not (allowed_prefix and k.startswith(allowed_prefix))]
-    return [CheckFailure(prop, f"key {k!r} uses the reserved prefix '{RESERVED_PREFIX}'") for k in reserved]
+    reserved = sorted(k for k in value if k.startswith(RESERVED_PREFIX) and k not in allowed)
+    hint = f"; the catalog settings Polaris 1.7.0 accepts there are {sorted(allowed)}" if allowed else ""
+    return [CheckFailure(prop, f"key {k!r} uses the reserved prefix '{RESERVED_PREFIX}'{hint}") for k in reserved]
 
 
 def connection(value: Any) -> list[CheckFailure]:

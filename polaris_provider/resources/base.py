@@ -26,7 +26,15 @@ from polaris_provider import validation
 from polaris_provider.api import PolarisApi
 from polaris_provider.client import DEFAULT_POLICY, PolarisClient, RetryPolicy
 from polaris_provider.connection import ConnectionSpec, PolarisConnection
-from polaris_provider.errors import AlreadyExists, CommitConflict, GrantNotFound, NotFound
+from polaris_provider.errors import (
+    AlreadyExists,
+    CommitConflict,
+    GrantNotFound,
+    NotFound,
+    PolarisError,
+    ServerError,
+    TransportError,
+)
 
 CONNECTION = "connection"
 PROVIDER_KEY = "__provider"
@@ -103,7 +111,7 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 
     @abc.abstractmethod
     def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
-        """Brings the object to ``news``; returns computed outputs that changed."""
+        """Brings the object to ``news`` (``olds`` also holds the stored outputs); returns outputs that changed."""
 
     @abc.abstractmethod
     def delete_remote(self, api: PolarisApi, spec: dict) -> None:
@@ -149,8 +157,8 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return ReadResult(id_ or self.identity(spec), outs, inputs=inputs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
-        outs = self.update_remote(api_for(news, self.policy), self.declared(olds), self.declared(news))
         carried = {key: olds[key] for key in self.outputs if key in olds}  # e.g. a secret Polaris never shows again
+        outs = self.update_remote(api_for(news, self.policy), {**self.declared(olds), **carried}, self.declared(news))
         return UpdateResult({**carried, **_without_provider(news), **outs})
 
     def delete(self, _id: str, props: dict) -> None:
@@ -167,20 +175,59 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return spec
 
     def _create_or_adopt(self, api: PolarisApi, spec: dict) -> dict:
-        """409 on create: adopt when asked to, or when our own retried attempt evidently created it."""
+        """A create whose reply may have been lost is settled by reading: Polaris holding what was declared is
+        our own object (taken as it is); anything else is someone else's, reported with the fields that differ."""
         try:
             return self.create_remote(api, spec)
         except AlreadyExists as error:
-            if spec.get("adopt") is True or (error.after_retry and self._matches(api, spec)):
+            if spec.get("adopt") is True:
                 return self.adopt_remote(api, spec)
-            hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
-            raise AlreadyExists(error.operation, error.obj,
-                                f"already exists in Polaris ({error.message});{hint} choose another name",
-                                status=error.status, error_type=error.error_type) from None
+            current = self._current(api, spec) if error.after_retry else None
+            differing = self._differing(current, spec)
+            if differing == []:
+                return self.adopt_own(api, spec, current)
+            raise self._conflict(error, differing) from None
+        except (TransportError, ServerError):
+            current = self._current(api, spec, quiet=True)
+            if self._differing(current, spec) == []:
+                return self.adopt_own(api, spec, current)  # no reply at all, but an attempt landed
+            raise
 
-    def _matches(self, api: PolarisApi, spec: dict) -> bool:
-        current = self.read_remote(api, spec)
-        return current is not None and all(not _differs(current.get(k), spec.get(k)) for k in self.refreshed)
+    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+        """Outputs for an object our own lost create made; it already holds the declared state (``current``)."""
+        return current
+
+    def _conflict(self, error: AlreadyExists, differing: list[str] | None) -> AlreadyExists:
+        held = (f"; Polaris holds other values for {', '.join(differing)} than declared" if differing else "")
+        hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
+        return AlreadyExists(error.operation, error.obj,
+                             f"already exists in Polaris ({error.message}){held};{hint} choose another name",
+                             status=error.status, error_type=error.error_type)
+
+    def _current(self, api: PolarisApi, spec: dict, quiet: bool = False) -> dict | None:
+        """What Polaris holds (None if gone, or, when ``quiet``, if it cannot be read: the caller keeps its failure)."""
+        try:
+            return self.read_remote(api, spec)
+        except NotFound:
+            return None
+        except PolarisError:
+            if not quiet:
+                raise
+            return None
+
+    def _differing(self, current: dict | None, spec: dict) -> list[str] | None:
+        """The refreshed fields (dotted paths) in which ``current`` differs from ``spec``; None if there is none."""
+        if current is None:
+            return None
+        return [path for key in self.refreshed for path in differing_fields(current.get(key), spec.get(key), key)]
+
+
+def differing_fields(held: Any, declared: Any, path: str) -> list[str]:
+    """Dotted paths at which two JSON values differ, e.g. ["properties.owner", "storageConfigInfo.region"]."""
+    if isinstance(held, Mapping) and isinstance(declared, Mapping):
+        return [found for key in sorted(set(held) | set(declared))
+                for found in differing_fields(held.get(key), declared.get(key), f"{path}.{key}")]
+    return [] if held == declared else [path]
 
 
 def _differs(old: Any, new: Any) -> bool:

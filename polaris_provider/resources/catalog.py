@@ -12,7 +12,7 @@ from polaris_provider.api import PolarisApi
 from polaris_provider.connection import PolarisConnection
 from polaris_provider.errors import BadRequest, PolarisError
 from polaris_provider.resources.base import VersionedEntityProvider, entity_id, resource_props
-from polaris_provider.validation import BASE_LOCATION, is_unknown, role_account
+from polaris_provider.validation import BASE_LOCATION, STORAGE_DEFAULTS, is_unknown, role_account
 
 CATALOG_ADMIN = "catalog_admin"
 SUPPORTED_TYPES = ("INTERNAL",)
@@ -32,7 +32,7 @@ class CatalogProvider(VersionedEntityProvider):
         kind = news.get("type") or "INTERNAL"
         if not is_unknown(kind) and kind not in SUPPORTED_TYPES:
             failures += [CheckFailure("type", f"type must be one of {list(SUPPORTED_TYPES)}, got {kind!r}")]
-        failures += validation.properties("properties", news.get("properties"), validation.CATALOG_CONFIG_PREFIX)
+        failures += validation.properties("properties", news.get("properties"), validation.CATALOG_CONFIGS)
         return failures + validation.storage(news.get("storageConfigInfo"), news.get("properties") or {})
 
     def identity(self, spec: dict) -> str:
@@ -89,20 +89,26 @@ def _storage_identity_changed(old: Mapping, new: Any) -> bool:
 
 
 def _normalised(storage: Mapping, base: str | None) -> dict:
-    """Polaris' stored form: no nulls, no output-only userArn, allowed locations as a set (empty -> base)."""
-    cleaned = {k: v for k, v in storage.items() if v is not None and k not in ("userArn", "allowedLocations")}
+    """Polaris' stored form: no nulls, no output-only userArn, allowed locations as a set (empty -> base), and
+    the fields Polaris fills in when absent (STORAGE_DEFAULTS) filled in."""
+    defaults = STORAGE_DEFAULTS.get(storage.get("storageType"), {})
+    cleaned = {**defaults, **{k: v for k, v in storage.items() if v is not None and k not in ("userArn",
+                                                                                                "allowedLocations")}}
     locations = set(storage.get("allowedLocations") or ([base] if base else []))
     cleaned["allowedLocations"] = sorted(locations)
     return cleaned
 
 
 def _as_declared(remote: Mapping, spec: dict, properties: Mapping) -> dict:
-    """The declared storage when Polaris holds the same thing (no phantom diff), else Polaris' version (drift)."""
+    """The declared storage when Polaris holds the same thing (no phantom diff), else Polaris' version (drift),
+    without the defaults it filled in for fields the program leaves out (they are no drift)."""
     declared = spec.get("storageConfigInfo") or {}
     base = properties.get(BASE_LOCATION)
     if _normalised(remote, base) == _normalised(declared, base):
         return dict(declared)
-    return {k: v for k, v in remote.items() if v is not None and k != "userArn"}
+    defaults = STORAGE_DEFAULTS.get(remote.get("storageType"), {})
+    return {k: v for k, v in remote.items() if v is not None and k != "userArn"
+            and not (k not in declared and k in defaults and defaults[k] == v)}
 
 
 def _blockers(api: PolarisApi, catalog: str, message: str) -> str:

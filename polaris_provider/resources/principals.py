@@ -1,6 +1,13 @@
-"""Principal: a Polaris identity with OAuth client credentials (its secret is shown only when issued)."""
+"""Principal: a Polaris identity with OAuth client credentials (its secret is shown only when issued).
+
+Credential changes are built so that a lost reply never leaves the state with a secret that no longer works
+(docs/polaris-provider.md, "Rotation guarantees"): a reset always sets a secret this provider chose (so it
+is idempotent and retried), and a rotate is sent once and, if its outcome is unknown, undone by resetting
+to the secret the state holds before it is tried again.
+"""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -10,9 +17,17 @@ from pulumi.dynamic import CheckFailure
 from polaris_provider import validation
 from polaris_provider.api import PolarisApi
 from polaris_provider.connection import PolarisConnection
+from polaris_provider.errors import PolarisError, ServerError, TransportError
 from polaris_provider.resources.base import VersionedEntityProvider, entity_id, merge_opts, resource_props
 
 SECRET_OUTPUTS = ["clientId", "clientSecret"]
+ROTATION_ROUNDS = 3
+"""Rotate attempts per update; each one whose reply is lost is undone (reset to the stored secret) first."""
+
+
+def new_secret() -> str:
+    """A secret for a reset: 32 random bytes as hex, the form (and more than the length) Polaris generates."""
+    return secrets.token_hex(32)
 
 
 class PrincipalProvider(VersionedEntityProvider):
@@ -49,15 +64,38 @@ class PrincipalProvider(VersionedEntityProvider):
         return self._credentials(self.make(api, spec), spec)
 
     def adopt_remote(self, api: PolarisApi, spec: dict) -> dict:
-        """An existing principal's secret cannot be read, so adopting it resets (replaces) its credentials."""
-        credentials = self._credentials(api.reset_credentials(spec["name"]), spec)
-        return {**credentials, **super().update_remote(api, spec, spec)}
+        """An existing principal's secret cannot be read, so adopting it resets its credentials to a new secret."""
+        return self.adopt_own(api, spec, super().update_remote(api, spec, spec))
+
+    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+        """Our own create's reply (with the only copy of its secret) was lost: reset to a secret we choose."""
+        return {**current, **self._credentials(api.reset_credentials(spec["name"], new_secret()), spec)}
 
     def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
         outs = super().update_remote(api, olds, news)
         if olds.get("rotation") != news.get("rotation"):
-            outs.update(self._credentials(api.rotate_credentials(news["name"]), news))
+            outs.update(self._rotate(api, news, olds.get("clientSecret") or new_secret()))
         return outs
+
+    def _rotate(self, api: PolarisApi, spec: dict, stored: str) -> dict:
+        """Rotates so that ``stored`` (the state's secret) works whatever reply is lost.
+
+        Each round first resets to ``stored`` (idempotent, retried): the principal then holds exactly that secret,
+        whatever an earlier lost rotate did. Then ONE rotate: its reply gives the new secret, and ``stored``
+        stays valid as the secondary one; a lost reply is undone by the next round's reset. If every round
+        fails, ``stored`` still works (it is the main or the secondary secret), and the update fails."""
+        name, lost = spec["name"], None
+        for _ in range(ROTATION_ROUNDS):
+            api.reset_credentials(name, stored)
+            try:
+                return self._credentials(api.rotate_credentials(name), spec)
+            except (TransportError, ServerError) as error:  # unknown outcome: it may have rotated
+                lost = error
+        assert lost is not None
+        raise PolarisError(lost.operation, lost.obj,
+                           f"no reply to {ROTATION_ROUNDS} rotations ({lost.message}); the stored secret still works "
+                           "and the next `up` rotates again", status=lost.status, error_type=lost.error_type,
+                           after_retry=True)
 
     def _credentials(self, reply: dict, spec: dict) -> dict:
         """Outputs from a PrincipalWithCredentials answer (create, rotate, reset)."""

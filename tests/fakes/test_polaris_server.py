@@ -261,7 +261,7 @@ def test_update_catalog_replaces_the_whole_storage_config(root):
                "allowedLocations": ["s3://bucket/lake"]}
     updated = root.mgmt("PUT", "/catalogs/lake", json={"currentEntityVersion": 1, "storageConfigInfo": storage})
     assert updated.status_code == 200, updated.text
-    assert updated.json()["storageConfigInfo"] == storage
+    assert updated.json()["storageConfigInfo"] == {**storage, "allowedKmsKeys": [], "pathStyleAccess": False}
 
 
 @pytest.mark.parametrize(
@@ -698,3 +698,90 @@ def test_out_of_band_changes_are_seen_as_drift(server, root):
     assert root.mgmt("GET", "/catalogs/lake").json()["properties"]["owner"] == "someone-else"
     server.store.remove("catalog", "lake")
     assert root.mgmt("GET", "/catalogs/lake").status_code == 404
+
+
+# ---- as real Polaris 1.7.0 answers (each pinned to its source at tag apache-polaris-1.7.0) -------------------
+def test_s3_storage_comes_back_with_the_generated_model_defaults_and_without_nulls(root):
+    """CatalogEntity.getStorageInfo builds AwsStorageConfigInfo through the generated builder, whose
+    pojo.mustache fills `Objects.requireNonNullElse(x, default)`: `new ArrayList<>()` for allowedKmsKeys and the
+    spec's `default: false` for pathStyleAccess; api/management-model/build.gradle.kts adds
+    JsonInclude.NON_NULL, so absent optional fields are left out rather than sent as null."""
+    created = root.create_catalog(region=None)
+    assert created["storageConfigInfo"] == {"storageType": "S3", "roleArn": ROLE_ARN,
+                                            "allowedLocations": ["s3://bucket/lake"], "allowedKmsKeys": [],
+                                            "pathStyleAccess": False}
+    assert root.mgmt("GET", "/catalogs/lake").json()["storageConfigInfo"] == created["storageConfigInfo"]
+
+
+@pytest.mark.parametrize("storage", [
+    {"storageType": "GCS", "allowedLocations": ["gs://b/lake"], "gcsServiceAccount": "sa@p.iam.gserviceaccount.com"},
+    {"storageType": "AZURE", "tenantId": "t", "allowedLocations": ["abfss://c@acct.dfs.core.windows.net/lake"]},
+])
+def test_gcs_and_azure_storage_have_no_filled_fields(root, storage):
+    """GcpStorageConfigInfo and AzureStorageConfigInfo declare no `default:` in the 1.7.0 spec, and Azure's
+    `hierarchical` is a nullable Boolean (AzureStorageConfigurationInfo.isHierarchical), left out when unset."""
+    base = storage["allowedLocations"][0]
+    created = root.mgmt("POST", "/catalogs", json={"catalog": catalog_body("lake", base, storage)})
+    assert created.status_code == 201, created.text
+    assert created.json()["storageConfigInfo"] == storage
+
+
+def test_allowed_locations_are_a_set(root):
+    """CatalogEntity.fromCatalog keeps the allowed locations in a `new HashSet<>(userAllowedLocations)`:
+    duplicates go and the order is not kept (this server answers them sorted)."""
+    created = root.create_catalog(allowedLocations=["s3://bucket/lake", "s3://bucket/a", "s3://bucket/lake"])
+    assert created["storageConfigInfo"]["allowedLocations"] == ["s3://bucket/a", "s3://bucket/lake"]
+
+
+@pytest.mark.parametrize("key, status", [
+    ("polaris.config.enable.credential.vending", 201),
+    ("polaris.config.namespace-custom-location.enabled", 201),
+    ("polaris.config.no-such-setting", 400),
+    ("polaris.config.", 400),
+])
+def test_only_the_registered_catalog_config_keys_escape_the_reserved_prefix(root, key, status):
+    """ReservedProperties.allowlist() is PolarisConfiguration.getAllCatalogConfigs(): exact keys, not a
+    `polaris.config.` prefix; anything else under `polaris.` throws IllegalArgumentException, which
+    IcebergExceptionMapper answers 400 typed by the exception's simple name."""
+    catalog = s3_catalog()
+    catalog["properties"][key] = "true"
+    response = root.mgmt("POST", "/catalogs", json={"catalog": catalog})
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert error_type(response) == "IllegalArgumentException"
+        assert response.json()["error"]["message"] == f"Property '{key}' matches reserved prefix 'polaris.'"
+
+
+def test_the_allowlist_holds_for_every_entity_kind(root):
+    """PolarisServiceImpl.createPrincipal runs the same ReservedProperties over the principal's properties."""
+    allowed = root.mgmt("POST", "/principals", json={"principal": {
+        "name": "p", "properties": {"polaris.config.drop-with-purge.enabled": "x"}}})
+    assert allowed.status_code == 201, allowed.text
+
+
+@pytest.mark.parametrize("name", ["reader\n", "a\rb", "a\u2028b", "x\u0085"])
+def test_names_with_a_java_line_terminator_are_refused(lenient_server, name):
+    """Bean validation's @Pattern is Matcher.matches() on the whole name, and Java's `.` stops at \\n, \\r,
+    \\u0085, \\u2028 and \\u2029, so `^(?!...).*$` refuses them anywhere in a name (Python's `re.search` with `$`
+    would let a trailing newline through)."""
+    client = Client(lenient_server, lenient_server.token())
+    response = client.mgmt("POST", "/principal-roles", json={"principalRole": {"name": name}})
+    assert response.status_code == 400 and lenient_server.invalid_requests
+    assert name not in lenient_server.store.principal_roles
+
+
+@pytest.mark.parametrize("name", ["tab\there", "bell\x07", "sp ace"])
+def test_other_control_characters_pass_the_pattern(root, name):
+    """Java's `.` matches every other character, control characters included."""
+    response = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": name}})
+    assert response.status_code == 201, response.text
+
+
+def test_the_name_length_counts_utf16_code_units(root):
+    """@Size counts String.length(), UTF-16 code units: a character outside the BMP counts twice, so 255 letters
+    and one emoji (257 units) are refused with IcebergConstraintViolationExceptionMapper's answer."""
+    response = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 255 + "\U0001F600"}})
+    assert response.status_code == 400 and error_type(response) == "ConstraintViolationException"
+    assert response.json()["error"]["message"].startswith("Invalid value: ")
+    ok = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 254 + "\U0001F600"}})
+    assert ok.status_code == 201, ok.text

@@ -1,23 +1,21 @@
 """Fixtures: the engine harness (one provider process per session) and a Polaris to talk to.
 
-``polaris`` is parametrized: ``fake`` is the spec-checked in-process server (tests/fakes/polaris_server.py);
-``docker`` is the real apache/polaris:1.7.0 image through testcontainers, skipped with the reason when no
-Docker engine answers. Tests that need the fake's fault injection or state use ``fake_polaris``.
+``polaris`` yields a target (base URL + root credentials): ``fake`` is the spec-checked in-process server
+(tests/fakes/polaris_server.py), answering as Polaris 1.7.0 does; ``external`` is any other Polaris named by
+POLARIS_TEST_URL (only present when that is set, so no test is ever a mere skip). Tests that need the
+fake's fault injection or state use ``fake_polaris``.
 """
 from __future__ import annotations
 
-import secrets
-import time
+import os
 from dataclasses import dataclass
 from typing import Iterator
 
 import pytest
-import requests
 
 from tests.fakes.polaris_server import PolarisTestServer
 from tests.polaris_provider.harness import Engine, EngineHarness
 
-POLARIS_IMAGE = "apache/polaris:1.7.0"
 REALM = "POLARIS"
 PROVIDER_CONFIG = {  # short timeouts and backoff keep fault tests fast; the policy itself is the production one
     "polarisProvider:timeoutSeconds": "1",
@@ -27,7 +25,7 @@ PROVIDER_CONFIG = {  # short timeouts and backoff keep fault tests fast; the pol
 
 @dataclass(frozen=True)
 class PolarisTarget:
-    """Where the provider connects, as root; ``server`` is the fake (None for the real container)."""
+    """Where the provider connects, as root; ``server`` is the fake (None for an external Polaris)."""
 
     url: str
     client_id: str
@@ -56,48 +54,22 @@ def fake_polaris() -> Iterator[PolarisTarget]:
         yield PolarisTarget(server.url, server.root_client_id, server.root_client_secret, server)
 
 
-def _docker_unavailable_reason() -> str | None:
-    try:
-        import docker
-
-        docker.from_env().ping()
-    except Exception as error:  # any failure to reach an engine means: skip, and say why
-        return f"no Docker engine answers ({type(error).__name__}: {error}); the fake server covers this suite"
-    return None
-
-
-@pytest.fixture(scope="session")
-def _real_polaris() -> Iterator[PolarisTarget]:
-    reason = _docker_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    from testcontainers.core.container import DockerContainer
-
-    secret = secrets.token_hex(16)
-    container = (DockerContainer(POLARIS_IMAGE)
-                 .with_env("POLARIS_BOOTSTRAP_CREDENTIALS", f"{REALM},root,{secret}")
-                 .with_exposed_ports(8181, 8182))
-    with container:
-        host = container.get_container_host_ip()
-        _wait_ready(f"http://{host}:{container.get_exposed_port(8182)}/q/health/ready")
-        yield PolarisTarget(f"http://{host}:{container.get_exposed_port(8181)}", "root", secret)
+def external_target() -> PolarisTarget | None:
+    """Another Polaris to run the lifecycle suites against, named by URL: POLARIS_TEST_URL with
+    POLARIS_TEST_CLIENT_ID and POLARIS_TEST_CLIENT_SECRET (root credentials of realm POLARIS); None if unset."""
+    url = os.environ.get("POLARIS_TEST_URL")
+    if not url:
+        return None
+    return PolarisTarget(url.rstrip("/"), os.environ["POLARIS_TEST_CLIENT_ID"], os.environ["POLARIS_TEST_CLIENT_SECRET"])
 
 
-def _wait_ready(url: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass  # not listening yet
-        time.sleep(1)
-    raise TimeoutError(f"{POLARIS_IMAGE} not ready at {url} after {timeout:.0f}s")
+TARGETS = ["fake"] + (["external"] if external_target() else [])
 
 
-@pytest.fixture(params=["fake", pytest.param("docker", marks=pytest.mark.docker)])
+@pytest.fixture(params=TARGETS)
 def polaris(request: pytest.FixtureRequest) -> PolarisTarget:
-    """The lifecycle suite runs against both the fake and, when Docker answers, the real Polaris."""
+    """A base URL and root credentials: the fake always, and the Polaris at POLARIS_TEST_URL when it is set
+    (e.g. the real 1.7.0 server once one can run here). Tests that need fault injection use ``fake_polaris``."""
     if request.param == "fake":
         return request.getfixturevalue("fake_polaris")
-    return request.getfixturevalue("_real_polaris")
+    return external_target()

@@ -1,6 +1,7 @@
 """The transport alone, with ``responses``: tokens, retries, backoff, Retry-After, 401 refresh, errors, TLS."""
 from __future__ import annotations
 
+import email.utils
 import os
 import stat
 
@@ -245,3 +246,91 @@ def test_token_endpoint_outage_is_a_server_error_not_a_credentials_problem(sleep
     responses.post(ENDPOINT + TOKEN_PATH, status=503)
     with pytest.raises(ServerError, match="getToken on client 'admin' failed \\(503\\)"):
         make_client(sleeps, attempts=2).send(LIST)
+
+
+# ---- issue 13: retries honour the server -------------------------------------------------------------------
+NOW = 1_800_000_000.0  # a fixed wall clock for HTTP dates
+
+
+@responses.activate
+@pytest.mark.parametrize("header, wait", [
+    (email.utils.formatdate(NOW + 7, usegmt=True), 7.0),       # IMF-fixdate
+    ("Friday, 15-Jan-27 08:00:07 GMT", 7.0),                     # obsolete RFC 850 form, same instant as NOW + 7
+    (email.utils.formatdate(NOW - 60, usegmt=True), 0.0),      # in the past: retry now
+    (email.utils.formatdate(NOW + 3600, usegmt=True), 20.0),   # capped
+    ("soon", 0.25),                                             # not a valid value: our own backoff
+])
+def test_retry_after_as_an_http_date_is_honoured_within_the_cap(sleeps, header, wait):
+    token_ok(responses)
+    responses.get(CATALOGS, status=503, headers={"Retry-After": header})
+    responses.get(CATALOGS, json={"catalogs": []})
+    make_client(sleeps, retry_after_cap=20, clock=lambda: NOW).send(LIST)
+    assert sleeps.waits == [pytest.approx(wait)]
+
+
+def test_the_rfc850_example_is_the_instant_the_test_assumes():
+    assert email.utils.parsedate_to_datetime("Friday, 15-Jan-27 08:00:07 GMT").timestamp() == NOW + 7
+
+
+@responses.activate
+def test_a_token_is_never_reused_by_a_connection_with_another_secret(sleeps):
+    good = token_ok(responses, token="tok-good")
+    refused = responses.post(ENDPOINT + TOKEN_PATH, status=401,
+                             json={"error": "unauthorized_client", "error_description": "bad"},
+                             match=[matchers.urlencoded_params_matcher({
+                                 "grant_type": "client_credentials", "client_id": "admin",
+                                 "client_secret": "another-secret", "scope": "PRINCIPAL_ROLE:ALL"})])
+    responses.get(CATALOGS, json={"catalogs": []})
+    make_client(sleeps).send(LIST)
+    other = PolarisClient(ConnectionSpec(ENDPOINT, "admin", "another-secret", realm="POLARIS"), sleeps.policy())
+    with pytest.raises(AuthenticationError, match="getToken on client 'admin'"):
+        other.send(LIST)
+    assert good.call_count == 1 and refused.call_count == 1
+    assert "another-secret" not in repr(other.connection.token_key)
+
+
+@responses.activate
+def test_concurrent_cold_starts_share_one_token_request(sleeps):
+    import threading
+    import time as real_time
+
+    def slow_token(request):
+        real_time.sleep(0.2)  # every caller arrives while the first token request is in flight
+        return 200, {}, '{"access_token": "tok-1", "expires_in": 3600}'
+
+    responses.add_callback(responses.POST, ENDPOINT + TOKEN_PATH, callback=slow_token)
+    responses.get(CATALOGS, json={"catalogs": []})
+    barrier, results = threading.Barrier(6), []
+
+    def call():
+        barrier.wait()
+        results.append(make_client(sleeps).send(LIST).status)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 6
+    assert len([c for c in responses.calls if c.request.url.endswith(TOKEN_PATH)]) == 1
+
+
+@responses.activate
+def test_a_401_after_a_fresh_token_says_the_new_token_was_refused_too(sleeps):
+    responses.post(ENDPOINT + TOKEN_PATH, json={"access_token": "t", "expires_in": 3600})
+    responses.get(CATALOGS, status=401, json=envelope(401, "NotAuthorizedException", "roles not found"))
+    client = make_client(sleeps)
+    client_module.TOKENS.put(client.connection.token_key, "cached", 3600, 60)
+    with pytest.raises(AuthenticationError) as error:
+        client.send(LIST)
+    assert "a freshly issued token was refused too" in str(error.value) and "roles not found" in str(error.value)
+
+
+@responses.activate
+def test_a_call_marked_not_retryable_gets_exactly_one_attempt(sleeps):
+    token_ok(responses)
+    responses.post(CATALOGS, status=503)
+    with pytest.raises(ServerError):
+        make_client(sleeps).send(Call("rotateCredentials", "principal 'p'", "POST", "/api/management/v1/catalogs",
+                                      retry=False))
+    assert len([c for c in responses.calls if c.request.url == CATALOGS]) == 1 and sleeps.waits == []

@@ -147,3 +147,44 @@ def test_no_secret_or_token_in_any_failure_text(engine, fake_polaris):
     for secret in (fake_polaris.client_secret, state.outputs["clientSecret"]):
         assert secret not in text
     assert "Bearer" not in text and "Authorization" not in text
+
+
+def test_a_connection_with_another_secret_never_rides_on_a_cached_token(engine, fake_polaris):
+    """Same endpoint, realm and client id, wrong secret: the provider process asks for its own token (refused)."""
+    state = engine.up(CatalogProvider(), catalog_props(fake_polaris, "sales"))
+    wrong = {**state.outputs, "connection": fake_polaris.connection(clientSecret="not-the-root-secret")}
+    with pytest.raises(ProviderError, match="getToken on client .* failed \\(401 unauthorized_client"):
+        engine.harness.read(state.id, wrong, wrong)
+    assert fake_polaris.server.token_requests == 2
+
+
+def test_concurrent_cold_starts_in_the_provider_share_one_token_request(engine, fake_polaris):
+    """The engine reads several resources at once; the first token request is slow, the others wait for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = fake_polaris.server
+    states = [engine.up(CatalogProvider(), catalog_props(fake_polaris, name)) for name in ("a", "b", "c", "d")]
+    server.expire_tokens()
+    server.broker.lifetime_seconds = 3600
+    other = fake_polaris.connection(scope="PRINCIPAL_ROLE:service_admin")  # a token key not cached yet
+    server.inject_delay("POST", "/oauth/tokens$", 0.5, times=1)
+    before = server.token_requests
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda s: engine.harness.read(s.id, {**s.outputs, "connection": other},
+                                                              {**s.inputs, "connection": other}), states))
+    assert [r[0] for r in results] == ["a", "b", "c", "d"]
+    assert server.token_requests == before + 1
+
+
+def test_retry_after_as_an_http_date_is_honoured(engine, fake_polaris):
+    """A 503 whose Retry-After is an HTTP date one second ahead: the retry comes no sooner than that date."""
+    import email.utils
+
+    server = fake_polaris.server
+    state = engine.up(CatalogProvider(), catalog_props(fake_polaris, "sales"))
+    when = time.time() + 2
+    server.inject_status("GET", "/catalogs/sales$", 503, times=1,
+                         headers={"Retry-After": email.utils.formatdate(when, usegmt=True)})
+    assert engine.refresh(state) is not None
+    assert time.time() >= int(when), "waited until the date (HTTP dates have whole seconds)"
+    assert calls(server, "GET", "/catalogs/sales")[-2:] == [503, 200]

@@ -6,7 +6,8 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
 from polaris_provider import validation
-from tests.polaris_provider.spec import properties_of
+from tests.fakes.polaris import store
+from tests.polaris_provider.spec import properties_of, schemas
 
 STORAGE_SCHEMAS = {"S3": "AwsStorageConfigInfo", "GCS": "GcpStorageConfigInfo", "AZURE": "AzureStorageConfigInfo"}
 
@@ -19,6 +20,10 @@ def test_storage_fields_match_the_spec(storage_type):
 @pytest.mark.parametrize("name, ok", [
     ("sales", True), ("x" * 256, True), ("", False), ("x" * 257, False), ("system$x", False),
     ("SyStEm$x", False), ("  system$x", False), ("my_system$", True), (42, False),
+    ("\tsystem$x", False), ("\u00a0system$x", True),  # Java's \s is ASCII: a no-break space is no blank
+    ("trailing\n", False), ("a\nb", False), ("a\rb", False), ("a\u0085b", False), ("a\u2028b", False),
+    ("a\u2029b", False), ("tab\tinside", True), ("bell\x07", True),
+    ("x" * 255 + "\U0001F600", False), ("x" * 254 + "\U0001F600", True),  # UTF-16 code units, as Java counts
 ])
 def test_names(name, ok):
     assert (validation.name("name", name, "catalog") == []) is ok
@@ -66,3 +71,33 @@ def test_connection_problems_never_echo_the_secret():
     secret_check = validation.connection({"endpoint": "https://p", "clientId": "a", "clientSecret": "hunter22",
                                           "scope": "bad"})
     assert "hunter22" not in repr([f.reason for f in secret_check])
+
+
+def spec_defaults(schema_name: str) -> dict:
+    """What Polaris' generated model fills in for each field of a storage subtype: the spec's `default:`, or an
+    empty list for an array (openapi-generator 7.12's Java `new ArrayList<>()`)."""
+    own = [part for part in schemas()[schema_name]["allOf"] if "properties" in part]
+    fields = {name: field for part in own for name, field in part["properties"].items()}
+    filled = {name: field["default"] for name, field in fields.items() if "default" in field}
+    return {**filled, **{name: [] for name, field in fields.items() if field.get("type") == "array"}}
+
+
+@pytest.mark.parametrize("storage_type", sorted(STORAGE_SCHEMAS))
+def test_storage_defaults_are_the_ones_the_spec_makes_polaris_fill(storage_type):
+    assert validation.STORAGE_DEFAULTS.get(storage_type, {}) == spec_defaults(STORAGE_SCHEMAS[storage_type])
+
+
+def test_catalog_config_allowlist_is_the_one_the_test_server_models():
+    """Both are Polaris 1.7.0's ReservedProperties allowlist (see tests/fakes/polaris/store.py for its source)."""
+    assert validation.CATALOG_CONFIGS == store.CATALOG_CONFIGS and len(validation.CATALOG_CONFIGS) == 22
+
+
+@pytest.mark.parametrize("key, ok", [
+    ("polaris.config.enable.credential.vending", True), ("polaris.config.drop-with-purge.enabled", True),
+    ("polaris.config.no-such-setting", False), ("polaris.config.", False), ("polaris.x", False), ("owner", True),
+])
+def test_catalog_properties_under_the_reserved_prefix(key, ok):
+    failures = validation.properties("properties", {key: "v"}, validation.CATALOG_CONFIGS)
+    assert (failures == []) is ok
+    if not ok:
+        assert "polaris.config.enable.credential.vending" in failures[0].reason, "the accepted keys are listed"

@@ -32,6 +32,22 @@ class ValidationFailed(PolarisError):
     status, error_type = 400, "ValidationException"
 
 
+class IllegalArgument(PolarisError):
+    """An IllegalArgumentException (e.g. a reserved property): 400 typed by the exception's simple name
+    (IcebergExceptionMapper)."""
+
+    status, error_type = 400, "IllegalArgumentException"
+
+
+class ConstraintViolation(PolarisError):
+    """A bean-validation failure of a request model (@Pattern, @Size): IcebergConstraintViolationExceptionMapper."""
+
+    status, error_type = 400, "ConstraintViolationException"
+
+    def __init__(self, message: str):
+        super().__init__(f"Invalid value: {message}")
+
+
 class GrantNotFound(PolarisError):
     """A failed PrivilegeResult: 400 whose type is the result status (PolarisServiceImpl.toResponse)."""
 

@@ -8,7 +8,8 @@
   use `$ref`s between files and unquoted status keys, so the bundle is what openapi-core can read).
 
 Adjustments, each because the spec does not describe the real server: `servers` is replaced by the real base
-path; `deprecated` flags are dropped (warning noise); `security` is dropped (the server authenticates itself,
+path; `deprecated` flags are dropped (warning noise); the entity-name pattern is checked with Java's regex
+semantics, as Polaris' bean validation applies it (a name ending in a newline is refused, as in Polaris); `security` is dropped (the server authenticates itself,
 and the management spec's OAuth URL is stale); error statuses the management spec leaves out (400 on create,
 409 on createPrincipal, ...) are accepted when their body is the Iceberg error envelope, which Polaris sends
 for every error.
@@ -43,11 +44,18 @@ class ApiSpec:
     operations: dict[str, dict]
 
 
+NAME_PATTERN = r"^(?!\s*[sS][yY][sS][tT][eE][mM]\$).*$"
+JAVA_NAME_PATTERN = r"(?a)\A(?!\s*[sS][yY][sS][tT][eE][mM]\$)[^\n\r\u0085\u2028\u2029]*\Z"
+"""NAME_PATTERN as Polaris applies it (bean validation @Pattern: Matcher.matches() on the whole name, `.` stops at
+every Java line terminator, `\\s` ASCII only), written for the `re.search` that jsonschema uses."""
+
+
 def _prepare(node):
     """String keys (YAML reads `200:` as an int); no `deprecated` flags, which make openapi-core warn on
-    every token request although Polaris still serves that endpoint."""
+    every token request although Polaris still serves that endpoint; the name pattern with Java's semantics."""
     if isinstance(node, dict):
-        return {str(k): _prepare(v) for k, v in node.items() if k != "deprecated"}
+        return {str(k): JAVA_NAME_PATTERN if k == "pattern" and v == NAME_PATTERN else _prepare(v)
+                for k, v in node.items() if k != "deprecated"}
     if isinstance(node, list):
         return [_prepare(v) for v in node]
     return node

@@ -17,11 +17,20 @@ AZURE_LOCATION = re.compile(r"^[a-z]+://[^@/]+@[^./]+\.(dfs|blob)\.core\.windows
 ROLE_ARN = re.compile(r"^.+:(.*):.+:.*:(.*):.+$")  # AwsStorageConfigurationInfo.validateArn; group 2 = account
 
 
+MODEL_DEFAULTS: dict[str, dict] = {"S3": {"allowedKmsKeys": [], "pathStyleAccess": False}}
+"""What Polaris' generated model classes fill in for an absent field (openapi-generator 7.12 jaxrs-resteasy with
+server-templates/pojo.mustache: `Objects.requireNonNullElse(x, <default>)`, `new ArrayList<>()` for arrays,
+the spec's `default:` for scalars); nulls are left out (`JsonInclude.NON_NULL`, api/management-model)."""
+
+
 def normalise(storage: dict, properties: dict) -> dict:
-    """The stored form: an empty allowed list means {default-base-location}; userArn is never taken from input."""
-    stored = {key: value for key, value in storage.items() if key != "userArn"}
-    if not stored.get("allowedLocations"):
-        stored["allowedLocations"] = [properties[BASE_LOCATION]]
+    """The stored form as CatalogEntity.getStorageInfo answers it: no nulls, no userArn (never taken from input),
+    the allowed locations as a set (a `HashSet` in CatalogEntity, so their order is not kept; sorted here),
+    an empty allowed list meaning {default-base-location}, and the model defaults of the storage type."""
+    stored = {key: value for key, value in storage.items() if key != "userArn" and value is not None}
+    stored["allowedLocations"] = sorted(set(stored.get("allowedLocations") or [properties[BASE_LOCATION]]))
+    for key, default in MODEL_DEFAULTS.get(stored["storageType"], {}).items():
+        stored.setdefault(key, type(default)(default) if isinstance(default, list) else default)
     return stored
 
 

@@ -16,7 +16,9 @@ from tests.fakes.polaris.errors import (
     AlreadyExists,
     BadRequest,
     CommitConflict,
+    ConstraintViolation,
     GrantNotFound,
+    IllegalArgument,
     NotFound,
 )
 from tests.fakes.polaris.features import Features
@@ -24,7 +26,33 @@ from tests.fakes.polaris.features import Features
 ROOT, SERVICE_ADMIN, CATALOG_ADMIN = "root", "service_admin", "catalog_admin"
 CATALOG_ADMIN_PRIVILEGES = ("CATALOG_MANAGE_ACCESS", "CATALOG_MANAGE_METADATA")
 RESERVED_PREFIX = "polaris."
-CATALOG_CONFIG_PREFIX = "polaris.config."  # allow-listed per-catalog feature overrides (reference §2.4)
+CATALOG_CONFIGS = frozenset({
+    "polaris.config.add-trailing-slash-to-location",
+    "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
+    "polaris.config.allow-federated-catalogs-credential-vending",
+    "polaris.config.allow.client-specified.table.location",
+    "polaris.config.allow.external.metadata.file.location",
+    "polaris.config.allow.external.table.location",
+    "polaris.config.allow.overlapping.table.location",
+    "polaris.config.allow.unstructured.table.location",
+    "polaris.config.cleanup.on.catalog.drop",
+    "polaris.config.cleanup.on.namespace.drop",
+    "polaris.config.default-table-location-object-storage-prefix.enabled",
+    "polaris.config.default-unique-table-location.enabled",
+    "polaris.config.drop-with-purge.enabled",
+    "polaris.config.enable-fine-grained-update-table-privileges",
+    "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
+    "polaris.config.enable.credential.vending",
+    "polaris.config.iceberg-commit-max-retries",
+    "polaris.config.list-pagination-enabled",
+    "polaris.config.namespace-custom-location.enabled",
+    "polaris.config.purge-view-metadata-on-drop",
+    "polaris.config.rollback.compaction.on-conflicts.enabled",
+    "polaris.config.supported.storage.types",
+})
+"""ReservedProperties.allowlist() = PolarisConfiguration.getAllCatalogConfigs(): every `catalogConfig(...)` key of
+FeatureConfiguration and BehaviorChangeConfiguration at tag apache-polaris-1.7.0 (exact keys, not a prefix)."""
+MAX_NAME = 256
 GRANT_ORDER = ("catalog", "namespace", "table", "view", "policy")
 TARGET_FIELD = {"table": "tableName", "view": "viewName", "policy": "policyName"}
 
@@ -103,11 +131,18 @@ class CatalogRole(Entity):
     pass
 
 
-def check_properties(properties: dict[str, str], allowed_prefix: str | None = None) -> None:
-    """Keys under `polaris.` are reserved (ReservedProperties); catalogs may use `polaris.config.*` overrides."""
+def check_properties(properties: dict[str, str]) -> None:
+    """Keys under `polaris.` are reserved except the catalog config keys (ReservedProperties, for every entity)."""
     for key in properties:
-        if key.startswith(RESERVED_PREFIX) and not (allowed_prefix and key.startswith(allowed_prefix)):
-            raise BadRequest(f"Property '{key}' matches reserved prefix '{RESERVED_PREFIX}'")
+        if key.startswith(RESERVED_PREFIX) and key not in CATALOG_CONFIGS:
+            raise IllegalArgument(f"Property '{key}' matches reserved prefix '{RESERVED_PREFIX}'")
+
+
+def check_name(name: str) -> None:
+    """@Size(max=256) counts UTF-16 code units (Java's String.length()); the spec check counts code points, so a
+    name of 256 characters holding one outside the BMP passes it and is refused here, as Polaris does."""
+    if len(name.encode("utf-16-le")) // 2 > MAX_NAME:
+        raise ConstraintViolation(f"name: size must be between 1 and {MAX_NAME}")
 
 
 def _check_version(kind: str, entity: Entity, current: int | None) -> None:
@@ -173,12 +208,13 @@ class PolarisStore:
     # ---- catalogs -------------------------------------------------------------------------------------
     def create_catalog(self, body: dict) -> Catalog:
         name = body["name"]
+        check_name(name)
         if name in self.catalogs:
             raise AlreadyExists(f"Cannot create Catalog {name}. Catalog already exists or resolution failed")
         if body.get("connectionConfigInfo") is not None:
             raise BadRequest("External catalog federation is not enabled (ENABLE_CATALOG_FEDERATION=false)")
         properties = dict(body["properties"])
-        check_properties(properties, CATALOG_CONFIG_PREFIX)
+        check_properties(properties)
         storage.validate(body["storageConfigInfo"], properties, self.features)
         stored = storage.normalise(body["storageConfigInfo"], properties)
         storage.check_overlap(name, storage.locations(stored, properties), self._locations_except(name), self.features)
@@ -196,7 +232,7 @@ class PolarisStore:
         catalog = self.catalog(name)
         _check_version(f"Catalog '{name}'", catalog, version)
         merged = _merged_properties(catalog.properties, properties)
-        check_properties(merged, CATALOG_CONFIG_PREFIX)
+        check_properties(merged)
         candidate = catalog.storage if new_storage is None else new_storage
         if new_storage is not None:
             storage.validate_change(catalog.storage, new_storage, self.features)
@@ -222,6 +258,7 @@ class PolarisStore:
     # ---- principals and roles -------------------------------------------------------------------------
     def create_principal(self, body: dict) -> Principal:
         name = body["name"]
+        check_name(name)
         if name in self.principals:
             raise AlreadyExists(f"Cannot create Principal {name}. Principal already exists or resolution failed")
         check_properties(body.get("properties") or {})
@@ -249,6 +286,7 @@ class PolarisStore:
 
     def create_principal_role(self, body: dict) -> PrincipalRole:
         name = body["name"]
+        check_name(name)
         if name in self.principal_roles:
             raise AlreadyExists(f"Cannot create PrincipalRole {name}. PrincipalRole already exists")
         check_properties(body.get("properties") or {})
@@ -259,6 +297,7 @@ class PolarisStore:
     def create_catalog_role(self, catalog: str, body: dict) -> CatalogRole:
         self.catalog(catalog)
         name = body["name"]
+        check_name(name)
         if (catalog, name) in self.catalog_roles:
             raise AlreadyExists(f"Cannot create CatalogRole {name} in {catalog}. CatalogRole already exists")
         check_properties(body.get("properties") or {})

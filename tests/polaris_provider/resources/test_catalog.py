@@ -183,3 +183,25 @@ def test_delete_of_non_empty_catalog_names_the_blockers(engine, fake_polaris):
     line = error.value.last_line
     assert "deleteCatalog on catalog 'sales'" in line and "['raw']" in line and "['readers']" in line
     assert "catalog_admin" not in line.split("catalog roles")[-1]
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("sales\n", "line break"), ("sa\u2028les", "line break"), ("\tSYSTEM$x", "system$"),
+    ("s" * 255 + "\U0001F600", "UTF-16"),
+])
+def test_check_refuses_names_polaris_refuses_before_any_request(engine, fake_polaris, name, problem):
+    _, failures = engine.harness.check({}, with_provider(CatalogProvider(), catalog_props(fake_polaris, name)))
+    assert [f.property for f in failures] == ["name"] and problem in failures[0].reason
+    assert fake_polaris.server.requests == []
+
+
+def test_check_refuses_catalog_config_keys_polaris_1_7_does_not_accept(engine, fake_polaris):
+    props = catalog_props(fake_polaris, "sales")
+    props["properties"] = {**props["properties"], "polaris.config.enable.credential.vending": "true",
+                           "polaris.config.made-up": "1"}
+    _, failures = engine.harness.check({}, with_provider(CatalogProvider(), props))
+    assert len(failures) == 1 and "'polaris.config.made-up'" in failures[0].reason
+    assert fake_polaris.server.requests == []
+    props["properties"].pop("polaris.config.made-up")
+    state = engine.up(CatalogProvider(), props)  # what check lets through, Polaris takes
+    assert state.outputs["properties"]["polaris.config.enable.credential.vending"] == "true"
