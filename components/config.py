@@ -85,6 +85,10 @@ class ExistingNetworkConfig:
         example=["subnet-0aaa", "subnet-0bbb"])
     public_subnet_ids: tuple[str, ...] = setting(
         "publicSubnetIds", "Public subnets for internet-facing load balancers (empty when none).", ())
+    egress_cidrs: tuple[str, ...] = setting(
+        "egressCidrs", "Public addresses the private subnets reach the internet from (their NAT gateways' IPs, as "
+        "/32): Polaris' load balancer admits them, so deployers inside the VPC (the CI runners) reach it. A created "
+        "network admits its own NAT addresses.", (), example=["198.18.7.10/32"])
 
 
 @dataclass(frozen=True)
@@ -174,8 +178,17 @@ class PolarisConfig:
         "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
         example="https://polaris.internal.example.com")
     tls_certificate_arn: str | None = setting(
-        "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`).",
+        "tlsCertificateArn", "Existing ACM certificate for TLS on the load balancer; unset with `hostname` = the "
+        "program issues one for `hostname`, DNS-validated in `hostedZone`.",
         None, example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd")
+    hostname: str | None = setting(
+        "hostname", "DNS name clients use for Polaris (`exposure: load-balancer`; required in production): the "
+        "program creates its alias record to the load balancer in `hostedZone`, and the provider, the stack "
+        "outputs and every client configuration use `https://<hostname>`.",
+        None, example="polaris.exchange.example.com")
+    hosted_zone: str | None = setting(
+        "hostedZone", "Domain name of the public Route 53 hosted zone, in the platform account, that holds "
+        "`hostname` (and the issued certificate's validation record).", None, example="exchange.example.com")
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).",
                                  False)
     remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)

@@ -533,7 +533,7 @@ def test_remote_debug_is_refused_in_production():
 
 
 @pytest.mark.parametrize("args, expected", [
-    (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs tlsCertificateArn"),
+    (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs a TLS certificate"),
     (replace(PROD_ARGS, allowed_cidrs=()), "needs allowed CIDRs"),
     (replace(PROD_ARGS, allowed_cidrs=("::/0",)), "::/0 may not reach a production load balancer"),
     (replace(PROD_ARGS, database=None), "needs a database connection exactly when it is 'postgres'"),
