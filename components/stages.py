@@ -3,8 +3,8 @@
     platform (EKS, IRSA role, OIDC issuer) ──► vending identities per data owner (AWS, GCP, Azure)
         │            ▲ vending role ARNs (AssumeRole grant)         │
         ▼                                                           ▼
-    database, Polaris server (Kubernetes) ◄── GCP credential config, Azure environment
-        │ API URL, admin credentials
+    database, Polaris name (zone, certificate) ─► Polaris server (Kubernetes) ◄── GCP config, Azure env
+        │ load balancer ─► Polaris alias record; API URL (https://<hostname>), admin credentials
         ▼
     Polaris access (catalogs, principals, roles, grants) ──► client configuration per organisation
 
@@ -155,6 +155,8 @@ def _exports(config: StackConfig, platform: PolarisPlatform, vending: VendingSta
         "polarisAdminClientSecret": pulumi.Output.secret(server.admin_client_secret),
         "kubeconfig": pulumi.Output.secret(platform.kubeconfig),
         "oidcIssuerUrl": platform.oidc_issuer_url,
+        # Where the VPC's deployers (the CI runners) come from: what another stack's lists must admit for them.
+        "platformEgressCidrs": platform.egress_cidrs,
         "polarisServerRoleArn": platform.server_role_arn,
         "catalogs": {c.name: {"dataOwner": c.data_owner, "locations": list(c.locations)} for c in config.catalogs},
         "dataOwners": {name: _owner_summary(owner) for name, owner in vending.owners.items()},
