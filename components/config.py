@@ -118,14 +118,16 @@ class PlatformConfig:
     node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
     network: NetworkConfig = setting("network", "VPC to create, or an existing one.", NetworkConfig())
     api_allowed_cidrs: tuple[str, ...] = setting(
-        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only.",
+        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only "
+        "(reached from the VPC's private subnets, where the CI runners stand).",
         (), example=["203.0.113.0/24"])
     cluster_viewers: tuple[str, ...] = setting(
         "clusterViewers", "IAM role ARNs given read-only access to the cluster (EKS access entry with "
         "AmazonEKSAdminViewPolicy), e.g. the CI preview role, so previews and drift checks can read Kubernetes "
         "objects without write access.", (), example=["arn:aws:iam::111111111111:role/polaris-ci-preview"])
     polaris_allowed_cidrs: tuple[str, ...] = setting(
-        "polarisAllowedCidrs", "CIDRs allowed to reach the Polaris load balancer (`exposure: load-balancer`).",
+        "polarisAllowedCidrs", "The partners' CIDRs allowed to reach the Polaris load balancer (`exposure: "
+        "load-balancer`); the platform VPC's own NAT addresses are admitted too, for the deployers inside it.",
         (), example=["198.51.100.0/24"])
 
 
