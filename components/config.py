@@ -96,6 +96,10 @@ class ExistingNetworkConfig:
         example=["subnet-0aaa", "subnet-0bbb"])
     public_subnet_ids: tuple[str, ...] = setting(
         "publicSubnetIds", "Public subnets for internet-facing load balancers (empty when none).", ())
+    egress_cidrs: tuple[str, ...] = setting(
+        "egressCidrs", "Public addresses the private subnets reach the internet from (their NAT gateways' IPs, as "
+        "/32): Polaris' load balancer admits them, so deployers inside the VPC (the CI runners) reach it. A created "
+        "network admits its own NAT addresses.", (), example=["198.18.7.10/32"])
 
 
 @dataclass(frozen=True)
@@ -125,14 +129,16 @@ class PlatformConfig:
     node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
     network: NetworkConfig = setting("network", "VPC to create, or an existing one.", NetworkConfig())
     api_allowed_cidrs: tuple[str, ...] = setting(
-        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only.",
+        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only "
+        "(reached from the VPC's private subnets, where the CI runners stand).",
         (), example=["203.0.113.0/24"])
     cluster_viewers: tuple[str, ...] = setting(
         "clusterViewers", "IAM role ARNs given read-only access to the cluster (EKS access entry with "
         "AmazonEKSAdminViewPolicy), e.g. the CI preview role, so previews and drift checks can read Kubernetes "
         "objects without write access.", (), example=["arn:aws:iam::111111111111:role/polaris-ci-preview"])
     polaris_allowed_cidrs: tuple[str, ...] = setting(
-        "polarisAllowedCidrs", "CIDRs allowed to reach the Polaris load balancer (`exposure: load-balancer`).",
+        "polarisAllowedCidrs", "The partners' CIDRs allowed to reach the Polaris load balancer (`exposure: "
+        "load-balancer`); the platform VPC's own NAT addresses are admitted too, for the deployers inside it.",
         (), example=["198.51.100.0/24"])
 
 
@@ -207,9 +213,17 @@ class PolarisConfig:
         "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
         example="https://polaris.internal.example.com")
     tls_certificate_arn: str | None = setting(
-        "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`), in the "
-        "platform's account and region.",
+        "tlsCertificateArn", "Existing ACM certificate for TLS on the load balancer, in the platform's account and "
+        "region; unset with `hostname` = the program issues one for `hostname`, DNS-validated in `hostedZone`.",
         None, example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd")
+    hostname: str | None = setting(
+        "hostname", "DNS name clients use for Polaris (`exposure: load-balancer`; required in production): the "
+        "program creates its alias record to the load balancer in `hostedZone`, and the provider, the stack "
+        "outputs and every client configuration use `https://<hostname>`.",
+        None, example="polaris.exchange.example.com")
+    hosted_zone: str | None = setting(
+        "hostedZone", "Domain name of the public Route 53 hosted zone, in the platform account, that holds "
+        "`hostname` (and the issued certificate's validation record).", None, example="exchange.example.com")
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).",
                                  False)
     remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)

@@ -44,6 +44,7 @@ _SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,2
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^1\.\d{2}$")
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def validate(cfg: StackConfig) -> list[Problem]:
@@ -158,6 +159,7 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
     else:
         _expect(len(net.existing.private_subnet_ids) >= 2, problems, "platform.network.existing.privateSubnetIds",
                 list(net.existing.private_subnet_ids), "at least two private subnets in different zones")
+        _check_cidrs(net.existing.egress_cidrs, "platform.network.existing.egressCidrs", cfg.production, problems)
     for i, arn in enumerate(p.cluster_viewers):
         _expect(bool(_ROLE_ARN.match(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
     _check_cidrs(p.api_allowed_cidrs, "platform.apiAllowedCidrs", cfg.production, problems)
@@ -194,12 +196,14 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         _expect(scheme_ok, problems, "polaris.endpoint", pol.endpoint,
                 "an https:// URL (http:// only outside production)")
     if pol.exposure is Exposure.LOAD_BALANCER:
-        _expect(pol.tls_certificate_arn is not None, problems, "polaris.tlsCertificateArn", None,
-                "an ACM certificate ARN: a load balancer carries client secrets and must terminate TLS")
+        _expect(pol.tls_certificate_arn is not None or pol.hostname is not None, problems,
+                "polaris.tlsCertificateArn", None, "an ACM certificate ARN, or polaris.hostname for the program to "
+                "issue one: a load balancer carries client secrets and must terminate TLS")
         _expect(cfg.platform is None or bool(cfg.platform.polaris_allowed_cidrs), problems,
                 "platform.polarisAllowedCidrs", [], "at least one CIDR when polaris.exposure is 'load-balancer'")
     if pol.tls_certificate_arn is not None:
         _check_certificate(pol.tls_certificate_arn, cfg, problems)
+    _check_hostname(cfg, problems)
     _expect(not (cfg.production and pol.remote_debug), problems, "polaris.remoteDebug", True,
             "false in a production stack (JDWP gives code execution to whoever reaches port 5005)")
     db = pol.database
@@ -288,6 +292,31 @@ def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
         first = next(k for k in keys if k.casefold() == key.casefold())
         _expect(first == key, problems, join("tags", key), key,
                 f"a key that differs from {first!r} by more than case (Azure tag names and GCP labels ignore case)")
+
+
+def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
+    """The name on the certificate: its record lives in the zone and points at the load balancer, so nobody
+    sets DNS by hand and every client's TLS verification can succeed."""
+    pol, load_balancer = cfg.polaris, cfg.polaris.exposure is Exposure.LOAD_BALANCER
+    if pol.hostname is None:
+        _expect(pol.hosted_zone is None, problems, "polaris.hostedZone", pol.hosted_zone,
+                "no zone without polaris.hostname (the zone holds the hostname's record)")
+        _expect(not (cfg.production and load_balancer), problems, "polaris.hostname", None,
+                "the DNS name clients use, in a production stack with exposure 'load-balancer' (clients verify "
+                "the certificate against it)")
+        return
+    _expect(load_balancer, problems, "polaris.hostname", pol.hostname,
+            "exposure 'load-balancer' (the record points at the load balancer)")
+    valid_name = _expect(bool(_DNS_NAME.match(pol.hostname)), problems, "polaris.hostname", pol.hostname,
+                         "a lowercase DNS name such as polaris.exchange.example.com")
+    if not _expect(pol.hosted_zone is not None, problems, "polaris.hostedZone", None,
+                   "the public Route 53 zone of polaris.hostname: the program creates its record there"):
+        return
+    valid_zone = _expect(bool(_DNS_NAME.match(pol.hosted_zone)), problems, "polaris.hostedZone", pol.hosted_zone,
+                         "the zone's domain name, such as exchange.example.com")
+    if valid_name and valid_zone:
+        _expect(pol.hostname.endswith("." + pol.hosted_zone), problems, "polaris.hostname", pol.hostname,
+                f"a name inside the zone {pol.hosted_zone}")
 
 
 # -- data owners ------------------------------------------------------------------------------------------

@@ -22,9 +22,10 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.aws_accounts import account_provider, profile_name
-from components.config import AwsCredentials, NodeGroupConfig, PlatformConfig
+from components.config import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 
 STS_AUDIENCE = "sts.amazonaws.com"
+KUBERNETES_API_PORT = 443
 CONTROL_PLANE_LOGS = ("api", "audit", "authenticator")
 NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
 MAX_SESSION_SECONDS = 3600
@@ -130,6 +131,8 @@ class PlatformNetwork(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
+    egress_cidrs: pulumi.Output[list[str]]
+    """The NAT gateways' public addresses (/32): where the private subnets' traffic to the internet comes from."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:platform:Network", name, None, opts)
@@ -154,8 +157,10 @@ class PlatformNetwork(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
+        self.egress_cidrs = pulumi.Output.all(*[nat.public_ip for nat in nats]).apply(
+            lambda ips: [f"{ip}/32" for ip in ips])
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
-                               "public_subnet_ids": self.public_subnet_ids})
+                               "public_subnet_ids": self.public_subnet_ids, "egress_cidrs": self.egress_cidrs})
 
     def _subnet(self, name: str, role: str, index: int, vpc: aws.ec2.Vpc, cidr: str,
                 zone_names: pulumi.Output[list[str]], elb_tag: str) -> aws.ec2.Subnet:
@@ -213,6 +218,9 @@ class PolarisPlatform(pulumi.ComponentResource):
     cluster_addons: list[pulumi.Resource]
     """The VPC CNI add-on and the load balancer controller: a LoadBalancer Service created before the
     controller is ready is refused by its webhook, so Polaris must depend on these."""
+    egress_cidrs: pulumi.Output[list[str]]
+    """Where the private subnets reach the internet from (NAT addresses, /32): Polaris' load balancer admits
+    them so that deployers inside the VPC reach it."""
 
     def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:platform:PolarisPlatform", name, None, opts)
@@ -231,6 +239,7 @@ class PolarisPlatform(pulumi.ComponentResource):
         self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
                                                 opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
         self.node_security_group_id = cluster.node_security_group_id
+        self._deployer_api_access(name, args)
         self.oidc_provider_arn = cluster.oidc_provider_arn
         # `oidcIssuer` is the issuer without its scheme in pulumi-eks; IAM conditions key on that host.
         self.oidc_issuer_url = cluster.oidc_issuer.apply(lambda host: f"https://{host}")
@@ -246,7 +255,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             "oidc_provider_arn": self.oidc_provider_arn, "server_role_arn": self.server_role_arn,
             "server_role_name": self.server_role_name, "vpc_id": self.vpc_id,
             "private_subnet_ids": self.private_subnet_ids, "public_subnet_ids": self.public_subnet_ids,
-            "node_security_group_id": self.node_security_group_id})
+            "node_security_group_id": self.node_security_group_id, "egress_cidrs": self.egress_cidrs})
 
     def _child(self, **extra: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.aws_provider, **extra)
@@ -257,12 +266,29 @@ class PolarisPlatform(pulumi.ComponentResource):
             self.vpc_id = pulumi.Output.from_input(network.existing.vpc_id)
             self.private_subnet_ids = pulumi.Output.from_input(list(network.existing.private_subnet_ids))
             self.public_subnet_ids = pulumi.Output.from_input(list(network.existing.public_subnet_ids))
+            self.egress_cidrs = pulumi.Output.from_input(list(network.existing.egress_cidrs))
             return
         created = PlatformNetwork(f"{name}-network", NetworkArgs(
             vpc_cidr=network.vpc_cidr, zone_count=network.availability_zones, nat_per_zone=args.production),
             opts=self._child())
         self.vpc_id, self.private_subnet_ids = created.vpc_id, created.private_subnet_ids
-        self.public_subnet_ids = created.public_subnet_ids
+        self.public_subnet_ids, self.egress_cidrs = created.public_subnet_ids, created.egress_cidrs
+
+    def _private_subnet_cidrs(self, network: NetworkConfig) -> list[pulumi.Input[str]]:
+        if network.existing is None:
+            return list(subnet_cidrs(network.vpc_cidr, network.availability_zones)[0])
+        return [aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(
+            parent=self, provider=self.aws_provider)).cidr_block for subnet_id in network.existing.private_subnet_ids]
+
+    def _deployer_api_access(self, name: str, args: PlatformArgs) -> None:
+        """The private API endpoint for deployers in the private subnets (the CI runners of
+        bootstrap/ci-identities). EKS' cluster security group admits only its own members, and with
+        `apiAllowedCidrs: []` the private endpoint is the only way in; an access entry is still needed."""
+        for index, cidr in enumerate(self._private_subnet_cidrs(args.platform.network)):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-private-{index + 1}", security_group_id=self.node_security_group_id,
+                cidr_ipv4=cidr, ip_protocol="tcp", from_port=KUBERNETES_API_PORT, to_port=KUBERNETES_API_PORT,
+                description="Kubernetes API from deployers in the private subnets", opts=self._child())
 
     def _cluster(self, name: str, cluster_name: str, args: PlatformArgs) -> eks.Cluster:
         platform = args.platform

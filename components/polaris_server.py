@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -77,6 +77,16 @@ class PolarisServerArgs:
     """None when no data owner is on Azure."""
     aws_region: str | None = None
     """``AWS_REGION`` for Polaris' STS client."""
+    certificate_arn: pulumi.Input[str] | None = None
+    """The load balancer's certificate when the program issued it (``PolarisName``); None =
+    ``polaris.tlsCertificateArn``."""
+    deployer_cidrs: pulumi.Input[Sequence[str]] = ()
+    """The platform's own egress addresses (its NAT gateways), admitted next to ``allowed_cidrs``: deployers
+    inside the VPC (the CI runners) reach the load balancer's public address through them."""
+
+    @property
+    def tls_certificate_arn(self) -> pulumi.Input[str] | None:
+        return self.certificate_arn if self.certificate_arn is not None else self.polaris.tls_certificate_arn
 
 
 # -- rules and rendering (pure) -----------------------------------------------------------------------------
@@ -106,8 +116,9 @@ def problems(args: PolarisServerArgs) -> list[str]:
 
 def _exposure_problems(args: PolarisServerArgs) -> list[str]:
     found = []
-    if args.polaris.tls_certificate_arn is None:
-        found.append("a load balancer needs tlsCertificateArn: it carries client secrets and tokens")
+    if args.tls_certificate_arn is None:
+        found.append("a load balancer needs a TLS certificate (tlsCertificateArn or an issued one): it carries "
+                     "client secrets and tokens")
     if not args.allowed_cidrs:
         found.append("a load balancer needs allowed CIDRs (none would admit the whole internet)")
     if args.production:
@@ -221,6 +232,8 @@ class PolarisServer(pulumi.ComponentResource):
     admin_client_secret: pulumi.Output[str]
     namespace: pulumi.Output[str]
     service_account: pulumi.Output[str]
+    load_balancer_hostname: pulumi.Output[str] | None
+    """The load balancer's DNS name (`exposure: load-balancer`), for Polaris' alias record."""
 
     def __init__(self, name: str, args: PolarisServerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:kubernetes:PolarisServer", name, None, opts)
@@ -248,6 +261,8 @@ class PolarisServer(pulumi.ComponentResource):
         bootstrap = self._bootstrap_job(secrets) if args.database is not None else None
         deployment = self._deployment(secrets, bootstrap)
         service = self._service()
+        self.load_balancer_hostname = (service.status.load_balancer.ingress[0].hostname
+                                       if polaris.exposure is Exposure.LOAD_BALANCER else None)
         self._disruption_budget()
         self._network_policy()
         # Resolves once the rollout is done (Pulumi awaits readiness): whatever calls the API waits for it.
@@ -428,15 +443,21 @@ class PolarisServer(pulumi.ComponentResource):
             annotations: dict[str, str] = {}
         else:
             spec = {"type": "LoadBalancer", "ports": [self._service_port(HTTPS_PORT)],
-                    "loadBalancerSourceRanges": list(self._args.allowed_cidrs)}
+                    "loadBalancerSourceRanges": self._source_ranges()}
             prefix = "service.beta.kubernetes.io/aws-load-balancer"
             annotations = {f"{prefix}-type": "external", f"{prefix}-nlb-target-type": "ip",
-                           f"{prefix}-scheme": "internet-facing", f"{prefix}-ssl-cert": polaris.tls_certificate_arn,
+                           f"{prefix}-scheme": "internet-facing", f"{prefix}-ssl-cert": self._args.tls_certificate_arn,
                            f"{prefix}-ssl-ports": str(HTTPS_PORT),
                            f"{prefix}-ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
         return k8s.core.v1.Service(
             f"{self._name}-service", metadata=self._metadata("server", name=SERVICE_NAME, annotations=annotations),
             spec={**spec, "selector": SELECTOR}, opts=self._k8s)
+
+    def _source_ranges(self) -> pulumi.Output[list[str]]:
+        """The partners' CIDRs, then the platform's own egress addresses (deployers inside the VPC)."""
+        partners = list(self._args.allowed_cidrs)
+        return pulumi.Output.from_input(self._args.deployer_cidrs).apply(
+            lambda own: list(dict.fromkeys([*partners, *own])))
 
     @staticmethod
     def _service_port(port: int) -> dict[str, Any]:
@@ -446,7 +467,7 @@ class PolarisServer(pulumi.ComponentResource):
         if self._args.polaris.exposure is Exposure.INTERNAL:
             return pulumi.Output.concat("http://", service.metadata.name, ".", self.namespace, ".svc.cluster.local:",
                                         str(API_PORT))
-        return service.status.load_balancer.ingress[0].hostname.apply(lambda host: f"https://{host}")
+        return self.load_balancer_hostname.apply(lambda host: f"https://{host}")
 
     def _disruption_budget(self) -> None:
         """One pod at a time: drains never take every replica, and a single replica can still be drained."""

@@ -39,6 +39,7 @@ from components.database import DatabaseArgs, PolarisDatabase
 from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.polaris_access import PolarisAccess, PolarisAccessArgs
+from components.polaris_dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
 from components.polaris_server import PolarisServer, PolarisServerArgs
 from polaris_provider import PolarisConnection
 
@@ -143,22 +144,35 @@ def build_stages(config: StackConfig) -> Stages:
             database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
             client_security_group_id=platform.node_security_group_id, production=config.production,
             tags=config.tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    name = PolarisName("polaris-name", PolarisNameArgs(
+        hostname=pol.hostname, hosted_zone=pol.hosted_zone, issue_certificate=pol.tls_certificate_arn is None),
+        opts=pulumi.ResourceOptions(provider=platform.aws_provider)) if pol.hostname else None
     server = PolarisServer("polaris", PolarisServerArgs(
         polaris=pol, production=config.production, server_role_arn=platform.server_role_arn,
         allowed_cidrs=config.platform.polaris_allowed_cidrs,
         database=database.connection if database else None,
-        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region),
+        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region,
+        certificate_arn=name.certificate_arn if name else None, deployer_cidrs=platform.egress_cidrs),
         # The load balancer controller's webhook must answer before a LoadBalancer Service is created, and the
         # network policy agent must run before Polaris does.
         opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider, depends_on=platform.cluster_addons))
-    endpoint = pol.endpoint or server.api_url
+    public_url = server.api_url
+    if name is not None:
+        alias = PolarisAlias("polaris-alias", PolarisAliasArgs(
+            hostname=pol.hostname, zone_id=name.zone_id, load_balancer_hostname=server.load_balancer_hostname,
+            region=config.platform.region), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+        # The name once its record exists and the rollout is done (``api_url`` waits for it).
+        public_url = pulumi.Output.all(alias.url, server.api_url).apply(lambda urls: urls[0])
+    endpoint = pol.endpoint or public_url
     connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
                                    client_secret=server.admin_client_secret, realm=pol.realm)
     access = PolarisAccess("polaris-access", PolarisAccessArgs(
         connection=connection, catalogs=config.catalogs, organisations=config.organisations,
         storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
     stages = Stages(config, platform, vending.owners, server, access)
-    stages.exports.update(_exports(config, vending, access, endpoint))
+    # Clients use the public name whenever there is one, even if the engine goes through `polaris.endpoint`.
+    client_url = public_url if name is not None else endpoint
+    stages.exports.update(_exports(config, vending, access, client_url))
     stages.exports.update(_platform_exports(platform, server))
     return stages
 
@@ -209,6 +223,8 @@ def _platform_exports(platform: PolarisPlatform, server: PolarisServer) -> dict[
         "polarisAdminClientSecret": pulumi.Output.secret(server.admin_client_secret),
         "kubeconfig": pulumi.Output.secret(platform.kubeconfig),
         "oidcIssuerUrl": platform.oidc_issuer_url,
+        # Where the VPC's deployers (the CI runners) come from: what another stack's lists must admit for them.
+        "platformEgressCidrs": platform.egress_cidrs,
         "polarisServerRoleArn": platform.server_role_arn,
     }
 

@@ -12,3 +12,5 @@ from ci_settings import build_args, read_config  # noqa: E402
 
 identities = CiIdentities("ci", build_args(read_config(pulumi.Config())))
 pulumi.export("githubVariables", identities.github_variables)
+if identities.runner_label:
+    pulumi.export("runnerLabel", identities.runner_label)

@@ -24,6 +24,7 @@ import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 import pulumi_gcp as gcp
 
+from ci_runners import CiRunners, CiRunnersArgs
 from ci_settings import AwsAccountTarget, AzureTarget, CiIdentitiesArgs, GcpProjectTarget
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -36,14 +37,15 @@ READ_ONLY_ACTIONS = (
     "rds:ListTagsForResource", "elasticloadbalancing:Describe*", "autoscaling:Describe*", "logs:Describe*",
     "logs:ListTagsForResource", "acm:DescribeCertificate", "acm:ListTagsForCertificate", "kms:DescribeKey",
     "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
-    "ssm:GetParameter",
+    "ssm:GetParameter", "route53:GetHostedZone", "route53:ListHostedZones", "route53:ListResourceRecordSets",
+    "route53:ListTagsForResource", "route53:GetChange",
 )
 # Bucket-level reads only: the resources are bucket ARNs, so no object (data) can be read.
 BUCKET_READ_ACTIONS = ("s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
                        "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration", "s3:ListBucket")
 # The platform stack creates networking, EKS, RDS, IAM roles, KMS keys, load balancers and logs.
 PLATFORM_SERVICES = ("ec2", "eks", "rds", "iam", "kms", "elasticloadbalancing", "autoscaling", "logs", "acm",
-                     "ssm")
+                     "ssm", "route53")
 OWNER_ROLE_ACTIONS = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:TagRole",
                       "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy",
                       "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
@@ -113,6 +115,8 @@ class AwsCiIdentities(pulumi.ComponentResource):
     """OIDC provider and CI roles in the home account; chained roles in every target account."""
 
     role_arns: dict[str, pulumi.Output[str]]
+    runners: CiRunners | None
+    """The CodeBuild runners inside the platform VPC (``runners`` configured)."""
 
     def __init__(self, name: str, args: CiIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-ci:aws:CiIdentities", name, None, opts)
@@ -126,6 +130,12 @@ class AwsCiIdentities(pulumi.ComponentResource):
         self.role_arns = {identity: role.arn for identity, role in self.home_roles.items()}
         for target in args.aws_accounts:
             self._target_roles(target)
+        self.runners = None
+        if args.runners is not None:
+            self.runners = CiRunners(f"{name}-runners", CiRunnersArgs(
+                repository=args.repository, project_name=f"{args.prefix}-runner", target=args.runners),
+                opts=pulumi.ResourceOptions(parent=self, provider=self._scoped_provider(
+                    args.runners.account_id, args.runners.region)))
         self.register_outputs({"roleArns": self.role_arns})
 
     def _scoped_provider(self, account_id: str, region: str) -> aws.Provider:
@@ -337,12 +347,15 @@ class CiIdentities(pulumi.ComponentResource):
     """Every CI identity; ``github_variables`` are the repository variables the workflows read."""
 
     github_variables: pulumi.Output[dict[str, str]]
+    runner_label: str | None
+    """The `runs-on` label of the CI runners, when they are configured."""
 
     def __init__(self, name: str, args: CiIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-ci:index:CiIdentities", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         variables: dict[str, pulumi.Input[str]] = {"AWS_REGION": args.home.aws_region}
         aws_ids = AwsCiIdentities(f"{name}-aws", args, child)
+        self.runner_label = aws_ids.runners.label if aws_ids.runners else None
         variables |= {f"AWS_{i.upper()}_ROLE_ARN": arn for i, arn in aws_ids.role_arns.items()}
         if args.gcp_projects:
             gcp_ids = GcpCiIdentities(f"{name}-gcp", args, child)

@@ -8,12 +8,13 @@ gets write access for the deploy identity (through the deploy roles its configur
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 
 from components.config import Cloud, StackConfig
+from components.platform import subnet_cidrs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,6 +68,24 @@ class StateBackend:
 
 
 @dataclass(frozen=True)
+class RunnerTarget:
+    """Where the CI runners stand: the private subnets of one application stack's platform VPC, read from
+    that stack's configuration (an existing network names its subnets; a created one is found by its CIDR,
+    tags and subnet layout once its first `up` has created it)."""
+    stack: str
+    account_id: str
+    region: str
+    private_subnet_cidrs: tuple[str, ...] = ()
+    """Created network: the private subnets' CIDRs (the platform's layout)."""
+    vpc_cidr: str | None = None
+    vpc_tags: Mapping[str, str] = field(default_factory=dict)
+    """Created network: the VPC's CIDR and the stack's tags (its provider's default tags)."""
+    vpc_id: str | None = None
+    private_subnet_ids: tuple[str, ...] = ()
+    """Existing network: its VPC and private subnets."""
+
+
+@dataclass(frozen=True)
 class CiIdentitiesArgs:
     repository: str
     """GitHub `owner/name` whose workflows may use the identities."""
@@ -79,6 +98,8 @@ class CiIdentitiesArgs:
     production_environment: str = "production"
     admin_role_name: str | None = None
     """Role this bootstrap assumes in each AWS account; None: ambient credentials."""
+    runners: RunnerTarget | None = None
+    """CI runners inside that stack's VPC, for the jobs that touch Kubernetes or Polaris; None: no runners."""
 
     def subjects(self, identity: str) -> tuple[str, ...]:
         """GitHub OIDC `sub` claims an identity trusts: previews run on pull requests and on main (drift);
@@ -160,9 +181,28 @@ def build_args(config: Mapping[str, Any], root: Path = REPO_ROOT) -> CiIdentitie
         home=Home(home["awsAccountId"], home["awsRegion"], home.get("gcpProject"), home.get("azureTenantId"),
                   home.get("azureSubscriptionId")),
         state=StateBackend(state.get("bucket"), state.get("kmsKeyArn")),
-        aws_accounts=aws_targets(stacks), gcp_projects=gcp_targets(stacks), azure_targets=azure_targets(stacks))
+        aws_accounts=aws_targets(stacks), gcp_projects=gcp_targets(stacks), azure_targets=azure_targets(stacks),
+        runners=runner_target(config.get("runners"), dict(zip(names, (cfg for cfg, _ in stacks)))))
     _check_home(args)
     return args
+
+
+def runner_target(runners: Mapping[str, Any] | None, stacks: Mapping[str, StackConfig]) -> RunnerTarget | None:
+    """The runners' network, from the application stack they deploy (its platform VPC)."""
+    if runners is None:
+        return None
+    name = runners.get("stack")
+    if name not in stacks:
+        raise ValueError(f"runners.stack: {name!r} — expected one of the previewed or deployed stacks "
+                         f"({', '.join(stacks)}): the runners stand in that stack's platform VPC")
+    platform = stacks[name].platform
+    existing = platform.network.existing
+    if existing is not None:
+        return RunnerTarget(name, platform.account_id, platform.region, vpc_id=existing.vpc_id,
+                            private_subnet_ids=existing.private_subnet_ids)
+    private, _ = subnet_cidrs(platform.network.vpc_cidr, platform.network.availability_zones)
+    return RunnerTarget(name, platform.account_id, platform.region, private_subnet_cidrs=tuple(private),
+                        vpc_cidr=platform.network.vpc_cidr, vpc_tags=dict(stacks[name].tags))
 
 
 def _check_home(args: CiIdentitiesArgs) -> None:
@@ -175,7 +215,7 @@ def _check_home(args: CiIdentitiesArgs) -> None:
 def read_config(pulumi_config) -> dict[str, Any]:
     """The bootstrap stack's keys, structured values decoded as `pulumi.Config.get_object` does."""
     keys = ("repository", "prefix", "productionEnvironment", "previewStacks", "deployStacks", "home",
-            "adminRoleName", "stateBackend")
+            "adminRoleName", "stateBackend", "runners")
     values = {key: pulumi_config.get(key) for key in keys}
     return {key: _decode(value) for key, value in values.items() if value is not None}
 

@@ -44,7 +44,17 @@ class CiMocks(pulumi.runtime.Mocks):
             return object_id, {**inputs, "id": f"/applications/{object_id}", "clientId": stable_uuid(args.name, "client")}
         if args.typ == "azuread:index/servicePrincipal:ServicePrincipal":
             return stable_uuid(args.name), {**inputs, "objectId": stable_uuid(args.name, scope)}
+        if args.typ.startswith("aws:"):
+            service = args.typ.split(":")[1].split("/")[0]
+            return args.name, {"arn": f"arn:aws:{service}:eu-west-1:{scope}:{args.name}", **inputs}
         return args.name, inputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        """The platform network as its first `up` created it: a VPC, and a subnet per private CIDR."""
+        if args.token == "aws:ec2/getVpc:getVpc":
+            return {"id": f"vpc-{stable_uuid(args.args['cidrBlock'])[:17]}", "cidrBlock": args.args["cidrBlock"]}
+        if args.token == "aws:ec2/getSubnets:getSubnets":
+            filters = {f["name"]: f["values"] for f in args.args["filters"]}
+            return {"ids": [f"subnet-{stable_uuid(cidr)[:17]}" for cidr in filters["cidr-block"]],
+                    "id": filters["vpc-id"][0]}
         return {}

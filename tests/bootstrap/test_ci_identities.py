@@ -111,7 +111,8 @@ def test_preview_reads_the_state_objects_but_writes_nothing(plan):
 
 
 def test_deploy_roles_exist_only_in_the_accounts_of_deployed_stacks(plan):
-    deployers = {key for key, role in roles(plan).items() if key[1] not in ("polaris-ci-preview", "polaris-ci-deploy")}
+    deployers = {key for key, role in roles(plan).items()
+                 if key[1] not in ("polaris-ci-preview", "polaris-ci-deploy", "polaris-ci-runner")}
     # prod's platform and AWS data owners; dev's data owner account (222…) gets a preview role only
     assert deployers == {(HOME, "polaris-deployer"), ("333333333333", "polaris-deployer"),
                          ("444444444444", "polaris-deployer")}

@@ -51,7 +51,8 @@ def test_prod_stack_is_production_grade():
     cfg = parse_config(shipped("prod"), "prod")
     assert cfg.production
     assert cfg.polaris.persistence is Persistence.POSTGRES and cfg.polaris.replicas >= 2
-    assert cfg.polaris.exposure is Exposure.LOAD_BALANCER and cfg.polaris.tls_certificate_arn
+    assert cfg.polaris.exposure is Exposure.LOAD_BALANCER and cfg.polaris.hostname and cfg.polaris.hosted_zone
+    assert cfg.platform.api_allowed_cidrs == ()  # deployers stand inside the VPC
     assert cfg.polaris.credential_mode is CredentialMode.KEYLESS
     assert len({o.aws.account_id for o in cfg.owners_on(Cloud.AWS)}) == 2
 
@@ -266,3 +267,72 @@ def test_prefixes_are_required_and_clean(dev):
 def test_cluster_viewers_must_be_role_arns(dev):
     dev["platform"]["clusterViewers"] = ["arn:aws:iam::111111111111:user/alice"]
     assert "an IAM role ARN" in problems_of(dev)["platform.clusterViewers[0]"]
+
+
+# -- Polaris' DNS name -------------------------------------------------------------------------------------
+
+
+def prod_config() -> dict[str, Any]:
+    return copy.deepcopy(shipped("prod"))
+
+
+def test_a_hostname_needs_its_zone_even_with_an_existing_certificate():
+    for certificate in (None, "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111-4222-8333-944445555666"):
+        prod = prod_config()
+        del prod["polaris"]["hostedZone"]
+        if certificate:
+            prod["polaris"]["tlsCertificateArn"] = certificate
+        assert "the public Route 53 zone of polaris.hostname" in problems_of(prod)["polaris.hostedZone"]
+
+
+def test_a_zone_without_a_hostname_is_refused(dev):
+    dev["polaris"]["hostedZone"] = "exchange.example.com"
+    assert "no zone without polaris.hostname" in problems_of(dev)["polaris.hostedZone"]
+
+
+def test_production_load_balancer_requires_a_hostname():
+    prod = prod_config()
+    del prod["polaris"]["hostname"], prod["polaris"]["hostedZone"]
+    prod["polaris"]["tlsCertificateArn"] = "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111"
+    assert "clients verify the certificate against it" in problems_of(prod)["polaris.hostname"]
+
+
+def test_a_load_balancer_outside_production_may_use_a_certificate_without_a_hostname(dev):
+    dev["polaris"] |= {"exposure": "load-balancer",
+                       "tlsCertificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111"}
+    dev["platform"]["polarisAllowedCidrs"] = ["198.51.100.0/24"]
+    assert parse_config(dev, "dev").polaris.hostname is None
+
+
+@pytest.mark.parametrize("hostname, zone, path, expected", [
+    ("polaris.other.example.org", "exchange.example.com", "polaris.hostname", "inside the zone exchange.example.com"),
+    ("exchange.example.com", "exchange.example.com", "polaris.hostname", "inside the zone"),
+    ("Polaris.Exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
+    ("https://polaris.exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
+    ("polaris.exchange.example.com", "exchange.example.com.", "polaris.hostedZone", "the zone's domain name"),
+])
+def test_hostname_and_zone_values(hostname, zone, path, expected):
+    prod = prod_config()
+    prod["polaris"] |= {"hostname": hostname, "hostedZone": zone}
+    assert expected in problems_of(prod)[path]
+
+
+def test_a_hostname_needs_a_load_balancer(dev):
+    dev["polaris"] |= {"hostname": "polaris.dev.example.com", "hostedZone": "dev.example.com"}
+    assert "exposure 'load-balancer'" in problems_of(dev)["polaris.hostname"]
+
+
+def test_a_hostname_alone_gives_the_load_balancer_its_tls(dev):
+    dev["polaris"] |= {"exposure": "load-balancer", "hostname": "polaris.dev.example.com",
+                       "hostedZone": "dev.example.com"}
+    dev["platform"]["polarisAllowedCidrs"] = ["198.51.100.0/24"]
+    cfg = parse_config(dev, "dev")
+    assert cfg.polaris.tls_certificate_arn is None and cfg.polaris.hostname == "polaris.dev.example.com"
+
+
+def test_existing_network_egress_addresses_are_cidrs(dev):
+    dev["platform"]["network"] = {"existing": {"vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-a", "subnet-b"],
+                                               "egressCidrs": ["198.18.7.10/32", "198.18.7.10/24"]}}
+    found = problems_of(dev)
+    assert "host bits zero" in found["platform.network.existing.egressCidrs[1]"]
+    assert "platform.network.existing.egressCidrs[0]" not in found

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from components.config_loader import parse_config, project_values
+from components.config_loader import parse_flat
 from components.config_parser import ConfigError
 from tools.plan import ROOT, SECRET, plan_stack, stack_config
 
@@ -31,7 +31,7 @@ def local_file(tmp_path, change=None, secrets=True):
 def problems(tmp_path) -> str:
     flat, secret_keys = stack_config("local", tmp_path)
     with pytest.raises(ConfigError) as error:
-        parse_config(project_values(flat), "local", frozenset(project_values({k: "" for k in secret_keys})))
+        parse_flat(flat, "local", secret_keys=frozenset(secret_keys))
     return str(error.value)
 
 

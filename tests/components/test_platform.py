@@ -48,7 +48,8 @@ PROD = PlatformConfig(account_id=ACCOUNT, region=REGION, deploy_role_arn=DEPLOY_
                       network=NetworkConfig(vpc_cidr="10.50.0.0/16", availability_zones=3))
 EXISTING = PlatformConfig(account_id=ACCOUNT, region=REGION, aws_credentials=AwsCredentials.PROFILE,
                           network=NetworkConfig(existing=ExistingNetworkConfig(
-                              vpc_id="vpc-0abc1234", private_subnet_ids=("subnet-0aaa", "subnet-0bbb"))))
+                              vpc_id="vpc-0abc1234", private_subnet_ids=("subnet-0aaa", "subnet-0bbb"),
+                              egress_cidrs=("198.18.7.10/32",))))
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -78,7 +79,7 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
     platform = PolarisPlatform("platform", PlatformArgs(config, namespace="polaris", service_account="polaris-server",
                                                         production=production, tags=TAGS))
     for key in ("kubeconfig", "oidc_issuer_url", "oidc_provider_arn", "server_role_arn", "server_role_name",
-                "vpc_id", "private_subnet_ids", "public_subnet_ids", "node_security_group_id"):
+                "vpc_id", "private_subnet_ids", "public_subnet_ids", "node_security_group_id", "egress_cidrs"):
         pulumi.export(key, getattr(platform, key))
     pulumi.export("aws_provider_urn", platform.aws_provider.urn)
     pulumi.export("kubernetes_provider_urn", platform.kubernetes_provider.urn)
@@ -187,6 +188,35 @@ def test_an_existing_network_is_used_as_is_and_nothing_is_created(existing):
     assert "publicSubnetIds" not in cluster(existing), "no public subnets were given"
     assert existing.named("platform-nodes").inputs["subnetIds"] == ["subnet-0aaa", "subnet-0bbb"]
     assert existing.outputs["public_subnet_ids"] == []
+
+
+def test_egress_addresses_are_the_nat_gateways_or_the_configured_ones(prod, existing):
+    nats = prod.of_type(NAT)
+    assert len(nats) == 3
+    assert sorted(prod.outputs["egress_cidrs"]) == sorted(f"{nat.state['publicIp']}/32" for nat in nats)
+    assert existing.outputs["egress_cidrs"] == ["198.18.7.10/32"]
+
+
+# -- the deployers' way to the API ----------------------------------------------------------------------------
+
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+
+def test_the_private_api_endpoint_admits_the_private_subnets_on_443_only(prod):
+    rules = prod.of_type(INGRESS)
+    private_cidrs, public_cidrs = subnet_cidrs("10.50.0.0/16", 3)
+    assert sorted(r.inputs["cidrIpv4"] for r in rules) == sorted(private_cidrs)
+    assert not {r.inputs["cidrIpv4"] for r in rules} & set(public_cidrs)
+    for rule in rules:
+        assert rule.inputs["securityGroupId"] == prod.outputs["node_security_group_id"]  # EKS' cluster group
+        assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 443, 443)
+
+
+def test_an_existing_network_admits_its_private_subnets_as_looked_up(existing):
+    mocks = RealisticMocks()
+    looked_up = [mocks.call(pulumi.runtime.MockCallArgs("aws:ec2/getSubnet:getSubnet", {"id": subnet}, ""))["cidrBlock"]
+                 for subnet in ("subnet-0aaa", "subnet-0bbb")]
+    assert sorted(r.inputs["cidrIpv4"] for r in existing.of_type(INGRESS)) == sorted(looked_up)
 
 
 # -- cluster --------------------------------------------------------------------------------------------------

@@ -490,6 +490,17 @@ def test_load_balancer_terminates_tls_for_the_allowed_cidrs_only(prod):
         f"{prefix}-ssl-cert": CERTIFICATE, f"{prefix}-ssl-ports": "443"}
 
 
+def test_an_issued_certificate_and_the_deployers_addresses_reach_the_load_balancer():
+    issued = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-1111-4222-8333-944445555666"
+    own = ["198.18.0.10/32", PARTNERS[0]]  # the NAT addresses; a range already listed is not repeated
+    args = replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None), certificate_arn=issued,
+                   deployer_cidrs=own)
+    assert problems(args) == []
+    service = run(args).one(SERVICE).inputs
+    assert service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] == issued
+    assert service["spec"]["loadBalancerSourceRanges"] == [*PARTNERS, "198.18.0.10/32"]
+
+
 def test_network_policy_admits_only_the_api_port(scenario):
     policy = scenario.plan.named("polaris-network-policy").inputs["spec"]
     assert policy["podSelector"] == {} and policy["policyTypes"] == ["Ingress", "Egress"]
@@ -533,7 +544,7 @@ def test_remote_debug_is_refused_in_production():
 
 
 @pytest.mark.parametrize("args, expected", [
-    (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs tlsCertificateArn"),
+    (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs a TLS certificate"),
     (replace(PROD_ARGS, allowed_cidrs=()), "needs allowed CIDRs"),
     (replace(PROD_ARGS, allowed_cidrs=("::/0",)), "::/0 may not reach a production load balancer"),
     (replace(PROD_ARGS, database=None), "needs a database connection exactly when it is 'postgres'"),

@@ -82,8 +82,13 @@ def test_prod_has_a_database_a_bootstrap_job_and_several_replicas(prod):
     assert prod.of_type("kubernetes:batch/v1:Job")
     assert only(prod, "kubernetes:apps/v1:Deployment").inputs["spec"]["replicas"] >= 2
     service = only(prod, "kubernetes:core/v1:Service").inputs["spec"]
-    assert service["loadBalancerSourceRanges"] == ["198.51.100.0/24", "192.0.2.0/24"]
-    assert only(prod, "eks:index:Cluster").inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
+    # The partners, then the platform's own NAT addresses: the CI runners inside the VPC leave through them.
+    nat_addresses = [f"{nat.state['publicIp']}/32" for nat in prod.of_type("aws:ec2/natGateway:NatGateway")]
+    assert len(nat_addresses) == 3
+    ranges = service["loadBalancerSourceRanges"]
+    assert ranges[:2] == ["198.51.100.0/24", "192.0.2.0/24"] and sorted(ranges[2:]) == sorted(nat_addresses)
+    cluster = only(prod, "eks:index:Cluster").inputs
+    assert cluster["endpointPublicAccess"] is False and cluster["endpointPrivateAccess"] is True
 
 
 def test_dev_is_in_memory_with_one_replica_and_no_database(dev):

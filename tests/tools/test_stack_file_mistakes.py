@@ -48,6 +48,12 @@ def edited(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+def with_certificate(arn_prefix: str) -> str:
+    """Prod with an existing certificate instead of the one the program issues."""
+    return edited(PROD, "    hostedZone: exchange.example.com\n", "    hostedZone: exchange.example.com\n"
+                  f"    tlsCertificateArn: {arn_prefix}certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9\n")
+
+
 def line_of(text: str, fragment: str, start: int = 0) -> int:
     return text[:text.index(fragment, start)].count("\n") + 1
 
@@ -201,10 +207,10 @@ def test_the_message_says_how_to_pass_a_secret(plan):
 @pytest.mark.parametrize("text, path, expected", [
     (edited(PROD, "    persistence: postgres\n", ""), "polaris.persistence: 'in-memory'",
      "'postgres' in a production stack"),
-    (edited(PROD, "arn:aws:acm:eu-west-1:111111111111:", "arn:aws:acm:us-east-1:111111111111:"),
+    (with_certificate("arn:aws:acm:us-east-1:111111111111:"),
      "polaris.tlsCertificateArn: 'arn:aws:acm:us-east-1:111111111111:",
      "a certificate of the platform's region eu-west-1 and account 111111111111"),
-    (edited(PROD, "arn:aws:acm:eu-west-1:111111111111:", "arn:aws:acm:eu-west-1:999999999999:"),
+    (with_certificate("arn:aws:acm:eu-west-1:999999999999:"),
      "polaris.tlsCertificateArn: 'arn:aws:acm:eu-west-1:999999999999:", "account 111111111111"),
     (edited(PROD, "        location: westeurope\n", "        location: West Europe\n"),
      "dataOwners[3].azure.location: 'West Europe'", "(did you mean 'westeurope'?)"),
@@ -221,7 +227,7 @@ def test_the_message_says_how_to_pass_a_secret(plan):
     (edited(PROD, "polarisAllowedCidrs: [198.51.100.0/24, 192.0.2.0/24]",
             "polarisAllowedCidrs: [0.0.0.0/1, 128.0.0.0/1]"),
      "platform.polarisAllowedCidrs: ['0.0.0.0/1', '128.0.0.0/1']", "together these CIDRs cover every address"),
-    (edited(PROD, "apiAllowedCidrs: [203.0.113.0/24]", "apiAllowedCidrs: ['::/1', '8000::/1']"),
+    (edited(PROD, "apiAllowedCidrs: []", "apiAllowedCidrs: ['::/1', '8000::/1']"),
      "platform.apiAllowedCidrs: ['::/1', '8000::/1']", "may not open this to the whole internet"),
 ])
 def test_what_a_cloud_would_refuse_is_refused_now(plan, registered, text, path, expected):

@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+import tests.bootstrap.conftest  # noqa: F401  (puts the bootstrap directory on sys.path)
+from ci_runners import RUNNER_WORKFLOWS, runner_label
+from ci_settings import CiIdentitiesArgs
+
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
 WORKFLOWS = GITHUB / "workflows"
@@ -347,3 +351,94 @@ def test_clean_run_closes_the_open_issue(tmp_path):
 
 def test_clean_run_without_an_issue_changes_nothing(tmp_path):
     assert mutations(run_issue(tmp_path, "clean", [OTHER])) == []
+
+
+# -- where jobs run: CodeBuild runners inside the VPC, hosted runners for the rest -------------------------
+
+RUNNER_PROJECT = f"{CiIdentitiesArgs.prefix}-runner"  # what bootstrap/ci-identities names the project
+FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
+KNOWN_TRIGGERS = {"pull_request", "push", "schedule", "workflow_dispatch", "workflow_call"}
+"""Of these, only `pull_request` runs for forks."""
+HOSTED = re.compile(r"^ubuntu-\d{2}\.\d{2}$")
+
+
+def labels(job: dict) -> list[str]:
+    runs_on = job.get("runs-on", [])
+    return [runs_on] if isinstance(runs_on, str) else list(runs_on)
+
+
+def on_ci_runner(job: dict) -> bool:
+    return bool(labels(job)) and labels(job)[0] == runner_label(RUNNER_PROJECT)
+
+
+def with_cloud_identity(job: dict) -> bool:
+    return job.get("permissions", {}).get("id-token") == "write"
+
+
+def reachable_jobs() -> list[tuple[str, str, str, dict, list[str]]]:
+    """(top-level workflow name, file, job name, job, conditions on the way), following reusable workflows."""
+    found = []
+
+    def walk(top: str, path: Path, conditions: list[str]) -> None:
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items():
+            here = conditions + ([job["if"]] if "if" in job else [])
+            if "uses" in job:
+                walk(top, ROOT / job["uses"].removeprefix("./"), here)
+            else:
+                found.append((top, path.name, name, job, here))
+
+    for path in workflow_files():
+        doc = yaml.safe_load(path.read_text())
+        if set(triggers(doc)) != {"workflow_call"}:
+            walk(doc["name"], path, [])
+    return found
+
+
+def test_jobs_that_touch_kubernetes_or_polaris_run_on_the_ci_runners():
+    runner_jobs = {(w, n) for w, n, job in all_jobs() if on_ci_runner(job)}
+    assert runner_jobs == {("pull-request.yml", "preview"), ("deploy.yml", "up"), ("drift-stack.yml", "detect")}
+    assert runner_label(RUNNER_PROJECT) == "codebuild-polaris-ci-runner-${{ github.run_id }}-${{ github.run_attempt }}"
+
+
+def test_exactly_the_jobs_with_cloud_identities_run_inside_the_vpc_and_the_rest_on_hosted_runners():
+    for workflow, name, job in all_jobs():
+        if "steps" not in job:
+            continue
+        assert on_ci_runner(job) == with_cloud_identity(job), f"{workflow}:{name}"
+        if not on_ci_runner(job):
+            assert HOSTED.match(job["runs-on"]), f"{workflow}:{name} runs on {job['runs-on']}"
+    assert load("checks.yml")["jobs"]["offline"]["runs-on"] == "ubuntu-24.04"  # tests, offline plan, policies
+
+
+def test_each_runner_job_has_its_own_label_so_no_job_takes_another_jobs_runner():
+    extra = [tuple(labels(job)[1:]) for _, _, job in all_jobs() if on_ci_runner(job)]
+    assert all(len(e) == 1 for e in extra)
+    assert len(set(extra)) == len(extra)
+
+
+def test_the_runner_webhook_admits_exactly_the_workflows_whose_jobs_need_the_runners():
+    tops = {top for top, _, _, job, _ in reachable_jobs() if on_ci_runner(job)}
+    assert tops == set(RUNNER_WORKFLOWS)
+
+
+def test_no_workflow_has_a_trigger_that_runs_fork_code_other_than_pull_request():
+    for path in workflow_files():
+        assert set(triggers(yaml.safe_load(path.read_text()))) <= KNOWN_TRIGGERS, path.name
+
+
+def test_no_job_with_cloud_credentials_or_a_ci_runner_runs_for_forks():
+    """Forks trigger `pull_request` only: every job such a run reaches without the head-repository guard
+    gets no OIDC token and stays off the runners inside the VPC."""
+    checked = 0
+    for path in workflow_files():
+        doc = yaml.safe_load(path.read_text())
+        if "pull_request" not in triggers(doc):
+            continue
+        for top, workflow, name, job, conditions in reachable_jobs():
+            if top != doc["name"]:
+                continue
+            checked += 1
+            if FORK_GUARD not in conditions:
+                assert not with_cloud_identity(job) and not on_ci_runner(job), f"{workflow}:{name}"
+                assert "vars.AWS_" not in json.dumps(job) and "vars.AZURE_" not in json.dumps(job)
+    assert checked >= 2  # the offline checks and the preview

@@ -63,14 +63,70 @@ def aws_kms_key(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
 
 
 @resource("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup",
-          "aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway",
-          "aws:ec2/routeTable:RouteTable", "aws:ec2/eip:Eip")
+          "aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/eip:Eip")
 def aws_ec2(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     prefix = {"Vpc": "vpc", "Subnet": "subnet", "SecurityGroup": "sg", "InternetGateway": "igw",
               "NatGateway": "nat", "RouteTable": "rtb", "Eip": "eipalloc"}[args.typ.split(":")[-1]]
     id_ = f"{prefix}-{stable_hex(args.name, 17)}"
     arn = f"arn:aws:ec2:{ctx.aws_region(args)}:{ctx.aws_account(args)}:{prefix}/{id_}"
     return id_, {**args.inputs, "arn": arn, "ownerId": ctx.aws_account(args)}
+
+
+@resource("aws:ec2/natGateway:NatGateway")
+def aws_nat_gateway(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
+    id_, state = aws_ec2(ctx, args)
+    digits = stable_digits(args.name, 6)
+    # 198.18.0.0/15: the benchmarking range, never a real address.
+    return id_, {**state, "publicIp": f"198.18.{int(digits[:3]) % 256}.{int(digits[3:]) % 254 + 1}"}
+
+
+@call("aws:ec2/getSubnet:getSubnet")
+def aws_subnet_lookup(ctx: MockContext, args: MockCallArgs) -> dict:
+    subnet_id = str(args.args.get("id", ""))
+    return {"id": subnet_id, "cidrBlock": f"10.{int(stable_digits(subnet_id, 3)) % 256}.0.0/20",
+            "vpcId": f"vpc-{stable_hex(subnet_id, 17)}"}
+
+
+# -- DNS and certificates ----------------------------------------------------------------------------------
+
+
+@call("aws:route53/getZone:getZone")
+def aws_zone_lookup(ctx: MockContext, args: MockCallArgs) -> dict:
+    name = str(args.args.get("name", "")).rstrip(".")
+    zone_id = "Z" + stable_hex(name, 20).upper()
+    return {"id": zone_id, "zoneId": zone_id, "name": name, "privateZone": bool(args.args.get("privateZone"))}
+
+
+NLB_ZONE_IDS = {"eu-west-1": "Z2IFOLAFXWLO4F", "us-east-1": "Z26RNL4JYFTOTI"}
+"""Canonical hosted zones of network load balancers (AWS' published values)."""
+
+
+@call("aws:lb/getHostedZoneId:getHostedZoneId")
+def aws_load_balancer_zone(ctx: MockContext, args: MockCallArgs) -> dict:
+    region = args.args.get("region") or ctx.aws_region(args)
+    return {"id": NLB_ZONE_IDS.get(region, "Z" + stable_hex(region, 13).upper()), "region": region,
+            "loadBalancerType": args.args.get("loadBalancerType")}
+
+
+@resource("aws:acm/certificate:Certificate")
+def aws_certificate(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
+    domain = args.inputs["domainName"]
+    arn = f"arn:aws:acm:{ctx.aws_region(args)}:{ctx.aws_account(args)}:certificate/{stable_uuid('acm', domain)}"
+    token = stable_hex("validation" + domain, 32)
+    option = {"domainName": domain, "resourceRecordName": f"_{token}.{domain}.", "resourceRecordType": "CNAME",
+              "resourceRecordValue": f"_{stable_hex(token, 32)}.acm-validations.aws."}
+    return arn, {**args.inputs, "arn": arn, "domainValidationOptions": [option], "status": "PENDING_VALIDATION"}
+
+
+@resource("aws:acm/certificateValidation:CertificateValidation")
+def aws_certificate_validation(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
+    return str(args.inputs["certificateArn"]), dict(args.inputs)
+
+
+@resource("aws:route53/record:Record")
+def aws_record(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
+    name = str(args.inputs["name"]).rstrip(".")
+    return f"{args.inputs['zoneId']}_{name}_{args.inputs['type']}", {**args.inputs, "fqdn": name}
 
 
 @resource("aws:rds/instance:Instance")
