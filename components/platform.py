@@ -227,9 +227,13 @@ class PolarisPlatform(pulumi.ComponentResource):
         vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.kubernetes_version)
         nodes = self._nodes(name, [cluster, vpc_cni], cluster_name, platform.node_group)
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        # pulumi-eks leaves the profile out of `kubeconfig_json` (for people, who bring their own): the
+        # program's own provider asks for a kubeconfig that authenticates as the stack's AWS identity.
         # Every Kubernetes object waits for the nodes, not just for the control plane.
-        self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
-                                                opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-kubernetes", kubeconfig=pulumi.Output.secret(cluster.get_kubeconfig(
+                **_kubeconfig_credentials(platform))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
         self.node_security_group_id = cluster.node_security_group_id
         self.oidc_provider_arn = cluster.oidc_provider_arn
         # `oidcIssuer` is the issuer without its scheme in pulumi-eks; IAM conditions key on that host.
@@ -284,7 +288,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             endpoint_private_access=True, endpoint_public_access=public_api,
             public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
             deletion_protection=args.production,
-            provider_credential_opts=_kubeconfig_credentials(platform),
+            provider_credential_opts=eks.KubeconfigOptionsArgs(**_kubeconfig_credentials(platform)),
             # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
             # second owner of the same add-on, and the second creation fails.
             use_default_vpc_cni=True,
@@ -381,11 +385,12 @@ def _viewer_access_entries(viewers: Sequence[str]) -> dict[str, eks.AccessEntryA
             for index, arn in enumerate(viewers)}
 
 
-def _kubeconfig_credentials(platform: PlatformConfig) -> eks.KubeconfigOptionsArgs:
-    """The kubeconfig authenticates as the identity that created the cluster (its only admin under API mode)."""
+def _kubeconfig_credentials(platform: PlatformConfig) -> dict[str, str | None]:
+    """The kubeconfig authenticates as the identity that created the cluster (its only admin under API mode):
+    the platform account's profile, or its deploy role (`aws eks get-token --role`), as its AWS provider does."""
     if platform.aws_credentials is AwsCredentials.PROFILE:
-        return eks.KubeconfigOptionsArgs(profile_name=profile_name(platform.account_id))
-    return eks.KubeconfigOptionsArgs(role_arn=platform.deploy_role_arn)
+        return {"profile_name": profile_name(platform.account_id)}
+    return {"role_arn": platform.deploy_role_arn}
 
 
 class PolarisVendingAccess(pulumi.ComponentResource):

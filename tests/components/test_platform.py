@@ -233,6 +233,28 @@ def test_kubeconfig_authenticates_as_the_identity_that_created_the_cluster(dev, 
     assert cluster(existing)["providerCredentialOpts"] == {"profileName": f"polaris-{ACCOUNT}"}
 
 
+def _token_command(kubeconfig: str) -> tuple[list[str], dict[str, str]]:
+    [user] = json.loads(kubeconfig)["users"]
+    exec_ = user["user"]["exec"]
+    assert exec_["command"] == "aws"
+    return exec_["args"], {e["name"]: e["value"] for e in exec_.get("env") or []}
+
+
+@pytest.mark.parametrize("plan_name, credentials", [
+    ("dev", ["--role", DEPLOY_ROLE]), ("existing", ["--profile", f"polaris-{ACCOUNT}"])])
+def test_the_kubernetes_provider_gets_its_token_as_the_stacks_aws_identity(request, plan_name, credentials):
+    """pulumi-eks leaves the profile out of `kubeconfigJson`: a provider built on it would run `aws eks
+    get-token` with the ambient chain, which CI empties in profile mode, and every Kubernetes object fails."""
+    plan = request.getfixturevalue(plan_name)
+    args, env = _token_command(plan.named("platform-kubernetes").unmasked_inputs["kubeconfig"])
+    assert args[:args.index("--output")] == ["--region", REGION, "eks", "get-token", "--cluster-name",
+                                             cluster(plan)["name"]]
+    assert [a for a in args if a.startswith("--") and a not in ("--region", "--cluster-name", "--output")] == \
+        credentials[:1]
+    assert args[args.index(credentials[0]):][:2] == credentials
+    assert not {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN"} & set(env)  # nothing shadows the flag
+
+
 def test_managed_nodes_join_the_cluster_from_the_private_subnets_with_the_configured_size(dev):
     nodes = dev.named("platform-nodes").inputs
     assert nodes["clusterName"] == cluster(dev)["name"] == "platform-unit"
