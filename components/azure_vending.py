@@ -28,6 +28,8 @@ BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 """Built-in role: read, write and delete blobs; assigned on the container."""
 BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
 """Built-in role: get a user delegation key (needed to sign user-delegation SAS); assigned on the account."""
+ASSIGNED_ROLES = (BLOB_DATA_CONTRIBUTOR, BLOB_DELEGATOR)
+"""Every role the program assigns: the deploy identity may assign these and no other (bootstrap/ci-identities)."""
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ import pulumi_azuread as azuread
 import pulumi_gcp as gcp
 
 from ci_settings import AwsAccountTarget, AzureTarget, CiIdentitiesArgs, GcpProjectTarget
+from components.azure_vending import ASSIGNED_ROLES
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 IDENTITIES = ("preview", "deploy")
@@ -251,10 +252,10 @@ GRAPH_APP_ROLES = {"preview": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",  # Applica
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
-# The roles the program grants Polaris' application on the owners' storage; the deploy identity may assign (and
-# remove) these only, not Owner or User Access Administrator.
-ASSIGNABLE_ROLES = ("ba92f5b4-2d11-453d-a403-e96b0029c9fe",  # Storage Blob Data Contributor
-                    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")  # Storage Blob Data Reader
+# The roles the program grants Polaris' application on the owners' storage, taken from the program so the two
+# cannot drift apart; the deploy identity may assign (and remove) these only, not Owner or User Access
+# Administrator.
+ASSIGNABLE_ROLES = ASSIGNED_ROLES
 AZURE_ROLES = {"preview": (READER,), "deploy": (CONTRIBUTOR, RBAC_ADMINISTRATOR)}
 
 

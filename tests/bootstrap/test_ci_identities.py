@@ -16,7 +16,7 @@ import yaml
 
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks
-from tools.plan import Plan, PlannedResource, run_program
+from tools.plan import Plan, PlannedResource, plan_stack, run_program
 
 import ci_identities  # noqa: E402  (from the bootstrap directory, see conftest)
 
@@ -192,6 +192,15 @@ def test_azure_deploy_may_assign_storage_data_roles_only(plan):
     assert rbac.inputs["conditionVersion"] == "2.0"
     guids = set(re.findall(r"GuidEquals \{([^}]*)\}", rbac.inputs["condition"]))
     assert guids == {", ".join(ci_identities.ASSIGNABLE_ROLES)}
+
+
+def test_azure_deploy_may_assign_every_role_the_program_assigns_and_no_other():
+    """Read from the program's own prod plan: a role the program assigns that the condition leaves out fails
+    the first `up` (Storage Blob Delegator was missing, and Polaris needs it for user-delegation SAS)."""
+    program = plan_stack("prod")
+    assigned = {a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+                for a in program.of_type("azure-native:authorization:RoleAssignment")}
+    assert assigned and set(ci_identities.ASSIGNABLE_ROLES) == assigned
 
 
 def test_azure_service_principals_exist_in_every_target_tenant(plan):
