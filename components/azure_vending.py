@@ -48,7 +48,9 @@ class AzureWorkloadAccess:
         if self.client_secret is None:
             env["AZURE_FEDERATED_TOKEN_FILE"] = AZURE_TOKEN_PATH
         if self.additionally_allowed_tenants:
-            env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] = ",".join(self.additionally_allowed_tenants)
+            # Polaris' Azure identity SDK for Java splits the list on ";" (IdentityUtil
+            # .getAdditionalTenantsFromEnvironment): joined with "," two tenants or more read as one unknown.
+            env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] = ";".join(self.additionally_allowed_tenants)
         return env
 
 
