@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from components.aws_vending import AwsDataOwner, AwsVendingArgs
+from components.aws_vending import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
 from components.azure_vending import (
     AzureApplicationArgs,
     AzureDataOwner,
@@ -63,7 +63,8 @@ class VendingStage:
                 tags=config.tags, credentials=config.platform.aws_credentials))
             self.owners[owner.name] = aws_owner
             self.storage[owner.name] = {"storageType": "S3", "roleArn": aws_owner.role_arn,
-                                        "externalId": aws_owner.external_id, "region": owner.aws.region}
+                                        "externalId": aws_owner.external_id, "region": owner.aws.region,
+                                        **polaris_kms_settings(owner.aws.kms_key_arn)}
         gcp_owners = config.owners_on(Cloud.GCP)
         if gcp_owners:
             identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(

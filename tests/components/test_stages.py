@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tools.plan import SECRET, plan_stack
+from components.config import Cloud
+from tools.plan import SECRET, load_stack, plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 
@@ -128,3 +129,41 @@ def test_cluster_viewers_get_read_only_access_entries(prod, dev):
     for entry in entries.values():
         assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {"AmazonEKSAdminViewPolicy"}
     assert not only(dev, "eks:index:Cluster").inputs.get("accessEntries")
+
+
+def polaris_session_kms_statement(storage: dict, can_write: bool) -> dict | None:
+    """The KMS statement Polaris 1.7.0 adds to a vended session's policy (AwsCredentialsStorageIntegration
+    .addKmsKeyPolicy): the configured keys; with none, read sessions get every key of the account, write
+    sessions nothing."""
+    keys = ([storage["currentKmsKey"]] if storage.get("currentKmsKey") else []) + storage.get("allowedKmsKeys", [])
+    actions = ["kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"]
+    actions += ["kms:Encrypt"] if can_write else []
+    if keys:
+        return {"Effect": "Allow", "Action": actions, "Resource": keys}
+    if can_write:
+        return None
+    account, region = storage["roleArn"].split(":")[4], storage["region"]
+    return {"Effect": "Allow", "Action": actions, "Resource": [f"arn:aws:kms:{region}:{account}:key/*"]}
+
+
+def test_writes_on_kms_encrypted_buckets_get_the_key_from_polaris_and_the_role(prod):
+    """Without `currentKmsKey` Polaris 1.7.0 vends write sessions no KMS permission: every write under SSE-KMS
+    (Polaris' own metadata writes too) is denied. With it, the session names the key, and the vending role
+    grants every KMS action the session asks for."""
+    config = load_stack("prod")
+    keys = {o.name: o.aws.kms_key_arn for o in config.owners_on(Cloud.AWS)}
+    assert any(keys.values()) and not all(keys.values())  # prod has owners with and without a key
+    catalogs = {r.inputs["name"]: r.inputs["storageConfigInfo"] for r in prod.of_type(DYNAMIC + "Catalog")}
+    for catalog in config.catalogs:
+        if catalog.data_owner not in keys:
+            continue
+        storage, key = catalogs[catalog.name], keys[catalog.data_owner]
+        assert (storage.get("currentKmsKey"), storage.get("allowedKmsKeys")) == ((key, [key]) if key else (None, None))
+        session = polaris_session_kms_statement(storage, can_write=True)
+        if key is None:
+            assert session is None  # SSE-S3: no key involved
+            continue
+        assert session["Resource"] == [key, key]
+        role_policy = json.loads(prod.named(f"aws-{catalog.data_owner}-vending-access").inputs["policy"])
+        granted = {a for s in role_policy["Statement"] if s["Resource"] == key for a in s["Action"]}
+        assert set(session["Action"]) <= granted, catalog.name
