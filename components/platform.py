@@ -224,7 +224,7 @@ class PolarisPlatform(pulumi.ComponentResource):
         self._network(name, args)
         cluster_name = f"{name}-{pulumi.get_stack()}"
         cluster = self._cluster(name, cluster_name, args)
-        vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.kubernetes_version)
+        vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.addon_versions.vpc_cni)
         nodes = self._nodes(name, [cluster, vpc_cni], cluster_name, platform.node_group)
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
         # pulumi-eks leaves the profile out of `kubeconfig_json` (for people, who bring their own): the
@@ -292,21 +292,19 @@ class PolarisPlatform(pulumi.ComponentResource):
             # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
             # second owner of the same add-on, and the second creation fails.
             use_default_vpc_cni=True,
+            # Unset, pulumi-eks installs the most recent kube-proxy, which moves on its own (drift).
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=platform.addon_versions.kube_proxy),
             access_entries=_viewer_access_entries(platform.cluster_viewers),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
 
-    def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, kubernetes_version: str
-                 ) -> aws.eks.Addon:
+    def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, version: str) -> aws.eks.Addon:
         """The managed VPC CNI with network policy enforcement, installed before the nodes so that no pod ever
-        runs unenforced. Its version is EKS' default for the pinned Kubernetes version: valid by construction,
-        stable between runs, and it moves with a Kubernetes upgrade. OVERWRITE adopts the self-managed CNI that
+        runs unenforced. Its version is pinned in the configuration: EKS' default moves on its own, and a
+        looked-up version would show as drift on a healthy stack. OVERWRITE adopts the self-managed CNI that
         EKS bootstraps and keeps these values authoritative; `preserve` keeps pod networking if the add-on is
         ever removed from the program."""
-        version = aws.eks.get_addon_version_output(
-            addon_name="vpc-cni", kubernetes_version=kubernetes_version,
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider))
         return aws.eks.Addon(
-            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version.version,
+            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version,
             configuration_values=json.dumps(VPC_CNI_CONFIGURATION), resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE", preserve=True, opts=self._child(depends_on=[cluster]))
 

@@ -44,9 +44,6 @@ TOKEN_BROKER_DIR = "/etc/polaris/token-broker"
 CLOUD_TOKEN_DIR = "/var/run/secrets/polaris"
 TOKEN_LIFETIME_SECONDS = 3600
 """Projected tokens; the kubelet refreshes them at 80% of their life."""
-BOOTSTRAP_TTL_SECONDS = 86400
-"""Keep the finished bootstrap Job a day for its logs. Once the cluster deletes it, `pulumi refresh` notices
-and the next `up` re-creates it: harmless, bootstrap is idempotent from Polaris 1.7.0."""
 CHECKSUM_ANNOTATION = "checksum/config"
 DEFAULT_FEATURES: Mapping[str, Any] = {"SUPPORTED_CATALOG_STORAGE_TYPES": ["S3", "GCS", "AZURE"]}
 """FILE storage stays off: it would read the server's own disk."""
@@ -311,7 +308,9 @@ class PolarisServer(pulumi.ComponentResource):
             "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}
         return k8s.batch.v1.Job(
             f"{self._name}-bootstrap", metadata=self._metadata("bootstrap", name=bootstrap_job_name(polaris.version)),
-            spec={"backoffLimit": 4, "activeDeadlineSeconds": 900, "ttlSecondsAfterFinished": BOOTSTRAP_TTL_SECONDS,
+            # No ttlSecondsAfterFinished: the program owns this Job, and a cluster that deletes it would show
+            # as drift (a create) on every later preview. It stays Completed; a new version gets a new Job.
+            spec={"backoffLimit": 4, "activeDeadlineSeconds": 900,
                   "template": {"metadata": {"labels": labels("bootstrap", polaris.version)}, "spec": {
                       "restartPolicy": "Never", "automountServiceAccountToken": False,
                       "securityContext": pod_security(), "containers": [container], "volumes": [TMP_VOLUME]}}},

@@ -265,3 +265,15 @@ def test_prefixes_are_required_and_clean(dev):
 def test_cluster_viewers_must_be_role_arns(dev):
     dev["platform"]["clusterViewers"] = ["arn:aws:iam::111111111111:user/alice"]
     assert "an IAM role ARN" in problems_of(dev)["platform.clusterViewers[0]"]
+
+
+def test_versions_that_would_drift_or_fail_are_refused_together(dev):
+    """A pinned engine minor reads as drift after RDS' first automatic upgrade; a kube-proxy of another
+    Kubernetes minor is refused by EKS at `up`."""
+    dev["platform"]["kubernetesVersion"] = "1.33"
+    dev["platform"]["addonVersions"] = {"vpcCni": "latest", "kubeProxy": "v1.32.0-eksbuild.2"}
+    dev.setdefault("polaris", {}).setdefault("database", {})["engineVersion"] = "16.6"
+    problems = problems_of(dev)
+    assert "'latest'" in problems["platform.addonVersions.vpcCni"]
+    assert "Kubernetes 1.33" in problems["platform.addonVersions.kubeProxy"]
+    assert "major version" in problems["polaris.database.engineVersion"]

@@ -59,21 +59,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
-class AddonVersionMocks(RealisticMocks):
-    """Answers EKS' add-on version lookup with a value naming its question. The default region differs from
-    the platform's, so a lookup that bypasses the platform provider shows in the answer."""
-
-    def __init__(self):
-        super().__init__(default_aws_region="us-east-1")
-
-    def call(self, args):
-        if args.token != "aws:eks/getAddonVersion:getAddonVersion":
-            return super().call(args)
-        which = "latest" if args.args.get("mostRecent") else "default"
-        return {"version": f"{args.args['addonName']}-{which}-for-{args.args['kubernetesVersion']}-in-"
-                           f"{self.context.aws_region(args)}"}
-
-
 def platform_program(config: PlatformConfig, production: bool) -> None:
     platform = PolarisPlatform("platform", PlatformArgs(config, namespace="polaris", service_account="polaris-server",
                                                         production=production, tags=TAGS))
@@ -86,7 +71,9 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
 
 
 def platform_plan(config: PlatformConfig, production: bool) -> Plan:
-    return run_program(lambda: platform_program(config, production), stack="unit", mocks=AddonVersionMocks())
+    return run_program(lambda: platform_program(config, production), stack="unit",
+                       # The default region differs from the platform's: anything bypassing its provider shows.
+                       mocks=RealisticMocks(default_aws_region="us-east-1"))
 
 
 @pytest.fixture(scope="module")
@@ -364,10 +351,12 @@ def test_the_platform_grants_the_server_role_nothing(dev):
 # -- cluster add-ons ----------------------------------------------------------------------------------------
 
 
-def test_vpc_cni_addon_enforces_network_policies_at_the_default_version_for_the_pinned_kubernetes(dev):
+def test_managed_addons_enforce_network_policies_at_the_pinned_versions(dev):
     addon = dev.named("platform-vpc-cni")
+    versions = DEV.addon_versions
+    assert cluster(dev)["kubeProxyAddonOptions"]["version"] == versions.kube_proxy
     assert addon.inputs == {
-        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": f"vpc-cni-default-for-1.33-in-{REGION}",
+        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": versions.vpc_cni,
         "configurationValues": addon.inputs["configurationValues"], "resolveConflictsOnCreate": "OVERWRITE",
         "resolveConflictsOnUpdate": "OVERWRITE", "preserve": True}
     assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}

@@ -394,7 +394,8 @@ def test_postgres_bootstraps_with_the_admin_tool_before_the_server_starts(prod):
 
 def test_bootstrap_job_is_bounded_and_hardened(prod):
     spec = prod.one(JOB).inputs["spec"]
-    assert spec["backoffLimit"] > 0 and spec["ttlSecondsAfterFinished"] > 0
+    assert spec["backoffLimit"] > 0 and spec["activeDeadlineSeconds"] > 0
+    assert "ttlSecondsAfterFinished" not in spec  # the program owns the Job: the cluster must not delete it
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
     assert "serviceAccountName" not in pod  # no cloud identity for a database job

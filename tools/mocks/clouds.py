@@ -101,12 +101,6 @@ def aws_zones(ctx: MockContext, args: MockCallArgs) -> dict:
     return {"names": names, "zoneIds": [f"{region[:3]}1-az{i}" for i in range(1, 7)], "id": region}
 
 
-@call("aws:eks/getAddonVersion:getAddonVersion")
-def aws_addon_version(ctx: MockContext, args: MockCallArgs) -> dict:
-    version = f"v1.20.0-eksbuild.{args.args.get('kubernetesVersion', '1.33').replace('.', '')}"
-    return {**args.args, "version": version, "id": args.args.get("addonName", "addon")}
-
-
 @call("aws:iam/getPolicyDocument:getPolicyDocument")
 def aws_policy_document(ctx: MockContext, args: MockCallArgs) -> dict:
     return {"json": json.dumps({"Version": "2012-10-17", "Statement": args.args.get("statements", [])})}
