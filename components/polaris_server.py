@@ -186,11 +186,15 @@ def health_probe(path: str, **timing: int) -> dict[str, Any]:
             "failureThreshold": 3, **timing}
 
 
-def rollout_strategy(persistence: Persistence) -> dict[str, Any]:
-    """Surge one new pod at a time against the shared database. In memory, a surge pod would serve from a
-    second, empty store next to the old one: replace the pod instead."""
+def rollout_strategy(persistence: Persistence, replicas: int) -> dict[str, Any]:
+    """In memory, a surge pod would serve from a second, empty store next to the old one: replace the pod.
+    Against the shared database, several replicas roll one pod at a time *in place* (the others serve): a
+    surge pod needs a node with a replica's requests free, which a node group sized to its replicas, without
+    an autoscaler, never has, and the rollout would time out. A single replica surges, or it would go down."""
     if persistence is Persistence.IN_MEMORY:
         return {"type": "Recreate"}
+    if replicas > 1:
+        return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
 
 
@@ -410,7 +414,7 @@ class PolarisServer(pulumi.ComponentResource):
         return k8s.apps.v1.Deployment(
             f"{self._name}-server", metadata=self._metadata("server", name=SERVICE_NAME),
             spec={"replicas": polaris.replicas, "selector": {"matchLabels": SELECTOR},
-                  "strategy": rollout_strategy(polaris.persistence), "template": template},
+                  "strategy": rollout_strategy(polaris.persistence, polaris.replicas), "template": template},
             opts=pulumi.ResourceOptions.merge(self._k8s, pulumi.ResourceOptions(
                 depends_on=[bootstrap] if bootstrap is not None else [])))
 
