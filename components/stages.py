@@ -28,7 +28,14 @@ from components.azure_vending import (
 from components.client_config import client_configuration
 from components.config import Cloud, Persistence, StackConfig
 from components.database import DatabaseArgs, PolarisDatabase
-from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
+from components.gcp_vending import (
+    GcpApis,
+    GcpDataOwner,
+    GcpVendingArgs,
+    GcpWorkloadIdentity,
+    GcpWorkloadIdentityArgs,
+    required_apis,
+)
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.polaris_access import PolarisAccess, PolarisAccessArgs
 from components.polaris_server import PolarisServer, PolarisServerArgs
@@ -67,13 +74,15 @@ class VendingStage:
                                         **polaris_kms_settings(owner.aws.kms_key_arn)}
         gcp_owners = config.owners_on(Cloud.GCP)
         if gcp_owners:
+            apis = GcpApis("gcp-apis", required_apis(config.gcp_identity_project(),
+                                                     [o.gcp.project for o in gcp_owners])).services
             identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(
                 project=config.gcp_identity_project(), oidc_issuer_url=issuer, namespace=pol.namespace,
-                service_account=pol.service_account))
+                service_account=pol.service_account, apis=apis))
             self.gcp_access = identity.access
             for owner in gcp_owners:
                 gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
-                    owner=owner, federated_principal=identity.federated_principal, labels=config.tags))
+                    owner=owner, federated_principal=identity.federated_principal, labels=config.tags, apis=apis))
                 self.owners[owner.name] = gcp_owner
                 self.storage[owner.name] = {"storageType": "GCS",
                                             "gcsServiceAccount": gcp_owner.service_account_email}

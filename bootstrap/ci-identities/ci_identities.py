@@ -187,11 +187,13 @@ class AwsCiIdentities(pulumi.ComponentResource):
 # -- GCP ---------------------------------------------------------------------------------------------------
 
 GCP_PREVIEW_ROLES = ("roles/iam.securityReviewer", "roles/iam.serviceAccountViewer",
-                     "roles/iam.workloadIdentityPoolViewer", "roles/storage.bucketViewer")
+                     "roles/iam.workloadIdentityPoolViewer", "roles/storage.bucketViewer",
+                     "roles/serviceusage.serviceUsageViewer")
 # What the program creates in a data owner project: buckets and their IAM, service accounts and their IAM, the
-# workload identity pool Polaris federates into, and project-level role bindings.
+# workload identity pool Polaris federates into, project-level role bindings, and the APIs all of them need.
 GCP_DEPLOY_ROLES = ("roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin",
-                    "roles/resourcemanager.projectIamAdmin", "roles/storage.admin")
+                    "roles/resourcemanager.projectIamAdmin", "roles/storage.admin",
+                    "roles/serviceusage.serviceUsageAdmin")
 
 
 class GcpCiIdentities(pulumi.ComponentResource):

@@ -163,6 +163,15 @@ def test_gcp_preview_gets_viewer_roles_and_deploy_writes_only_deployed_projects(
     assert {r for _, r in deploy} >= set(ci_identities.GCP_DEPLOY_ROLES)
 
 
+def test_gcp_deploy_may_enable_the_apis_the_program_enables_and_preview_may_read_them(plan):
+    """The program enables IAM, IAM Credentials, STS and Cloud Storage in the projects (gcp:projects:Service):
+    the deploy identity needs serviceusage.services.enable there, the preview identity services.get."""
+    grants = {(m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
+              for m in plan.of_type("gcp:projects/iAMMember:IAMMember") if m.inputs["project"] == "globex-data-prod"}
+    assert ("polaris-ci-deploy", "roles/serviceusage.serviceUsageAdmin") in grants
+    assert ("polaris-ci-preview", "roles/serviceusage.serviceUsageViewer") in grants
+
+
 # -- Azure -------------------------------------------------------------------------------------------------
 
 

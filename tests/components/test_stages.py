@@ -266,3 +266,25 @@ def test_the_rollout_model_refuses_a_surge_without_room():
     assert not rollout_completes(3, free, (2000, 4096), 3, surge)
     assert rollout_completes(3, free, (2000, 4096), 3, in_place)
     assert rollout_completes(3, free, (1000, 2048), 3, surge)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_gcp_apis_the_program_relies_on_are_enabled_before_anything_uses_them(stack, request):
+    """IAM, IAM Credentials, STS and Cloud Storage must be on in the projects (a fresh owner project has only
+    some of them): enabled as code, left on at destroy, and every GCP provider of the program waits for them."""
+    plan = request.getfixturevalue(stack)
+    services = {r.urn: r.inputs for r in plan.of_type("gcp:projects/service:Service")}
+    enabled: dict[str, set[str]] = {}
+    for inputs in services.values():
+        enabled.setdefault(inputs["project"], set()).add(inputs["service"])
+        assert inputs["disableOnDestroy"] is False
+    config = load_stack(stack)
+    assert set(enabled) == {config.gcp_identity_project()} | {o.gcp.project for o in config.owners_on(Cloud.GCP)}
+    for project, apis in enabled.items():
+        assert {"iam.googleapis.com", "iamcredentials.googleapis.com", "storage.googleapis.com"} <= apis, project
+    assert "sts.googleapis.com" in enabled[config.gcp_identity_project()]
+    providers = [p for p in plan.of_type("pulumi:providers:gcp") if not p.name.startswith("gcp-apis-")]
+    assert providers
+    for provider in providers:
+        needed = {urn for urn, inputs in services.items() if inputs["project"] == provider.inputs["project"]}
+        assert needed and needed <= set(provider.dependencies), provider.name
