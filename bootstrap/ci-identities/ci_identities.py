@@ -251,6 +251,13 @@ class GcpCiIdentities(pulumi.ComponentResource):
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_APP_ROLES = {"preview": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",  # Application.Read.All
                    "deploy": "18a4783c-866b-4cc7-a460-3d5e5662c884"}  # Application.ReadWrite.OwnedBy
+APPLICATION_READ_ALL = GRAPH_APP_ROLES["preview"]
+APPLICATION_READWRITE_OWNEDBY = GRAPH_APP_ROLES["deploy"]
+# In a data owner's tenant the program reads (preview) or creates (deploy) the service principal of Polaris'
+# vending application (azure_vending.AzureDataOwner); one created by the owner's admin consent is read, hence
+# Application.Read.All for deploy too. Granting them needs that tenant's admin (docs/operations.md).
+OWNER_TENANT_GRAPH_ROLES = {"preview": (APPLICATION_READ_ALL,),
+                            "deploy": (APPLICATION_READ_ALL, APPLICATION_READWRITE_OWNEDBY)}
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
@@ -280,6 +287,7 @@ class AzureCiIdentities(pulumi.ComponentResource):
         super().__init__("polaris-ci:azure:CiIdentities", name, None, opts)
         self._base, self._settings = name, args
         self._directories: dict[str, azuread.Provider] = {}
+        self._graphs: dict[str, azuread.ServicePrincipal] = {}
         home = pulumi.ResourceOptions(parent=self, provider=self._directory(args.home.azure_tenant_id))
         graph = azuread.ServicePrincipal(f"{name}-graph", client_id=GRAPH_APP_ID, use_existing=True, opts=home)
         self.client_ids = {}
@@ -289,11 +297,34 @@ class AzureCiIdentities(pulumi.ComponentResource):
             azuread.AppRoleAssignment(f"{name}-{identity}-graph", app_role_id=GRAPH_APP_ROLES[identity],
                                       principal_object_id=principals[args.home.azure_tenant_id].object_id,
                                       resource_object_id=graph.object_id, opts=home)
+            self._owner_tenant_graph_roles(identity, principals)
             for target in args.azure_targets:
                 if identity == "preview" or target.deploy:
                     self._assign(identity, target, principals[target.tenant_id])
             self.client_ids[identity] = app.client_id
         self.register_outputs({"clientIds": self.client_ids})
+
+    def _owner_tenant_graph_roles(self, identity: str, principals: dict[str, azuread.ServicePrincipal]) -> None:
+        """Graph permissions in every owner tenant but home: without them the vending application's service
+        principal there cannot be read or created (Authorization_RequestDenied)."""
+        home = self._settings.home.azure_tenant_id
+        deployed = {t.tenant_id for t in self._settings.azure_targets if t.deploy}
+        for tenant in dict.fromkeys(t.tenant_id for t in self._settings.azure_targets):
+            if tenant == home or (identity == "deploy" and tenant not in deployed):
+                continue
+            directory = pulumi.ResourceOptions(parent=self, provider=self._directory(tenant))
+            graph = self._graph(tenant)
+            for role in OWNER_TENANT_GRAPH_ROLES[identity]:
+                azuread.AppRoleAssignment(f"{self._base}-{identity}-graph-{tenant}-{role[:8]}", app_role_id=role,
+                                          principal_object_id=principals[tenant].object_id,
+                                          resource_object_id=graph.object_id, opts=directory)
+
+    def _graph(self, tenant_id: str) -> azuread.ServicePrincipal:
+        if tenant_id not in self._graphs:
+            self._graphs[tenant_id] = azuread.ServicePrincipal(
+                f"{self._base}-graph-{tenant_id}", client_id=GRAPH_APP_ID, use_existing=True,
+                opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant_id)))
+        return self._graphs[tenant_id]
 
     def _directory(self, tenant_id: str) -> azuread.Provider:
         if tenant_id not in self._directories:

@@ -220,6 +220,23 @@ def test_azure_service_principals_exist_in_every_target_tenant(plan):
                                                                       for t in tenants}
 
 
+def test_azure_identities_hold_graph_permissions_in_every_owner_tenant(plan):
+    """The program reads (preview) or creates (deploy) the vending application's service principal in each
+    owner tenant: Graph permissions granted only in the home tenant end in Authorization_RequestDenied there."""
+    read, owned = ci_identities.APPLICATION_READ_ALL, ci_identities.APPLICATION_READWRITE_OWNEDBY
+    granted = set()
+    for assignment in plan.of_type("azuread:index/appRoleAssignment:AppRoleAssignment"):
+        graph = next(r for r in plan.resources if r.state.get("objectId") == assignment.inputs["resourceObjectId"])
+        principal = next(r for r in plan.resources if r.state.get("objectId") == assignment.inputs["principalObjectId"])
+        assert graph.inputs["clientId"] == ci_identities.GRAPH_APP_ID and scope(graph) == scope(principal)
+        granted.add((principal.name.split("-")[2], scope(principal), assignment.inputs["appRoleId"]))
+    home, dev_owner, prod_owner = ("7c9e6679-7425-40de-944b-e07fc1f90ae7", "3f1a2b4c-0000-4000-8000-0000000000b2",
+                                   "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a")
+    assert granted == {("preview", home, read), ("deploy", home, owned),
+                       ("preview", dev_owner, read), ("preview", prod_owner, read),
+                       ("deploy", prod_owner, read), ("deploy", prod_owner, owned)}
+
+
 # -- all clouds --------------------------------------------------------------------------------------------
 
 
