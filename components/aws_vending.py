@@ -26,7 +26,10 @@ POLICY_VERSION = "2012-10-17"
 MAX_SESSION_SECONDS = 3600
 """Role chaining (IRSA role -> vending role) caps sessions at one hour; Polaris asks for exactly that."""
 OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
-KMS_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+KMS_ACTIONS = ("kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey",
+               "kms:Encrypt")
+"""What Polaris 1.7.0 puts in a write session's policy for the catalog's keys (AwsCredentialsStorageIntegration
+.addKmsKeyPolicy; a read session drops kms:Encrypt): the role grants the same, so no vended action is cut off."""
 EXTERNAL_ID_LENGTH = 32
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
@@ -82,6 +85,13 @@ def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn
         statements.append({"Sid": "OwnerKey", "Effect": "Allow", "Action": list(KMS_ACTIONS),
                            "Resource": kms_key_arn})
     return {"Version": POLICY_VERSION, "Statement": statements}
+
+
+def polaris_kms_settings(kms_key_arn: str | None) -> dict[str, Any]:
+    """The S3 storage configuration's key fields. Without them Polaris 1.7.0 adds KMS to read sessions only
+    (and then for every key of the account): every write under SSE-KMS, its own metadata writes included, is
+    denied."""
+    return {"currentKmsKey": kms_key_arn, "allowedKmsKeys": [kms_key_arn]} if kms_key_arn else {}
 
 
 def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:

@@ -28,6 +28,8 @@ BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 """Built-in role: read, write and delete blobs; assigned on the container."""
 BLOB_DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
 """Built-in role: get a user delegation key (needed to sign user-delegation SAS); assigned on the account."""
+ASSIGNED_ROLES = (BLOB_DATA_CONTRIBUTOR, BLOB_DELEGATOR)
+"""Every role the program assigns: the deploy identity may assign these and no other (bootstrap/ci-identities)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,9 @@ class AzureWorkloadAccess:
         if self.client_secret is None:
             env["AZURE_FEDERATED_TOKEN_FILE"] = AZURE_TOKEN_PATH
         if self.additionally_allowed_tenants:
-            env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] = ",".join(self.additionally_allowed_tenants)
+            # Polaris' Azure identity SDK for Java splits the list on ";" (IdentityUtil
+            # .getAdditionalTenantsFromEnvironment): joined with "," two tenants or more read as one unknown.
+            env["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] = ";".join(self.additionally_allowed_tenants)
         return env
 
 

@@ -112,6 +112,17 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True)
+class AddonVersionsConfig:
+    vpc_cni: str = setting(
+        "vpcCni", "Version of the managed `vpc-cni` add-on; explicit, so EKS' moving default never shows as drift "
+        "(list: `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`).",
+        "v1.19.5-eksbuild.1")
+    kube_proxy: str = setting(
+        "kubeProxy", "Version of the managed `kube-proxy` add-on (pulumi-eks would take the most recent); its "
+        "minor follows `kubernetesVersion`.", "v1.33.0-eksbuild.2")
+
+
+@dataclass(frozen=True)
 class PlatformConfig:
     account_id: str = setting("accountId", "AWS account (12 digits) that hosts EKS and Polaris.", required=True,
                               example="111111111111")
@@ -126,6 +137,8 @@ class PlatformConfig:
         AwsCredentials.ASSUME_ROLE)
     kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).",
                                       "1.33")
+    addon_versions: AddonVersionsConfig = setting(
+        "addonVersions", "Pinned versions of the cluster's managed add-ons.", AddonVersionsConfig())
     node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
     network: NetworkConfig = setting("network", "VPC to create, or an existing one.", NetworkConfig())
     api_allowed_cidrs: tuple[str, ...] = setting(
@@ -149,7 +162,9 @@ class PlatformConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     instance_class: str = setting("instanceClass", "RDS instance class.", "db.t4g.medium")
-    engine_version: str = setting("engineVersion", "RDS PostgreSQL engine version.", "16.6")
+    engine_version: str = setting(
+        "engineVersion", "RDS PostgreSQL major version: RDS applies minor upgrades itself (automatic minor "
+        "upgrades), so a pinned minor would read as drift after the first one.", "16")
     allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20)
     backup_retention_days: int = setting("backupRetentionDays", "Automated backup retention (1-35 days).", 7)
     multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)

@@ -43,6 +43,7 @@ _AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
 _SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^1\.\d{2}$")
+_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
 _REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -144,6 +145,13 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
         _check_role_arn(p.deploy_role_arn, p.account_id, "platform.deployRoleArn", problems)
     _expect(bool(_K8S_VERSION.match(p.kubernetes_version)), problems, "platform.kubernetesVersion",
             p.kubernetes_version, "a pinned major.minor version such as '1.33'")
+    addons = p.addon_versions
+    _expect(bool(_ADDON_VERSION.match(addons.vpc_cni)), problems, "platform.addonVersions.vpcCni", addons.vpc_cni,
+            "an EKS add-on version such as 'v1.19.5-eksbuild.1'")
+    _expect(bool(_ADDON_VERSION.match(addons.kube_proxy)) and
+            addons.kube_proxy.startswith(f"v{p.kubernetes_version}."), problems, "platform.addonVersions.kubeProxy",
+            addons.kube_proxy, f"an EKS add-on version of Kubernetes {p.kubernetes_version}, such as "
+            f"'v{p.kubernetes_version}.0-eksbuild.1'")
     ng = p.node_group
     _expect(1 <= ng.min_size <= ng.desired_size <= ng.max_size, problems, "platform.nodeGroup",
             f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}", "1 <= minSize <= desiredSize <= maxSize",
@@ -211,6 +219,8 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
             db.backup_retention_days, "1 to 35 days")
     _expect(db.allocated_storage_gb >= 20, problems, "polaris.database.allocatedStorageGb",
             db.allocated_storage_gb, "at least 20")
+    _expect(db.engine_version.isdigit(), problems, "polaris.database.engineVersion", db.engine_version,
+            "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)")
     _expect(1 <= pol.azure_secret_validity_days <= 365, problems, "polaris.azureSecretValidityDays",
             pol.azure_secret_validity_days, "1 to 365 days")
     if cfg.owners_on(Cloud.AZURE):

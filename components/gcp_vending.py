@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pulumi
 import pulumi_gcp as gcp
@@ -31,6 +31,12 @@ OBJECT_USER = "roles/storage.objectUser"
 OBJECT_ADMIN = "roles/storage.objectAdmin"
 SERVICE_USAGE_CONSUMER = "roles/serviceusage.serviceUsageConsumer"
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
+IDENTITY_APIS = ("iam.googleapis.com", "sts.googleapis.com", "iamcredentials.googleapis.com")
+"""The pool's project: IAM (pools, providers), STS (Polaris' token exchange), IAM Credentials."""
+OWNER_APIS = ("iam.googleapis.com", "iamcredentials.googleapis.com", "storage.googleapis.com")
+"""An owner's project: IAM (its vending service account), IAM Credentials (Polaris impersonates that account
+there), Cloud Storage. Enabling needs serviceusage.googleapis.com and, for project IAM,
+cloudresourcemanager.googleapis.com: both on by default, the prerequisites (docs/operations.md)."""
 _PROVIDER_ID = "eks-oidc"
 _LABEL_INVALID = re.compile(r"[^a-z0-9_-]")
 _LABEL_MAX = 63
@@ -50,6 +56,8 @@ class GcpWorkloadIdentityArgs:
     oidc_issuer_url: pulumi.Input[str]
     namespace: str
     service_account: str
+    apis: Sequence[pulumi.Resource] = ()
+    """The project's APIs (``GcpApis.services``): nothing here is created before they are on."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,33 @@ class GcpVendingArgs:
     federated_principal: pulumi.Input[str]
     labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """The stack's tags; made valid GCP labels here. (A factory: dataclasses refuse a mappingproxy default.)"""
+    apis: Sequence[pulumi.Resource] = ()
+    """The project's APIs (``GcpApis.services``): nothing here is created before they are on."""
+
+
+def required_apis(identity_project: str, owner_projects: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Every project's APIs, each once (the pool may live in an owner's project)."""
+    needed: dict[str, dict[str, None]] = {identity_project: dict.fromkeys(IDENTITY_APIS)}
+    for project in owner_projects:
+        needed.setdefault(project, {}).update(dict.fromkeys(OWNER_APIS))
+    return {project: tuple(sorted(apis)) for project, apis in needed.items()}
+
+
+class GcpApis(pulumi.ComponentResource):
+    """The APIs the program relies on, enabled as code in each project. Destroy leaves them on: the owner's
+    other workloads may use them."""
+    services: list[gcp.projects.Service]
+
+    def __init__(self, name: str, apis: Mapping[str, Sequence[str]], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("polaris-data-exchange:gcp:Apis", name, None, opts)
+        self.services = []
+        for project, services in apis.items():
+            provider = gcp.Provider(f"{name}-{project}", project=project, opts=pulumi.ResourceOptions(parent=self))
+            self.services += [gcp.projects.Service(
+                f"{name}-{project}-{service.split('.')[0]}", project=project, service=service,
+                disable_on_destroy=False, disable_dependent_services=False,
+                opts=pulumi.ResourceOptions(parent=self, provider=provider)) for service in services]
+        self.register_outputs({"services": [s.service for s in self.services]})
 
 
 def credential_configuration(audience: str) -> dict[str, Any]:
@@ -93,7 +128,9 @@ class GcpWorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GcpWorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:gcp:WorkloadIdentity", name, None, opts)
-        project = gcp.Provider(f"{name}-provider", project=args.project, opts=pulumi.ResourceOptions(parent=self))
+        # Everything here goes through this provider: it waits for the project's APIs.
+        project = gcp.Provider(f"{name}-provider", project=args.project,
+                               opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)))
         child = pulumi.ResourceOptions(parent=self, provider=project)
         subject = f"system:serviceaccount:{args.namespace}:{args.service_account}"
         pool = self._pool(name, child)
@@ -143,7 +180,7 @@ class GcpDataOwner(pulumi.ComponentResource):
             self.bucket, self.service_account_email = owner.storage.bucket, pulumi.Output.from_input(given)
         else:
             project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
-                                   opts=pulumi.ResourceOptions(parent=self))
+                                   opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)))
             child = pulumi.ResourceOptions(parent=self, provider=project)
             self.bucket = self._bucket(name, owner, args.labels, child)
             self.service_account_email = pulumi.Output.from_input(given) if given else self._vending_account(

@@ -232,12 +232,16 @@ class PolarisPlatform(pulumi.ComponentResource):
         self._network(name, args)
         cluster_name = f"{name}-{pulumi.get_stack()}"
         cluster = self._cluster(name, cluster_name, args)
-        vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.kubernetes_version)
+        vpc_cni = self._vpc_cni(name, cluster, cluster_name, platform.addon_versions.vpc_cni)
         nodes = self._nodes(name, [cluster, vpc_cni], cluster_name, platform.node_group)
         self.kubeconfig = pulumi.Output.secret(cluster.kubeconfig_json)
+        # pulumi-eks leaves the profile out of `kubeconfig_json` (for people, who bring their own): the
+        # program's own provider asks for a kubeconfig that authenticates as the stack's AWS identity.
         # Every Kubernetes object waits for the nodes, not just for the control plane.
-        self.kubernetes_provider = k8s.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig,
-                                                opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
+        self.kubernetes_provider = k8s.Provider(
+            f"{name}-kubernetes", kubeconfig=pulumi.Output.secret(cluster.get_kubeconfig(
+                **_kubeconfig_credentials(platform))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
         self.node_security_group_id = cluster.node_security_group_id
         self._deployer_api_access(name, args)
         self.oidc_provider_arn = cluster.oidc_provider_arn
@@ -310,25 +314,23 @@ class PolarisPlatform(pulumi.ComponentResource):
             endpoint_private_access=True, endpoint_public_access=public_api,
             public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
             deletion_protection=args.production,
-            provider_credential_opts=_kubeconfig_credentials(platform),
+            provider_credential_opts=eks.KubeconfigOptionsArgs(**_kubeconfig_credentials(platform)),
             # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
             # second owner of the same add-on, and the second creation fails.
             use_default_vpc_cni=True,
+            # Unset, pulumi-eks installs the most recent kube-proxy, which moves on its own (drift).
+            kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=platform.addon_versions.kube_proxy),
             access_entries=_viewer_access_entries(platform.cluster_viewers),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
 
-    def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, kubernetes_version: str
-                 ) -> aws.eks.Addon:
+    def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, version: str) -> aws.eks.Addon:
         """The managed VPC CNI with network policy enforcement, installed before the nodes so that no pod ever
-        runs unenforced. Its version is EKS' default for the pinned Kubernetes version: valid by construction,
-        stable between runs, and it moves with a Kubernetes upgrade. OVERWRITE adopts the self-managed CNI that
+        runs unenforced. Its version is pinned in the configuration: EKS' default moves on its own, and a
+        looked-up version would show as drift on a healthy stack. OVERWRITE adopts the self-managed CNI that
         EKS bootstraps and keeps these values authoritative; `preserve` keeps pod networking if the add-on is
         ever removed from the program."""
-        version = aws.eks.get_addon_version_output(
-            addon_name="vpc-cni", kubernetes_version=kubernetes_version,
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider))
         return aws.eks.Addon(
-            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version.version,
+            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version,
             configuration_values=json.dumps(VPC_CNI_CONFIGURATION), resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="OVERWRITE", preserve=True, opts=self._child(depends_on=[cluster]))
 
@@ -407,11 +409,12 @@ def _viewer_access_entries(viewers: Sequence[str]) -> dict[str, eks.AccessEntryA
             for index, arn in enumerate(viewers)}
 
 
-def _kubeconfig_credentials(platform: PlatformConfig) -> eks.KubeconfigOptionsArgs:
-    """The kubeconfig authenticates as the identity that created the cluster (its only admin under API mode)."""
+def _kubeconfig_credentials(platform: PlatformConfig) -> dict[str, str | None]:
+    """The kubeconfig authenticates as the identity that created the cluster (its only admin under API mode):
+    the platform account's profile, or its deploy role (`aws eks get-token --role`), as its AWS provider does."""
     if platform.aws_credentials is AwsCredentials.PROFILE:
-        return eks.KubeconfigOptionsArgs(profile_name=profile_name(platform.account_id))
-    return eks.KubeconfigOptionsArgs(role_arn=platform.deploy_role_arn)
+        return {"profile_name": profile_name(platform.account_id)}
+    return {"role_arn": platform.deploy_role_arn}
 
 
 class PolarisVendingAccess(pulumi.ComponentResource):

@@ -44,9 +44,6 @@ TOKEN_BROKER_DIR = "/etc/polaris/token-broker"
 CLOUD_TOKEN_DIR = "/var/run/secrets/polaris"
 TOKEN_LIFETIME_SECONDS = 3600
 """Projected tokens; the kubelet refreshes them at 80% of their life."""
-BOOTSTRAP_TTL_SECONDS = 86400
-"""Keep the finished bootstrap Job a day for its logs. Once the cluster deletes it, `pulumi refresh` notices
-and the next `up` re-creates it: harmless, bootstrap is idempotent from Polaris 1.7.0."""
 CHECKSUM_ANNOTATION = "checksum/config"
 DEFAULT_FEATURES: Mapping[str, Any] = {"SUPPORTED_CATALOG_STORAGE_TYPES": ["S3", "GCS", "AZURE"]}
 """FILE storage stays off: it would read the server's own disk."""
@@ -200,11 +197,15 @@ def health_probe(path: str, **timing: int) -> dict[str, Any]:
             "failureThreshold": 3, **timing}
 
 
-def rollout_strategy(persistence: Persistence) -> dict[str, Any]:
-    """Surge one new pod at a time against the shared database. In memory, a surge pod would serve from a
-    second, empty store next to the old one: replace the pod instead."""
+def rollout_strategy(persistence: Persistence, replicas: int) -> dict[str, Any]:
+    """In memory, a surge pod would serve from a second, empty store next to the old one: replace the pod.
+    Against the shared database, several replicas roll one pod at a time *in place* (the others serve): a
+    surge pod needs a node with a replica's requests free, which a node group sized to its replicas, without
+    an autoscaler, never has, and the rollout would time out. A single replica surges, or it would go down."""
     if persistence is Persistence.IN_MEMORY:
         return {"type": "Recreate"}
+    if replicas > 1:
+        return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
     return {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
 
 
@@ -326,7 +327,9 @@ class PolarisServer(pulumi.ComponentResource):
             "resources": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "1Gi"}}}
         return k8s.batch.v1.Job(
             f"{self._name}-bootstrap", metadata=self._metadata("bootstrap", name=bootstrap_job_name(polaris.version)),
-            spec={"backoffLimit": 4, "activeDeadlineSeconds": 900, "ttlSecondsAfterFinished": BOOTSTRAP_TTL_SECONDS,
+            # No ttlSecondsAfterFinished: the program owns this Job, and a cluster that deletes it would show
+            # as drift (a create) on every later preview. It stays Completed; a new version gets a new Job.
+            spec={"backoffLimit": 4, "activeDeadlineSeconds": 900,
                   "template": {"metadata": {"labels": labels("bootstrap", polaris.version)}, "spec": {
                       "restartPolicy": "Never", "automountServiceAccountToken": False,
                       "securityContext": pod_security(), "containers": [container], "volumes": [TMP_VOLUME]}}},
@@ -426,7 +429,7 @@ class PolarisServer(pulumi.ComponentResource):
         return k8s.apps.v1.Deployment(
             f"{self._name}-server", metadata=self._metadata("server", name=SERVICE_NAME),
             spec={"replicas": polaris.replicas, "selector": {"matchLabels": SELECTOR},
-                  "strategy": rollout_strategy(polaris.persistence), "template": template},
+                  "strategy": rollout_strategy(polaris.persistence, polaris.replicas), "template": template},
             opts=pulumi.ResourceOptions.merge(self._k8s, pulumi.ResourceOptions(
                 depends_on=[bootstrap] if bootstrap is not None else [])))
 

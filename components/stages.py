@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from components.aws_vending import AwsDataOwner, AwsVendingArgs
+from components.aws_vending import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
 from components.azure_vending import (
     AzureApplicationArgs,
     AzureDataOwner,
@@ -36,7 +36,14 @@ from components.config import (
     StackConfig,
 )
 from components.database import DatabaseArgs, PolarisDatabase
-from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
+from components.gcp_vending import (
+    GcpApis,
+    GcpDataOwner,
+    GcpVendingArgs,
+    GcpWorkloadIdentity,
+    GcpWorkloadIdentityArgs,
+    required_apis,
+)
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.polaris_access import PolarisAccess, PolarisAccessArgs
 from components.polaris_dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
@@ -78,18 +85,21 @@ class VendingStage:
             self.owners[owner.name] = aws_owner
             self.storage[owner.name] = {"storageType": "S3", "roleArn": aws_owner.role_arn,
                                         "externalId": aws_owner.external_id, "region": owner.aws.region,
-                                        **s3_endpoint_settings(owner.aws.endpoints)}
+                                        **s3_endpoint_settings(owner.aws.endpoints),
+                                        **polaris_kms_settings(owner.aws.kms_key_arn)}
         gcp_owners = config.owners_on(Cloud.GCP)
         federated_principal: pulumi.Input[str] = ""  # with polaris.existing every GCP owner brings its account
+        apis: tuple = ()
         if gcp_owners and platform is not None:
+            apis = GcpApis("gcp-apis", required_apis(config.gcp_identity_project(),
+                                                     [o.gcp.project for o in gcp_owners])).services
             identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(
                 project=config.gcp_identity_project(), oidc_issuer_url=issuer, namespace=pol.namespace,
-                service_account=pol.service_account))
+                service_account=pol.service_account, apis=apis))
             self.gcp_access, federated_principal = identity.access, identity.federated_principal
         for owner in gcp_owners:
             gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
-                owner=owner, federated_principal=federated_principal,
-                labels=config.tags))
+                owner=owner, federated_principal=federated_principal, labels=config.tags, apis=apis))
             self.owners[owner.name] = gcp_owner
             self.storage[owner.name] = {"storageType": "GCS",
                                         "gcsServiceAccount": gcp_owner.service_account_email}

@@ -191,8 +191,9 @@ def run_program(program: Callable[[], None], *, stack: str, config: dict[str, st
                 unmask_secrets(raw_outputs))
 
 
-def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:
-    """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml`.
+def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
+    """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml` (under ``mocks``,
+    default ``RealisticMocks``).
 
     The program runs in ``config_dir``, as the engine runs it in the project directory, so that it checks
     the same stack file it was given."""
@@ -200,7 +201,7 @@ def plan_stack(stack: str, config_dir: Path = ROOT) -> Plan:
     main = str(ROOT / "__main__.py")
     with contextlib.chdir(config_dir):
         plan = run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
-                           secret_keys=secret_keys)
+                           secret_keys=secret_keys, mocks=mocks)
     plan.config_dir = config_dir
     return plan
 

@@ -6,7 +6,8 @@ from typing import Any
 
 from google.protobuf import json_format
 from pulumi.runtime import rpc
-from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor
+from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from tools.mocks.registry import note_provider_urn
@@ -42,6 +43,17 @@ class RecordingMonitor(MockMonitor):
             unmasked_inputs=unmask_secrets(raw_inputs), retain_on_delete=bool(request.retainOnDelete)))
         return response
 
+    def Call(self, request):
+        """A component method call (e.g. pulumi-eks' `Cluster.get_kubeconfig`), which the stock mock monitor
+        lacks: the mocks' `call` gets the method's token with `__self__` as that resource's mocked state."""
+        _references_to_urns(request.args)
+        args = json_format.MessageToDict(request.args)
+        registered = self.resources.get(args.get("__self__", ""))
+        if registered is not None:
+            args["__self__"] = _unwrapped(dict(registered.state))
+        result = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        return provider_pb2.CallResponse(**{"return": _sync_await(rpc.serialize_properties(result, {}))})
+
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """The stack outputs as the engine receives them (secrets still wrapped)."""
         struct = _sync_await(rpc.serialize_properties(outputs, {}))
@@ -67,6 +79,15 @@ def _mark_secret_outputs(request, response) -> None:
 
 _SECRET_SIG = next(iter(_SECRET))
 _RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+def _unwrapped(value):
+    """A registered state with its secrets as plain values, as a provider holds it."""
+    if _is_secret(value):
+        return _unwrapped(value.get("value"))
+    if isinstance(value, dict):
+        return {k: _unwrapped(v) for k, v in value.items()}
+    return [_unwrapped(v) for v in value] if isinstance(value, list) else value
 
 
 def _is_secret(value) -> bool:

@@ -26,6 +26,7 @@ import pulumi_gcp as gcp
 
 from ci_runners import CiRunners, CiRunnersArgs
 from ci_settings import AwsAccountTarget, AzureTarget, CiIdentitiesArgs, GcpProjectTarget
+from components.azure_vending import ASSIGNED_ROLES
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 IDENTITIES = ("preview", "deploy")
@@ -196,11 +197,13 @@ class AwsCiIdentities(pulumi.ComponentResource):
 # -- GCP ---------------------------------------------------------------------------------------------------
 
 GCP_PREVIEW_ROLES = ("roles/iam.securityReviewer", "roles/iam.serviceAccountViewer",
-                     "roles/iam.workloadIdentityPoolViewer", "roles/storage.bucketViewer")
+                     "roles/iam.workloadIdentityPoolViewer", "roles/storage.bucketViewer",
+                     "roles/serviceusage.serviceUsageViewer")
 # What the program creates in a data owner project: buckets and their IAM, service accounts and their IAM, the
-# workload identity pool Polaris federates into, and project-level role bindings.
+# workload identity pool Polaris federates into, project-level role bindings, and the APIs all of them need.
 GCP_DEPLOY_ROLES = ("roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin",
-                    "roles/resourcemanager.projectIamAdmin", "roles/storage.admin")
+                    "roles/resourcemanager.projectIamAdmin", "roles/storage.admin",
+                    "roles/serviceusage.serviceUsageAdmin")
 
 
 class GcpCiIdentities(pulumi.ComponentResource):
@@ -258,13 +261,20 @@ class GcpCiIdentities(pulumi.ComponentResource):
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 GRAPH_APP_ROLES = {"preview": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",  # Application.Read.All
                    "deploy": "18a4783c-866b-4cc7-a460-3d5e5662c884"}  # Application.ReadWrite.OwnedBy
+APPLICATION_READ_ALL = GRAPH_APP_ROLES["preview"]
+APPLICATION_READWRITE_OWNEDBY = GRAPH_APP_ROLES["deploy"]
+# In a data owner's tenant the program reads (preview) or creates (deploy) the service principal of Polaris'
+# vending application (azure_vending.AzureDataOwner); one created by the owner's admin consent is read, hence
+# Application.Read.All for deploy too. Granting them needs that tenant's admin (docs/operations.md).
+OWNER_TENANT_GRAPH_ROLES = {"preview": (APPLICATION_READ_ALL,),
+                            "deploy": (APPLICATION_READ_ALL, APPLICATION_READWRITE_OWNEDBY)}
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
-# The roles the program grants Polaris' application on the owners' storage; the deploy identity may assign (and
-# remove) these only, not Owner or User Access Administrator.
-ASSIGNABLE_ROLES = ("ba92f5b4-2d11-453d-a403-e96b0029c9fe",  # Storage Blob Data Contributor
-                    "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")  # Storage Blob Data Reader
+# The roles the program grants Polaris' application on the owners' storage, taken from the program so the two
+# cannot drift apart; the deploy identity may assign (and remove) these only, not Owner or User Access
+# Administrator.
+ASSIGNABLE_ROLES = ASSIGNED_ROLES
 AZURE_ROLES = {"preview": (READER,), "deploy": (CONTRIBUTOR, RBAC_ADMINISTRATOR)}
 
 
@@ -287,6 +297,7 @@ class AzureCiIdentities(pulumi.ComponentResource):
         super().__init__("polaris-ci:azure:CiIdentities", name, None, opts)
         self._base, self._settings = name, args
         self._directories: dict[str, azuread.Provider] = {}
+        self._graphs: dict[str, azuread.ServicePrincipal] = {}
         home = pulumi.ResourceOptions(parent=self, provider=self._directory(args.home.azure_tenant_id))
         graph = azuread.ServicePrincipal(f"{name}-graph", client_id=GRAPH_APP_ID, use_existing=True, opts=home)
         self.client_ids = {}
@@ -296,11 +307,34 @@ class AzureCiIdentities(pulumi.ComponentResource):
             azuread.AppRoleAssignment(f"{name}-{identity}-graph", app_role_id=GRAPH_APP_ROLES[identity],
                                       principal_object_id=principals[args.home.azure_tenant_id].object_id,
                                       resource_object_id=graph.object_id, opts=home)
+            self._owner_tenant_graph_roles(identity, principals)
             for target in args.azure_targets:
                 if identity == "preview" or target.deploy:
                     self._assign(identity, target, principals[target.tenant_id])
             self.client_ids[identity] = app.client_id
         self.register_outputs({"clientIds": self.client_ids})
+
+    def _owner_tenant_graph_roles(self, identity: str, principals: dict[str, azuread.ServicePrincipal]) -> None:
+        """Graph permissions in every owner tenant but home: without them the vending application's service
+        principal there cannot be read or created (Authorization_RequestDenied)."""
+        home = self._settings.home.azure_tenant_id
+        deployed = {t.tenant_id for t in self._settings.azure_targets if t.deploy}
+        for tenant in dict.fromkeys(t.tenant_id for t in self._settings.azure_targets):
+            if tenant == home or (identity == "deploy" and tenant not in deployed):
+                continue
+            directory = pulumi.ResourceOptions(parent=self, provider=self._directory(tenant))
+            graph = self._graph(tenant)
+            for role in OWNER_TENANT_GRAPH_ROLES[identity]:
+                azuread.AppRoleAssignment(f"{self._base}-{identity}-graph-{tenant}-{role[:8]}", app_role_id=role,
+                                          principal_object_id=principals[tenant].object_id,
+                                          resource_object_id=graph.object_id, opts=directory)
+
+    def _graph(self, tenant_id: str) -> azuread.ServicePrincipal:
+        if tenant_id not in self._graphs:
+            self._graphs[tenant_id] = azuread.ServicePrincipal(
+                f"{self._base}-graph-{tenant_id}", client_id=GRAPH_APP_ID, use_existing=True,
+                opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant_id)))
+        return self._graphs[tenant_id]
 
     def _directory(self, tenant_id: str) -> azuread.Provider:
         if tenant_id not in self._directories:

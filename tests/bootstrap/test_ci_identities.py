@@ -16,7 +16,7 @@ import yaml
 
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks
-from tools.plan import Plan, PlannedResource, run_program
+from tools.plan import Plan, PlannedResource, plan_stack, run_program
 
 import ci_identities  # noqa: E402  (from the bootstrap directory, see conftest)
 
@@ -164,6 +164,15 @@ def test_gcp_preview_gets_viewer_roles_and_deploy_writes_only_deployed_projects(
     assert {r for _, r in deploy} >= set(ci_identities.GCP_DEPLOY_ROLES)
 
 
+def test_gcp_deploy_may_enable_the_apis_the_program_enables_and_preview_may_read_them(plan):
+    """The program enables IAM, IAM Credentials, STS and Cloud Storage in the projects (gcp:projects:Service):
+    the deploy identity needs serviceusage.services.enable there, the preview identity services.get."""
+    grants = {(m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
+              for m in plan.of_type("gcp:projects/iAMMember:IAMMember") if m.inputs["project"] == "globex-data-prod"}
+    assert ("polaris-ci-deploy", "roles/serviceusage.serviceUsageAdmin") in grants
+    assert ("polaris-ci-preview", "roles/serviceusage.serviceUsageViewer") in grants
+
+
 # -- Azure -------------------------------------------------------------------------------------------------
 
 
@@ -195,12 +204,38 @@ def test_azure_deploy_may_assign_storage_data_roles_only(plan):
     assert guids == {", ".join(ci_identities.ASSIGNABLE_ROLES)}
 
 
+def test_azure_deploy_may_assign_every_role_the_program_assigns_and_no_other():
+    """Read from the program's own prod plan: a role the program assigns that the condition leaves out fails
+    the first `up` (Storage Blob Delegator was missing, and Polaris needs it for user-delegation SAS)."""
+    program = plan_stack("prod")
+    assigned = {a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+                for a in program.of_type("azure-native:authorization:RoleAssignment")}
+    assert assigned and set(ci_identities.ASSIGNABLE_ROLES) == assigned
+
+
 def test_azure_service_principals_exist_in_every_target_tenant(plan):
     principals = [p for p in plan.of_type("azuread:index/servicePrincipal:ServicePrincipal") if "graph" not in p.name]
     tenants = {"7c9e6679-7425-40de-944b-e07fc1f90ae7", "3f1a2b4c-0000-4000-8000-0000000000b2",
                "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a"}
     assert {(p.name.split("-")[2], scope(p)) for p in principals} == {(i, t) for i in ("preview", "deploy")
                                                                       for t in tenants}
+
+
+def test_azure_identities_hold_graph_permissions_in_every_owner_tenant(plan):
+    """The program reads (preview) or creates (deploy) the vending application's service principal in each
+    owner tenant: Graph permissions granted only in the home tenant end in Authorization_RequestDenied there."""
+    read, owned = ci_identities.APPLICATION_READ_ALL, ci_identities.APPLICATION_READWRITE_OWNEDBY
+    granted = set()
+    for assignment in plan.of_type("azuread:index/appRoleAssignment:AppRoleAssignment"):
+        graph = next(r for r in plan.resources if r.state.get("objectId") == assignment.inputs["resourceObjectId"])
+        principal = next(r for r in plan.resources if r.state.get("objectId") == assignment.inputs["principalObjectId"])
+        assert graph.inputs["clientId"] == ci_identities.GRAPH_APP_ID and scope(graph) == scope(principal)
+        granted.add((principal.name.split("-")[2], scope(principal), assignment.inputs["appRoleId"]))
+    home, dev_owner, prod_owner = ("7c9e6679-7425-40de-944b-e07fc1f90ae7", "3f1a2b4c-0000-4000-8000-0000000000b2",
+                                   "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a")
+    assert granted == {("preview", home, read), ("deploy", home, owned),
+                       ("preview", dev_owner, read), ("preview", prod_owner, read),
+                       ("deploy", prod_owner, read), ("deploy", prod_owner, owned)}
 
 
 # -- all clouds --------------------------------------------------------------------------------------------

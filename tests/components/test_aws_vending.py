@@ -143,7 +143,9 @@ def test_permissions_cover_the_shared_prefixes_and_the_key_only():
              "Condition": {"StringLike": {"s3:prefix": ["sales/*", "sales", "marketing/*", "marketing"]}}},
             {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation",
              "Resource": "arn:aws:s3:::acme-shared"},
-            {"Sid": "OwnerKey", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            {"Sid": "OwnerKey", "Effect": "Allow",
+             "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt",
+                        "kms:GenerateDataKey", "kms:Encrypt"],
              "Resource": ACME_KEY}]}
 
 

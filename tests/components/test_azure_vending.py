@@ -125,9 +125,21 @@ def test_environment_of_each_mode(plan):
     assert set(plan.outputs["static"]["env"]) == {"AZURE_CLIENT_ID", "AZURE_TENANT_ID"}
 
 
-def test_additionally_allowed_tenants_are_the_other_owner_tenants_comma_separated():
-    access = AzureWorkloadAccess(client_id="c", tenant_id=HOME, additionally_allowed_tenants=("t2", "t3"))
-    assert access.environment()["AZURE_ADDITIONALLY_ALLOWED_TENANTS"] == "t2,t3"
+def java_sdk_allowed_tenants(value: str) -> list[str]:
+    """How the Azure identity SDK for Java (Polaris' runtime) reads the variable:
+    `IdentityUtil.getAdditionalTenantsFromEnvironment` is `Arrays.asList(value.split(";"))`."""
+    return value.split(";") if value else []
+
+
+def test_every_other_owner_tenant_is_allowed_as_the_java_sdk_reads_the_list():
+    third = "00000000-0000-4000-8000-0000000000c3"
+    fourth = "00000000-0000-4000-8000-0000000000d4"
+    plan = run_program(lambda: pulumi.export("env", application(
+        "three", CredentialMode.KEYLESS, (HOME, OTHER, third, fourth, third)).access.environment()),
+        stack="unit", project="azure-vending")
+    allowed = java_sdk_allowed_tenants(plan.outputs["env"]["AZURE_ADDITIONALLY_ALLOWED_TENANTS"])
+    assert sorted(allowed) == sorted({OTHER, third, fourth}) and len(allowed) == 3
+    assert all(re.fullmatch(r"[0-9a-f-]{36}", tenant) for tenant in allowed)
 
 
 @pytest.mark.parametrize("today", [date(2026, 1, 1), date(2026, 3, 7), date(2026, 12, 31)])

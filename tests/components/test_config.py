@@ -336,3 +336,15 @@ def test_existing_network_egress_addresses_are_cidrs(dev):
     found = problems_of(dev)
     assert "host bits zero" in found["platform.network.existing.egressCidrs[1]"]
     assert "platform.network.existing.egressCidrs[0]" not in found
+
+
+def test_versions_that_would_drift_or_fail_are_refused_together(dev):
+    """A pinned engine minor reads as drift after RDS' first automatic upgrade; a kube-proxy of another
+    Kubernetes minor is refused by EKS at `up`."""
+    dev["platform"]["kubernetesVersion"] = "1.33"
+    dev["platform"]["addonVersions"] = {"vpcCni": "latest", "kubeProxy": "v1.32.0-eksbuild.2"}
+    dev.setdefault("polaris", {}).setdefault("database", {})["engineVersion"] = "16.6"
+    problems = problems_of(dev)
+    assert "'latest'" in problems["platform.addonVersions.vpcCni"]
+    assert "Kubernetes 1.33" in problems["platform.addonVersions.kubeProxy"]
+    assert "major version" in problems["polaris.database.engineVersion"]

@@ -16,7 +16,7 @@ from tools.plan import Plan, run_program
 VPC = "vpc-0platform"
 SUBNETS = ["subnet-0private1", "subnet-0private2"]
 CLUSTER_SG = "sg-0eksclustersg"
-PROD = DatabaseConfig(instance_class="db.m6g.large", engine_version="16.6", allocated_storage_gb=100,
+PROD = DatabaseConfig(instance_class="db.m6g.large", engine_version="16", allocated_storage_gb=100,
                       backup_retention_days=14, multi_az=True)
 DEV = DatabaseConfig()
 PASSWORDS: dict[str, str] = {}
@@ -55,7 +55,7 @@ def instance(plan: Plan, db: str) -> dict:
 
 def test_instance_runs_the_configured_postgres(plan):
     prod = instance(plan, "prod-db")
-    assert (prod["engine"], prod["engineVersion"], prod["instanceClass"]) == ("postgres", "16.6", "db.m6g.large")
+    assert (prod["engine"], prod["engineVersion"], prod["instanceClass"]) == ("postgres", "16", "db.m6g.large")
     assert prod["allocatedStorage"] == 100
     assert prod["dbName"] == "polaris"
     assert prod["multiAz"] is True

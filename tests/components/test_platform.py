@@ -60,21 +60,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
-class AddonVersionMocks(RealisticMocks):
-    """Answers EKS' add-on version lookup with a value naming its question. The default region differs from
-    the platform's, so a lookup that bypasses the platform provider shows in the answer."""
-
-    def __init__(self):
-        super().__init__(default_aws_region="us-east-1")
-
-    def call(self, args):
-        if args.token != "aws:eks/getAddonVersion:getAddonVersion":
-            return super().call(args)
-        which = "latest" if args.args.get("mostRecent") else "default"
-        return {"version": f"{args.args['addonName']}-{which}-for-{args.args['kubernetesVersion']}-in-"
-                           f"{self.context.aws_region(args)}"}
-
-
 def platform_program(config: PlatformConfig, production: bool) -> None:
     platform = PolarisPlatform("platform", PlatformArgs(config, namespace="polaris", service_account="polaris-server",
                                                         production=production, tags=TAGS))
@@ -87,7 +72,9 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
 
 
 def platform_plan(config: PlatformConfig, production: bool) -> Plan:
-    return run_program(lambda: platform_program(config, production), stack="unit", mocks=AddonVersionMocks())
+    return run_program(lambda: platform_program(config, production), stack="unit",
+                       # The default region differs from the platform's: anything bypassing its provider shows.
+                       mocks=RealisticMocks(default_aws_region="us-east-1"))
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +250,28 @@ def test_kubeconfig_authenticates_as_the_identity_that_created_the_cluster(dev, 
     assert cluster(existing)["providerCredentialOpts"] == {"profileName": f"polaris-{ACCOUNT}"}
 
 
+def _token_command(kubeconfig: str) -> tuple[list[str], dict[str, str]]:
+    [user] = json.loads(kubeconfig)["users"]
+    exec_ = user["user"]["exec"]
+    assert exec_["command"] == "aws"
+    return exec_["args"], {e["name"]: e["value"] for e in exec_.get("env") or []}
+
+
+@pytest.mark.parametrize("plan_name, credentials", [
+    ("dev", ["--role", DEPLOY_ROLE]), ("existing", ["--profile", f"polaris-{ACCOUNT}"])])
+def test_the_kubernetes_provider_gets_its_token_as_the_stacks_aws_identity(request, plan_name, credentials):
+    """pulumi-eks leaves the profile out of `kubeconfigJson`: a provider built on it would run `aws eks
+    get-token` with the ambient chain, which CI empties in profile mode, and every Kubernetes object fails."""
+    plan = request.getfixturevalue(plan_name)
+    args, env = _token_command(plan.named("platform-kubernetes").unmasked_inputs["kubeconfig"])
+    assert args[:args.index("--output")] == ["--region", REGION, "eks", "get-token", "--cluster-name",
+                                             cluster(plan)["name"]]
+    assert [a for a in args if a.startswith("--") and a not in ("--region", "--cluster-name", "--output")] == \
+        credentials[:1]
+    assert args[args.index(credentials[0]):][:2] == credentials
+    assert not {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN"} & set(env)  # nothing shadows the flag
+
+
 def test_managed_nodes_join_the_cluster_from_the_private_subnets_with_the_configured_size(dev):
     nodes = dev.named("platform-nodes").inputs
     assert nodes["clusterName"] == cluster(dev)["name"] == "platform-unit"
@@ -372,10 +381,12 @@ def test_the_platform_grants_the_server_role_nothing(dev):
 # -- cluster add-ons ----------------------------------------------------------------------------------------
 
 
-def test_vpc_cni_addon_enforces_network_policies_at_the_default_version_for_the_pinned_kubernetes(dev):
+def test_managed_addons_enforce_network_policies_at_the_pinned_versions(dev):
     addon = dev.named("platform-vpc-cni")
+    versions = DEV.addon_versions
+    assert cluster(dev)["kubeProxyAddonOptions"]["version"] == versions.kube_proxy
     assert addon.inputs == {
-        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": f"vpc-cni-default-for-1.33-in-{REGION}",
+        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": versions.vpc_cni,
         "configurationValues": addon.inputs["configurationValues"], "resolveConflictsOnCreate": "OVERWRITE",
         "resolveConflictsOnUpdate": "OVERWRITE", "preserve": True}
     assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}

@@ -19,7 +19,13 @@ from components.azure_vending import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, Azu
 from components.config import CredentialMode, Exposure, Persistence, PodResourcesConfig, PolarisConfig
 from components.database import DatabaseConnection
 from components.gcp_vending import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
-from components.polaris_server import PolarisServer, PolarisServerArgs, application_properties, problems
+from components.polaris_server import (
+    PolarisServer,
+    PolarisServerArgs,
+    application_properties,
+    problems,
+    rollout_strategy,
+)
 from tools.mocks import RealisticMocks
 from tools.mocks.registry import unwrap
 from tools.plan import SECRET, Plan, PlannedResource, run_program
@@ -394,7 +400,8 @@ def test_postgres_bootstraps_with_the_admin_tool_before_the_server_starts(prod):
 
 def test_bootstrap_job_is_bounded_and_hardened(prod):
     spec = prod.one(JOB).inputs["spec"]
-    assert spec["backoffLimit"] > 0 and spec["ttlSecondsAfterFinished"] > 0
+    assert spec["backoffLimit"] > 0 and spec["activeDeadlineSeconds"] > 0
+    assert "ttlSecondsAfterFinished" not in spec  # the program owns the Job: the cluster must not delete it
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "Never" and pod["automountServiceAccountToken"] is False
     assert "serviceAccountName" not in pod  # no cloud identity for a database job
@@ -439,10 +446,11 @@ def test_replicas_spread_over_zones_and_nodes(prod, dev):
     assert all(c["labelSelector"]["matchLabels"] == selector for c in constraints)
 
 
-def test_rollout_surges_with_a_database_and_recreates_in_memory(prod, dev):
+def test_rollout_replaces_in_place_with_replicas_surges_alone_and_recreates_in_memory(prod, dev):
     assert prod.one(DEPLOYMENT).inputs["spec"]["strategy"] == {
-        "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+        "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
     assert dev.one(DEPLOYMENT).inputs["spec"]["strategy"] == {"type": "Recreate"}
+    assert rollout_strategy(Persistence.POSTGRES, 1)["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
 
 
 def test_ports_and_probes_on_the_management_port(prod):

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from tools.plan import SECRET, plan_stack
+from components.config import Cloud
+from tools.plan import SECRET, load_stack, plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 
@@ -133,3 +134,162 @@ def test_cluster_viewers_get_read_only_access_entries(prod, dev):
     for entry in entries.values():
         assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {"AmazonEKSAdminViewPolicy"}
     assert not only(dev, "eks:index:Cluster").inputs.get("accessEntries")
+
+
+def polaris_session_kms_statement(storage: dict, can_write: bool) -> dict | None:
+    """The KMS statement Polaris 1.7.0 adds to a vended session's policy (AwsCredentialsStorageIntegration
+    .addKmsKeyPolicy): the configured keys; with none, read sessions get every key of the account, write
+    sessions nothing."""
+    keys = ([storage["currentKmsKey"]] if storage.get("currentKmsKey") else []) + storage.get("allowedKmsKeys", [])
+    actions = ["kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey"]
+    actions += ["kms:Encrypt"] if can_write else []
+    if keys:
+        return {"Effect": "Allow", "Action": actions, "Resource": keys}
+    if can_write:
+        return None
+    account, region = storage["roleArn"].split(":")[4], storage["region"]
+    return {"Effect": "Allow", "Action": actions, "Resource": [f"arn:aws:kms:{region}:{account}:key/*"]}
+
+
+def test_writes_on_kms_encrypted_buckets_get_the_key_from_polaris_and_the_role(prod):
+    """Without `currentKmsKey` Polaris 1.7.0 vends write sessions no KMS permission: every write under SSE-KMS
+    (Polaris' own metadata writes too) is denied. With it, the session names the key, and the vending role
+    grants every KMS action the session asks for."""
+    config = load_stack("prod")
+    keys = {o.name: o.aws.kms_key_arn for o in config.owners_on(Cloud.AWS)}
+    assert any(keys.values()) and not all(keys.values())  # prod has owners with and without a key
+    catalogs = {r.inputs["name"]: r.inputs["storageConfigInfo"] for r in prod.of_type(DYNAMIC + "Catalog")}
+    for catalog in config.catalogs:
+        if catalog.data_owner not in keys:
+            continue
+        storage, key = catalogs[catalog.name], keys[catalog.data_owner]
+        assert (storage.get("currentKmsKey"), storage.get("allowedKmsKeys")) == ((key, [key]) if key else (None, None))
+        session = polaris_session_kms_statement(storage, can_write=True)
+        if key is None:
+            assert session is None  # SSE-S3: no key involved
+            continue
+        assert session["Resource"] == [key, key]
+        role_policy = json.loads(prod.named(f"aws-{catalog.data_owner}-vending-access").inputs["policy"])
+        granted = {a for s in role_policy["Statement"] if s["Resource"] == key for a in s["Action"]}
+        assert set(session["Action"]) <= granted, catalog.name
+
+
+# -- rollouts fit the node group ---------------------------------------------------------------------------
+
+INSTANCE_TYPES = {  # vCPU, memory MiB, ENIs, IPv4 addresses per ENI (EC2 instance types, "Network specifications")
+    "m6i.large": (2, 8192, 3, 10), "m6i.xlarge": (4, 16384, 4, 15), "m6i.2xlarge": (8, 32768, 4, 15)}
+SYSTEM_DAEMONS = {"aws-node": (25, 0), "kube-proxy": (100, 0)}
+"""Requests (millicores, MiB) of the DaemonSets on every node: the vpc-cni and kube-proxy add-ons."""
+SYSTEM_PODS = [("coredns", 100, 70)] * 2
+"""Cluster pods that land on the same nodes (EKS' CoreDNS: two replicas, 100m and 70Mi each)."""
+
+
+def allocatable(instance_type: str) -> tuple[int, int]:
+    """(millicores, MiB) a node offers pods, as the EKS AL2023 AMI reserves it (amazon-eks-ami, nodeadm
+    kubelet defaults): max pods = ENIs x (IPs per ENI - 1) + 2; kube-reserved CPU 6% of the first core, 1% of
+    the second, 0.5% of the third and fourth, 0.25% of the rest; kube-reserved memory 255Mi + 11Mi per max
+    pod; eviction threshold 100Mi."""
+    vcpu, memory, enis, ips = INSTANCE_TYPES[instance_type]
+    max_pods = enis * (ips - 1) + 2
+    shares = [0.06, 0.01, 0.005, 0.005] + [0.0025] * max(0, vcpu - 4)
+    reserved_cpu = sum(share * 1000 for share in shares[:vcpu])
+    return int(vcpu * 1000 - reserved_cpu), memory - (255 + 11 * max_pods) - 100
+
+
+def quantity(text: str, unit: str) -> int:
+    """A Kubernetes quantity in millicores (cpu) or MiB (memory)."""
+    if unit == "cpu":
+        return int(text[:-1]) if text.endswith("m") else int(float(text) * 1000)
+    factors = {"Gi": 1024, "Mi": 1, "G": 1000 ** 3 / 1024 ** 2, "M": 1000 ** 2 / 1024 ** 2}
+    suffix = next(s for s in factors if text.endswith(s))
+    return int(float(text[:-len(suffix)]) * factors[suffix])
+
+
+def rollout_completes(nodes: int, free: tuple[int, int], pod: tuple[int, int], replicas: int,
+                      strategy: dict) -> bool:
+    """Simulates a Deployment's rolling update on ``nodes`` identical nodes (no autoscaler), as the controller
+    steps: scale the old pods down while at least replicas - maxUnavailable pods stay (placed pods are ready),
+    then place new ones while pods <= replicas + maxSurge; stuck when a step places nothing."""
+    if strategy["type"] == "Recreate":
+        return replicas * pod[0] <= nodes * free[0]  # all old pods go first
+    surge, unavailable = (int(strategy["rollingUpdate"][k]) for k in ("maxSurge", "maxUnavailable"))
+    room = [list(free) for _ in range(nodes)]
+    placed: list[list[int]] = [[] for _ in range(nodes)]
+
+    def place(kind: str) -> bool:
+        for index in sorted(range(nodes), key=lambda i: len(placed[i])):  # spread over nodes
+            if room[index][0] >= pod[0] and room[index][1] >= pod[1]:
+                room[index][0] -= pod[0]
+                room[index][1] -= pod[1]
+                placed[index].append(kind)
+                return True
+        return False
+
+    assert all(place("old") for _ in range(replicas)), "the replicas do not fit the node group at all"
+    while any("old" in p for p in placed):
+        progress = False
+        for _ in range(sum(len(p) for p in placed) - (replicas - unavailable)):
+            index = next((i for i, p in enumerate(placed) if "old" in p), None)
+            if index is not None:
+                progress = True
+                placed[index].remove("old")
+                room[index][0] += pod[0]
+                room[index][1] += pod[1]
+        while sum(len(p) for p in placed) < replicas + surge and sum(p.count("new") for p in placed) < replicas:
+            if not place("new"):
+                break
+            progress = True
+        if not progress:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_second_up_can_roll_the_deployment_on_the_node_group(stack, request):
+    """Prod's replicas request 2 CPU on three 4-vCPU nodes: one per node, so a surge pod would never schedule
+    and the rollout would time out. The strategy must complete on the node group as sized, at its minimum."""
+    config = load_stack(stack)
+    group = config.platform.node_group
+    free_cpu, free_memory = min(allocatable(t) for t in group.instance_types)
+    free_cpu -= sum(cpu for cpu, _ in SYSTEM_DAEMONS.values())
+    free_memory -= sum(memory for _, memory in SYSTEM_DAEMONS.values())
+    system_cpu, system_memory = sum(p[1] for p in SYSTEM_PODS), sum(p[2] for p in SYSTEM_PODS)
+    free = (free_cpu - -(-system_cpu // group.min_size), free_memory - -(-system_memory // group.min_size))
+    deployment = only(request.getfixturevalue(stack), "kubernetes:apps/v1:Deployment").inputs["spec"]
+    [container] = deployment["template"]["spec"]["containers"]
+    requests = container["resources"]["requests"]
+    pod = (quantity(requests["cpu"], "cpu"), quantity(requests["memory"], "memory"))
+    # (numbers cross the engine as floats)
+    assert rollout_completes(group.min_size, free, pod, int(deployment["replicas"]), deployment["strategy"])
+
+
+def test_the_rollout_model_refuses_a_surge_without_room():
+    free = allocatable("m6i.xlarge")
+    assert free == (3920, 16384 - (255 + 11 * 58) - 100)
+    surge = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    in_place = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+    assert not rollout_completes(3, free, (2000, 4096), 3, surge)
+    assert rollout_completes(3, free, (2000, 4096), 3, in_place)
+    assert rollout_completes(3, free, (1000, 2048), 3, surge)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_gcp_apis_the_program_relies_on_are_enabled_before_anything_uses_them(stack, request):
+    """IAM, IAM Credentials, STS and Cloud Storage must be on in the projects (a fresh owner project has only
+    some of them): enabled as code, left on at destroy, and every GCP provider of the program waits for them."""
+    plan = request.getfixturevalue(stack)
+    services = {r.urn: r.inputs for r in plan.of_type("gcp:projects/service:Service")}
+    enabled: dict[str, set[str]] = {}
+    for inputs in services.values():
+        enabled.setdefault(inputs["project"], set()).add(inputs["service"])
+        assert inputs["disableOnDestroy"] is False
+    config = load_stack(stack)
+    assert set(enabled) == {config.gcp_identity_project()} | {o.gcp.project for o in config.owners_on(Cloud.GCP)}
+    for project, apis in enabled.items():
+        assert {"iam.googleapis.com", "iamcredentials.googleapis.com", "storage.googleapis.com"} <= apis, project
+    assert "sts.googleapis.com" in enabled[config.gcp_identity_project()]
+    providers = [p for p in plan.of_type("pulumi:providers:gcp") if not p.name.startswith("gcp-apis-")]
+    assert providers
+    for provider in providers:
+        needed = {urn for urn, inputs in services.items() if inputs["project"] == provider.inputs["project"]}
+        assert needed and needed <= set(provider.dependencies), provider.name

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import pulumi_policy
 import pytest
+import yaml
 from pulumi_policy import EnforcementLevel, Severity
 
 from policies import ALL_POLICIES, PACK_NAME, offline
 
 PACK = Path(offline.__file__).parent
+ROOT = PACK.parent
 
 
 @pytest.mark.parametrize("policy", ALL_POLICIES, ids=lambda p: p.name)
@@ -41,11 +43,43 @@ def test_entry_point_builds_the_pack_with_every_policy(monkeypatch):
     assert built["enforcement_level"] is EnforcementLevel.ADVISORY
 
 
+def _pins(path: Path) -> dict[str, str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return dict(line.split("==", 1) for line in lines if line and not line.startswith("-"))
+
+
+def _setup_scripts() -> str:
+    action = yaml.safe_load((ROOT / ".github" / "actions" / "pulumi-setup" / "action.yml").read_text())
+    return "\n".join(step.get("run", "") for step in action["runs"]["steps"])
+
+
 def test_pack_files():
-    assert re.search(r"^runtime: python$", (PACK / "PulumiPolicy.yaml").read_text(), re.MULTILINE)
     assert offline.pack_version() == "0.1.0"
     pins = (PACK / "requirements.txt").read_text().split()
     assert "pulumi==3.272.0" in pins and "pulumi-policy==1.21.0" in pins
+
+
+def test_pack_declares_a_virtualenv_that_ci_and_the_readme_create_from_its_requirements():
+    """The CLI runs a local pack with the Python of its declared virtualenv and installs nothing into it; with
+    none declared it runs the runner's bare python3 (no pulumi_policy) and the first preview aborts."""
+    runtime = yaml.safe_load((PACK / "PulumiPolicy.yaml").read_text())["runtime"]
+    assert runtime["name"] == "python"
+    venv = f"policies/{runtime['options']['virtualenv']}"
+    install = f"{venv}/bin/python -m pip install --quiet --requirement policies/requirements.txt"
+    for where, text in {"CI setup action": _setup_scripts(), "README": (ROOT / "README.md").read_text()}.items():
+        assert re.search(rf"python[0-9.]* -m venv {re.escape(venv)}\b", text), f"{where} creates no {venv}"
+        assert install.replace("--quiet ", "") in text.replace("--quiet ", ""), f"{where} does not fill {venv}"
+    assert "venv/" in (ROOT / ".gitignore").read_text().splitlines(), "a virtualenv at any depth stays untracked"
+
+
+def test_pack_requirements_are_pinned_and_agree_with_the_program():
+    """The pack loads the same pulumi SDK as the program it judges; a second, drifting pin would be a second
+    home for one version."""
+    pack, program = _pins(PACK / "requirements.txt"), _pins(ROOT / "requirements.txt")
+    assert pack and all(re.fullmatch(r"\d+(\.\d+)+", v) for v in pack.values()), pack
+    assert {name: program.get(name) for name in pack} == pack
+    assert {line.split("#")[0].strip() for line in (PACK / "requirements.txt").read_text().splitlines()} \
+        - {""} == {f"{n}=={v}" for n, v in pack.items()}, "every line of the pack's requirements is a pin"
 
 
 @pytest.mark.parametrize("stack, production", [("dev", False), ("prod", True)])

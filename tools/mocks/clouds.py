@@ -157,12 +157,6 @@ def aws_zones(ctx: MockContext, args: MockCallArgs) -> dict:
     return {"names": names, "zoneIds": [f"{region[:3]}1-az{i}" for i in range(1, 7)], "id": region}
 
 
-@call("aws:eks/getAddonVersion:getAddonVersion")
-def aws_addon_version(ctx: MockContext, args: MockCallArgs) -> dict:
-    version = f"v1.20.0-eksbuild.{args.args.get('kubernetesVersion', '1.33').replace('.', '')}"
-    return {**args.args, "version": version, "id": args.args.get("addonName", "addon")}
-
-
 @call("aws:iam/getPolicyDocument:getPolicyDocument")
 def aws_policy_document(ctx: MockContext, args: MockCallArgs) -> dict:
     return {"json": json.dumps({"Version": "2012-10-17", "Statement": args.args.get("statements", [])})}
@@ -177,11 +171,10 @@ def eks_cluster(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     oidc_id = stable_hex(args.name, 32).upper()
     issuer = f"https://oidc.eks.{region}.amazonaws.com/id/{oidc_id}"
     name = args.inputs.get("name") or f"{args.name}-eksCluster-{stable_hex(args.name, 7)}"
-    kubeconfig = {"apiVersion": "v1", "kind": "Config", "clusters": [{"name": name, "cluster": {
-        "server": f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com", "certificate-authority-data": "LS0t"}}],
-        "contexts": [{"name": "aws", "context": {"cluster": name, "user": "aws"}}], "current-context": "aws",
-        "users": [{"name": "aws", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
-                                                    "command": "aws", "args": ["eks", "get-token", "--cluster-name", name]}}}]}
+    endpoint = f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com"
+    # pulumi-eks builds its `kubeconfig` outputs without the profile of `providerCredentialOpts`.
+    kubeconfig = eks_kubeconfig(name, endpoint, region, unwrap(args.inputs.get("providerCredentialOpts") or {}),
+                                include_profile=False)
     # Managed nodes carry the EKS-created cluster security group: with the default groups skipped, it is
     # also the nodes' group (as pulumi-eks reports it).
     cluster_sg = f"sg-{stable_hex(name + 'cluster', 17)}"
@@ -192,6 +185,35 @@ def eks_cluster(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
                   "oidcProviderUrl": issuer,
                   "clusterSecurityGroupId": cluster_sg,
                   "nodeSecurityGroupId": node_sg}
+
+
+def eks_kubeconfig(name: str, endpoint: str, region: str, options: dict, include_profile: bool) -> dict:
+    """The kubeconfig pulumi-eks 4.x renders (nodejs/eks/cluster/cluster.ts, `generateKubeconfig`): `--role`
+    whenever a role is given, `--profile` only when the caller asks for it (`getKubeconfig`, or the provider
+    pulumi-eks keeps for itself), never for the `kubeconfig`/`kubeconfigJson` outputs."""
+    token_args = ["--region", region, "eks", "get-token", "--cluster-name", name, "--output", "json"]
+    if options.get("roleArn"):
+        token_args += ["--role", options["roleArn"]]
+    if include_profile and options.get("profileName"):
+        token_args += ["--profile", options["profileName"]]
+    return {"apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
+            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+            "current-context": "aws",
+            "users": [{"name": "aws", "user": {"exec": {
+                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": token_args,
+                "env": [{"name": "KUBERNETES_EXEC_INFO",
+                         "value": '{"apiVersion": "client.authentication.k8s.io/v1beta1"}'}]}}}]}
+
+
+@call("eks:index:Cluster/getKubeconfig")
+def eks_get_kubeconfig(ctx: MockContext, args: MockCallArgs) -> dict:
+    cluster = args.args["__self__"]  # the cluster's mocked outputs: its endpoint and region are in its kubeconfig
+    endpoint = cluster["kubeconfig"]["clusters"][0]["cluster"]["server"]
+    token_args = cluster["kubeconfig"]["users"][0]["user"]["exec"]["args"]
+    region = token_args[token_args.index("--region") + 1]
+    options = {k: v for k, v in args.args.items() if k in ("profileName", "roleArn") and v}
+    return {"result": json.dumps(eks_kubeconfig(cluster["name"], endpoint, region, options, include_profile=True))}
 
 
 @resource("aws:ec2/launchTemplate:LaunchTemplate")
