@@ -26,13 +26,14 @@ from components.azure_vending import (
     AzureVendingArgs,
 )
 from components.client_config import client_configuration
-from components.config import Cloud, Persistence, StackConfig
+from components.config import Cloud, Exposure, Persistence, StackConfig
 from components.database import DatabaseArgs, PolarisDatabase
 from components.gcp_vending import GcpDataOwner, GcpVendingArgs, GcpWorkloadIdentity, GcpWorkloadIdentityArgs
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.polaris_access import PolarisAccess, PolarisAccessArgs
-from components.polaris_server import PolarisServer, PolarisServerArgs
+from components.polaris_server import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
 from polaris_provider import PolarisConnection
+from polaris_provider.tunnel import PolarisTunnel
 
 
 @dataclass
@@ -123,13 +124,23 @@ def build_stages(config: StackConfig) -> Stages:
         opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider, depends_on=platform.cluster_addons))
     endpoint = pol.endpoint or server.api_url
     connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
-                                   client_secret=server.admin_client_secret, realm=pol.realm)
+                                   client_secret=server.admin_client_secret, realm=pol.realm,
+                                   tunnel=_tunnel(config, platform))
     access = PolarisAccess("polaris-access", PolarisAccessArgs(
         connection=connection, catalogs=config.catalogs, organisations=config.organisations,
         storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
     stages = Stages(config, platform, vending.owners, server, access)
     stages.exports.update(_exports(config, platform, vending, server, access, endpoint))
     return stages
+
+
+def _tunnel(config: StackConfig, platform: PolarisPlatform) -> PolarisTunnel | None:
+    """An internal Polaris without an explicit endpoint is reached through a port-forward, with the cluster
+    credentials of the Kubernetes provider (the kubeconfig's exec plugin: no token is stored)."""
+    pol = config.polaris
+    if pol.endpoint is not None or pol.exposure is not Exposure.INTERNAL:
+        return None
+    return PolarisTunnel(namespace=pol.namespace, selector=SELECTOR, port=API_PORT, kubeconfig=platform.kubeconfig)
 
 
 def _exports(config: StackConfig, platform: PolarisPlatform, vending: VendingStage, server: PolarisServer,

@@ -128,3 +128,16 @@ def test_cluster_viewers_get_read_only_access_entries(prod, dev):
     for entry in entries.values():
         assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {"AmazonEKSAdminViewPolicy"}
     assert not only(dev, "eks:index:Cluster").inputs.get("accessEntries")
+
+
+def test_an_internal_polaris_is_reached_through_a_port_forward_with_the_cluster_kubeconfig(dev, prod):
+    catalog = next(r for r in dev.resources if r.type == DYNAMIC + "Catalog")
+    connection = catalog.unmasked_inputs["connection"]
+    assert connection["endpoint"] == dev.outputs["polarisUrl"]
+    tunnel = connection["tunnel"]
+    assert tunnel["namespace"] == "polaris" and tunnel["port"] == 8181
+    assert tunnel["podSelector"] == "app.kubernetes.io/component=server,app.kubernetes.io/name=polaris"
+    kubeconfig = json.loads(tunnel["kubeconfig"])
+    assert "exec" in kubeconfig["users"][0]["user"], "the exec plugin, never an inline token"
+    prod_catalog = next(r for r in prod.resources if r.type == DYNAMIC + "Catalog")
+    assert "tunnel" not in prod_catalog.unmasked_inputs["connection"], "a load balancer needs no tunnel"
