@@ -125,6 +125,7 @@ class AwsDataOwner(pulumi.ComponentResource):
             deploy_role_arn=account.deploy_role_arn, credentials=args.credentials, tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.provider = provider
         self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
         self.region = account.region
         self.allowed_locations = list(owner.allowed_locations)

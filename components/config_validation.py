@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Iterable
 
 from components.config import (
+    AUDIT_RETENTION_DAYS,
     Cloud,
     CatalogConfig,
     DataOwnerConfig,
@@ -55,6 +56,8 @@ def validate(cfg: StackConfig) -> list[Problem]:
         _check_catalog(catalog, owners, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
     _check_organisations(cfg, problems)
+    _expect(cfg.audit.retention_days in AUDIT_RETENTION_DAYS, problems, "audit.retentionDays",
+            cfg.audit.retention_days, f"one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}")
     for section, items in (("dataOwners", cfg.data_owners), ("catalogs", cfg.catalogs),
                            ("organisations", cfg.organisations)):
         _check_unique([x.name for x in items], section, "name", problems)

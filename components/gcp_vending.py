@@ -139,6 +139,7 @@ class GcpDataOwner(pulumi.ComponentResource):
         project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
                                opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=project)
+        self.provider = project
         self.bucket = self._bucket(name, owner, args.labels, child)
         account = gcp.serviceaccount.Account(
             f"{name}-vending", account_id=f"polaris-{owner.name}", display_name=f"Polaris vending for {owner.name}",

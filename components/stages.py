@@ -18,6 +18,15 @@ from typing import Any
 
 import pulumi
 
+from components.audit import (
+    AwsAccessLogArgs,
+    AwsStorageAccessLog,
+    AzureAuditArgs,
+    AzureStorageAuditLog,
+    EventLogArgs,
+    GcpStorageAuditLog,
+    PolarisEventLog,
+)
 from components.aws_vending import AwsDataOwner, AwsVendingArgs
 from components.azure_vending import (
     AzureApplicationArgs,
@@ -114,14 +123,17 @@ def build_stages(config: StackConfig) -> Stages:
             database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
             client_security_group_id=platform.node_security_group_id, production=config.production,
             tags=config.tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    events = _audit_trail(config, platform, vending)
     server = PolarisServer("polaris", PolarisServerArgs(
         polaris=pol, production=config.production, server_role_arn=platform.server_role_arn,
         allowed_cidrs=config.platform.polaris_allowed_cidrs,
         database=database.connection if database else None,
-        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region),
+        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region,
+        event_log=events.event_log if events else None),
         # The load balancer controller's webhook must answer before a LoadBalancer Service is created, and the
         # network policy agent must run before Polaris does.
-        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider, depends_on=platform.cluster_addons))
+        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider,
+                                    depends_on=[*platform.cluster_addons, *([events] if events else [])]))
     endpoint = pol.endpoint or server.api_url
     connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
                                    client_secret=server.admin_client_secret, realm=pol.realm,
@@ -132,6 +144,31 @@ def build_stages(config: StackConfig) -> Stages:
     stages = Stages(config, platform, vending.owners, server, access)
     stages.exports.update(_exports(config, platform, vending, server, access, endpoint))
     return stages
+
+
+def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: VendingStage) -> PolarisEventLog | None:
+    """Polaris' event log in the platform account and each owner's storage access log in the owner's own
+    account, project or subscription; nothing when ``audit`` is off. Polaris starts after its event log."""
+    if not config.audit_enabled:
+        return None
+    days = config.audit.retention_days
+    for owner in config.data_owners:
+        created = vending.owners[owner.name]
+        opts = pulumi.ResourceOptions(provider=created.provider)
+        if owner.cloud is Cloud.AWS:
+            AwsStorageAccessLog(f"audit-{owner.name}", AwsAccessLogArgs(
+                bucket=created.bucket, account_id=owner.aws.account_id, retention_days=days), opts=opts)
+        elif owner.cloud is Cloud.GCP:
+            GcpStorageAuditLog(f"audit-{owner.name}", owner.gcp.project, opts=opts)
+        else:
+            AzureStorageAuditLog(f"audit-{owner.name}", AzureAuditArgs(
+                storage_account_id=created.storage_account_id, resource_group=owner.azure.resource_group,
+                location=owner.azure.location, retention_days=days), opts=opts)
+    events = PolarisEventLog("audit-polaris-events", EventLogArgs(
+        account_id=config.platform.account_id, region=config.platform.region,
+        server_role_name=platform.server_role_name, retention_days=days),
+        opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    return events
 
 
 def _tunnel(config: StackConfig, platform: PolarisPlatform) -> PolarisTunnel | None:
