@@ -63,6 +63,17 @@ def access_log_bucket_policy(log_bucket_arn: str, source_bucket_arn: str, accoun
          "Resource": [log_bucket_arn, f"{log_bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
 
 
+def encrypted_log_group(name: str, group_name: str, account_id: str, region: str, retention_days: int,
+                        opts: pulumi.ResourceOptions) -> aws.cloudwatch.LogGroup:
+    """A log group with a retention and a KMS key of its own that CloudWatch Logs may use for it alone."""
+    group_arn = f"arn:aws:logs:{region}:{account_id}:log-group:{group_name}"
+    key = aws.kms.Key(f"{name}-key", description=f"{name}: log group {group_name}", enable_key_rotation=True,
+                      deletion_window_in_days=30, policy=json.dumps(key_policy(
+                          account_id, [logs_statement(region, group_arn)])), opts=opts)
+    return aws.cloudwatch.LogGroup(f"{name}-group", name=group_name, retention_in_days=retention_days,
+                                   kms_key_id=key.arn, opts=opts)
+
+
 @dataclass(frozen=True)
 class EventLogArgs:
     account_id: str
@@ -81,11 +92,7 @@ class PolarisEventLog(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         group_name = f"/polaris/{pulumi.get_stack()}/events"
         group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
-        key = aws.kms.Key(f"{name}-key", description=f"{name}: Polaris' audit events", enable_key_rotation=True,
-                          deletion_window_in_days=30, policy=json.dumps(key_policy(
-                              args.account_id, [logs_statement(args.region, group_arn)])), opts=child)
-        group = aws.cloudwatch.LogGroup(f"{name}-group", name=group_name, retention_in_days=args.retention_days,
-                                        kms_key_id=key.arn, opts=child)
+        group = encrypted_log_group(name, group_name, args.account_id, args.region, args.retention_days, child)
         aws.iam.RolePolicy(f"{name}-write", role=args.server_role_name,
                            policy=json.dumps(event_log_policy(group_arn)),
                            opts=pulumi.ResourceOptions(parent=self, depends_on=[group]))

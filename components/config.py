@@ -171,7 +171,9 @@ class PolarisConfig:
     namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris")
     service_account: str = setting("serviceAccount", "Kubernetes service account Polaris runs as.", "polaris")
     endpoint: str | None = setting(
-        "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
+        "endpoint", "URL through which the Pulumi engine reaches Polaris' API (e.g. over a VPN or a private "
+        "ingress). Unset with `exposure: internal`: a port-forward to a ready Polaris pod through the Kubernetes "
+        "API server, as `kubectl port-forward` (docs/operations.md); unset with `load-balancer`: its URL.", None,
         example="https://polaris.internal.example.com")
     tls_certificate_arn: str | None = setting(
         "tlsCertificateArn", "ACM certificate for TLS on the load balancer (required with `load-balancer`).",

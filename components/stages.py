@@ -122,7 +122,8 @@ def build_stages(config: StackConfig) -> Stages:
         database = PolarisDatabase("polaris-db", DatabaseArgs(
             database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
             client_security_group_id=platform.node_security_group_id, production=config.production,
-            tags=config.tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+            tags=config.tags, performance_insights=True, account_id=config.platform.account_id),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider))
     events = _audit_trail(config, platform, vending)
     server = PolarisServer("polaris", PolarisServerArgs(
         polaris=pol, production=config.production, server_role_arn=platform.server_role_arn,

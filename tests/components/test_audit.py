@@ -26,7 +26,7 @@ def dev():
 
 
 def test_production_records_polaris_events_in_an_encrypted_retained_group(prod):
-    [group] = prod.of_type("aws:cloudwatch/logGroup:LogGroup")
+    [group] = [g for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup") if g.name == "audit-polaris-events-group"]
     assert group.inputs["name"] == "/polaris/prod/events" and group.inputs["retentionInDays"] == 365
     [key] = [k for k in prod.of_type("aws:kms/key:Key") if k.name == "audit-polaris-events-key"]
     assert group.inputs["kmsKeyId"] == key.state["arn"]
