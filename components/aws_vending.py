@@ -136,7 +136,10 @@ class AwsDataOwner(pulumi.ComponentResource):
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
             vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn))
-        child = self._child_options(name, args) if owner.storage.create or given is None else None
+        reach = owner.storage.create or given is None or account.deploy_role_arn is not None
+        child = self._child_options(name, args) if reach else None
+        self.provider = child.provider if child else None
+        """The owner's account (None when the program declares nothing there: identity and bucket brought)."""
         self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
         if given is None:
             self.external_id = self._external_id(name)

@@ -167,6 +167,7 @@ class AzureDataOwner(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=subscription)
         account_scope, container_scope = self._storage(name, owner, args.tags, child)
+        self.provider, self.storage_account_id = subscription, account_scope
         principal_id = self._principal_id(name, args)
         self._assign(f"{name}-container-data", container_scope, BLOB_DATA_CONTRIBUTOR, principal_id, owner, child)
         self._assign(f"{name}-account-delegation", account_scope, BLOB_DELEGATOR, principal_id, owner, child)

@@ -225,7 +225,9 @@ class PolarisConfig:
     namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris")
     service_account: str = setting("serviceAccount", "Kubernetes service account Polaris runs as.", "polaris")
     endpoint: str | None = setting(
-        "endpoint", "URL through which the Pulumi engine reaches Polaris' API; unset = the Service's URL.", None,
+        "endpoint", "URL through which the Pulumi engine reaches Polaris' API (e.g. over a VPN or a private "
+        "ingress). Unset with `exposure: internal`: a port-forward to a ready Polaris pod through the Kubernetes "
+        "API server, as `kubectl port-forward` (docs/operations.md); unset with `load-balancer`: its URL.", None,
         example="https://polaris.internal.example.com")
     tls_certificate_arn: str | None = setting(
         "tlsCertificateArn", "Existing ACM certificate for TLS on the load balancer, in the platform's account and "
@@ -405,6 +407,25 @@ class OrganisationConfig:
 
 
 # --------------------------------------------------------------------------------------------------
+# audit trail
+
+AUDIT_RETENTION_DAYS = (30, 60, 90, 120, 150, 180, 365, 400, 545)
+"""Retention periods both CloudWatch Logs and a Log Analytics workspace (30-730 days) accept."""
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    enabled: bool | None = setting(
+        "enabled", "Record who obtained credentials for what and who read what: Polaris' events to CloudWatch "
+        "Logs (platform account), S3 server access logs (each AWS owner's account), Cloud Storage Data Access "
+        "audit logs (each GCP owner's project), blob diagnostic settings to a Log Analytics workspace (each "
+        "Azure owner's subscription). Unset = on in production stacks, off otherwise.", None)
+    retention_days: int = setting(
+        "retentionDays", "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics "
+        "workspace): one of 30, 60, 90, 120, 150, 180, 365, 400, 545.", 365)
+
+
+# --------------------------------------------------------------------------------------------------
 # the whole stack
 
 
@@ -421,6 +442,13 @@ class StackConfig:
     catalogs: tuple[CatalogConfig, ...] = setting("catalogs", "Polaris catalogs.", ())
     organisations: tuple[OrganisationConfig, ...] = setting(
         "organisations", "Principals that consume or produce data, and their access.", ())
+    audit: AuditConfig = setting("audit", "The audit trail per cloud (docs/operations.md: reading it).",
+                                 AuditConfig())
+
+    @property
+    def audit_enabled(self) -> bool:
+        """``audit.enabled``, defaulting to the stack's ``production`` flag."""
+        return self.production if self.audit.enabled is None else self.audit.enabled
 
     def data_owner(self, name: str) -> DataOwnerConfig:
         return next(o for o in self.data_owners if o.name == name)

@@ -15,6 +15,7 @@ from typing import Iterable
 from components.cloud_facts import (AZURE_LOCATIONS, AZURE_TAG_NAME_FORBIDDEN, GCS_LOCATIONS, TAG_COUNT_MAX,
                                     TAG_KEY_MAX, TAG_RESERVED_PREFIX, TAG_VALUE_MAX, covers_internet, tag_text_ok)
 from components.config import (
+    AUDIT_RETENTION_DAYS,
     Cloud,
     CatalogConfig,
     DataOwnerConfig,
@@ -59,6 +60,7 @@ def validate(cfg: StackConfig) -> list[Problem]:
     if cfg.polaris.existing is not None:
         _check_existing_polaris(cfg, problems)
     _check_tags(cfg, problems)
+    _check_audit_reach(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
         _check_data_owner(owner, join("dataOwners", i), problems)
     owners = {o.name: o for o in reversed(cfg.data_owners)}  # the first of duplicates wins
@@ -67,6 +69,8 @@ def validate(cfg: StackConfig) -> list[Problem]:
         _check_catalog(catalog, owners, owner_names, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
     _check_organisations(cfg, problems)
+    _expect(cfg.audit.retention_days in AUDIT_RETENTION_DAYS, problems, "audit.retentionDays",
+            cfg.audit.retention_days, f"one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}")
     for section, items in (("dataOwners", cfg.data_owners), ("catalogs", cfg.catalogs),
                            ("organisations", cfg.organisations)):
         _check_unique([x.name for x in items], section, "name", problems)
@@ -235,6 +239,18 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         if pol.azure_application.client_id is not None:
             _expect(bool(_GUID.match(pol.azure_application.client_id)), problems,
                     "polaris.azureApplication.clientId", pol.azure_application.client_id, "an application GUID")
+
+
+def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:
+    """Storage access logs live in each owner's own account: the program must be able to reach it."""
+    if not cfg.audit_enabled:
+        return
+    for i, owner in enumerate(cfg.data_owners):
+        if owner.aws is not None and owner.aws.deploy_role_arn is None and not owner.storage.create \
+                and owner.aws.vending_role is not None:
+            problems.append(Problem(join("dataOwners", i) + ".aws.deployRoleArn", None,
+                                    "the role the program assumes in the owner's account to turn on the bucket's "
+                                    "access logging (audit is on), or audit.enabled: false"))
 
 
 def _check_url(url: str, path: str, production: bool, problems: list[Problem]) -> None:

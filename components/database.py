@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from components.config import DatabaseConfig
+from components.key_policies import key_policy
 
 DATABASE_NAME = "polaris"
 USERNAME = "polaris"
@@ -23,6 +26,15 @@ PASSWORD_SPECIALS = "!#*()-_=+[]{}:?"
 """RDS refuses '/', '@', '"' and spaces; '$' and '&' are left out too, so shells and `$(VAR)` expansion in
 Kubernetes env values never alter the password."""
 LOG_EXPORTS = ("postgresql", "upgrade")
+LOG_PARAMETERS = {
+    "log_connections": "1", "log_disconnections": "1",
+    "log_min_duration_statement": "1000",  # statements slower than a second, as Polaris sends them: ...
+    "log_parameter_max_length": "0",  # ... with placeholders, never the bound values (the data)
+    "log_parameter_max_length_on_error": "0", "log_statement": "none",
+}
+"""Who connected and what was slow, never the data: Polaris' JDBC statements carry values as bind parameters."""
+MONITORING_SECONDS = 60
+MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class DatabaseArgs:
     iam_authentication: bool = False
     """Also accept IAM database authentication tokens (the password keeps working)."""
     performance_insights: bool = False
+    account_id: str | None = None
+    """The platform account: with it the key gets an explicit policy, and enhanced monitoring is on."""
 
 
 class PolarisDatabase(pulumi.ComponentResource):
@@ -81,7 +95,13 @@ class PolarisDatabase(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         config = args.database
         key = aws.kms.Key(f"{name}-key", description=f"{name}: Polaris database storage and insights",
-                          enable_key_rotation=True, deletion_window_in_days=30, opts=child)
+                          enable_key_rotation=True, deletion_window_in_days=30,
+                          policy=json.dumps(key_policy(args.account_id, [])) if args.account_id else None, opts=child)
+        parameters = aws.rds.ParameterGroup(
+            f"{name}-parameters", family=f"postgres{config.engine_version.split('.')[0]}",
+            description="Polaris: connection and slow-query logging without statement data",
+            parameters=[{"name": key_, "value": value} for key_, value in LOG_PARAMETERS.items()], opts=child)
+        monitoring = self._monitoring_role(name) if args.account_id else None
         subnets = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=args.subnet_ids,
                                       description="Private subnets of the Polaris database", opts=child)
         firewall = aws.ec2.SecurityGroup(
@@ -104,4 +124,17 @@ class PolarisDatabase(pulumi.ComponentResource):
             iam_database_authentication_enabled=args.iam_authentication,
             performance_insights_enabled=args.performance_insights,
             performance_insights_kms_key_id=key.arn if args.performance_insights else None,
+            parameter_group_name=parameters.name,
+            monitoring_interval=MONITORING_SECONDS if monitoring else 0,
+            monitoring_role_arn=monitoring.arn if monitoring else None,
             tags=dict(args.tags) or None, opts=child)
+
+    def _monitoring_role(self, name: str) -> aws.iam.Role:
+        """Enhanced monitoring (OS metrics every minute) publishes through this role, trusted by RDS only."""
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(f"{name}-monitoring-role", description="RDS enhanced monitoring",
+                            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}), opts=child)
+        aws.iam.RolePolicyAttachment(f"{name}-monitoring", role=role.name, policy_arn=MONITORING_POLICY, opts=child)
+        return role

@@ -68,6 +68,9 @@ class GcpVendingArgs:
     """The stack's tags; made valid GCP labels here. (A factory: dataclasses refuse a mappingproxy default.)"""
     apis: Sequence[pulumi.Resource] = ()
     """The project's APIs (``GcpApis.services``): nothing here is created before they are on."""
+    audit: bool = False
+    """The stack records storage access (``audit``): the owner's project is reached even when identity and
+    bucket are brought."""
 
 
 def required_apis(identity_project: str, owner_projects: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -175,13 +178,16 @@ class GcpDataOwner(pulumi.ComponentResource):
             raise ValueError(f"data owner {owner.name!r} is not on GCP")
         self.allowed_locations = list(owner.allowed_locations)
         given = owner.gcp.service_account
-        if given is not None and not owner.storage.create:
+        self.provider = None
+        """The owner's project (None when the program declares nothing there: identity and bucket brought)."""
+        if given is not None and not owner.storage.create and not args.audit:
             # Brought by the owner's security team, bucket and all: nothing to declare in the owner's project.
             self.bucket, self.service_account_email = owner.storage.bucket, pulumi.Output.from_input(given)
         else:
             project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
                                    opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)))
             child = pulumi.ResourceOptions(parent=self, provider=project)
+            self.provider = project
             self.bucket = self._bucket(name, owner, args.labels, child)
             self.service_account_email = pulumi.Output.from_input(given) if given else self._vending_account(
                 name, owner, args.federated_principal, child)

@@ -22,7 +22,9 @@ import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
 from components.aws_accounts import account_provider, profile_name
+from components.audit import encrypted_log_group
 from components.config import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
+from components.key_policies import key_policy
 
 STS_AUDIENCE = "sts.amazonaws.com"
 KUBERNETES_API_PORT = 443
@@ -70,6 +72,10 @@ class NetworkArgs:
     zone_count: int
     nat_per_zone: bool
     """One NAT gateway per zone survives a zone outage; one shared NAT is cheaper (dev)."""
+    account_id: str = ""
+    region: str = ""
+    """Where the flow log group lives (its key policy names it); empty = no flow logs."""
+    flow_log_retention_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,8 @@ class PlatformNetwork(pulumi.ComponentResource):
         nats = [self._nat(name, i, subnet) for i, subnet in enumerate(public[:nat_count])]
         for i, subnet in enumerate(private):
             self._private_routes(name, i, vpc, subnet, nats[min(i, len(nats) - 1)])
+        if args.account_id:
+            self._flow_logs(name, vpc, args)
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
@@ -161,6 +169,24 @@ class PlatformNetwork(pulumi.ComponentResource):
             lambda ips: [f"{ip}/32" for ip in ips])
         self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
                                "public_subnet_ids": self.public_subnet_ids, "egress_cidrs": self.egress_cidrs})
+
+    def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs) -> None:
+        """Every accepted and rejected flow of the VPC, to a retained log group under its own key."""
+        child = pulumi.ResourceOptions(parent=self)
+        group_name = f"/polaris/{pulumi.get_stack()}/vpc-flow-logs"
+        group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
+        group = encrypted_log_group(f"{name}-flow-logs", group_name, args.account_id, args.region,
+                                    args.flow_log_retention_days, child)
+        role = aws.iam.Role(f"{name}-flow-logs-role", description="VPC flow log delivery", assume_role_policy=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}), opts=child)
+        aws.iam.RolePolicy(f"{name}-flow-logs-write", role=role.name, policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [group_arn, f"{group_arn}:log-stream:*"]}]}), opts=child)
+        aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+                        log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60, opts=child)
 
     def _subnet(self, name: str, role: str, index: int, vpc: aws.ec2.Vpc, cidr: str,
                 zone_names: pulumi.Output[list[str]], elb_tag: str) -> aws.ec2.Subnet:
@@ -273,7 +299,8 @@ class PolarisPlatform(pulumi.ComponentResource):
             self.egress_cidrs = pulumi.Output.from_input(list(network.existing.egress_cidrs))
             return
         created = PlatformNetwork(f"{name}-network", NetworkArgs(
-            vpc_cidr=network.vpc_cidr, zone_count=network.availability_zones, nat_per_zone=args.production),
+            vpc_cidr=network.vpc_cidr, zone_count=network.availability_zones, nat_per_zone=args.production,
+            account_id=args.platform.account_id, region=args.platform.region),
             opts=self._child())
         self.vpc_id, self.private_subnet_ids = created.vpc_id, created.private_subnet_ids
         self.public_subnet_ids, self.egress_cidrs = created.public_subnet_ids, created.egress_cidrs
@@ -297,7 +324,8 @@ class PolarisPlatform(pulumi.ComponentResource):
     def _cluster(self, name: str, cluster_name: str, args: PlatformArgs) -> eks.Cluster:
         platform = args.platform
         key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: envelope encryption of Kubernetes secrets",
-                          enable_key_rotation=True, deletion_window_in_days=30, opts=self._child())
+                          enable_key_rotation=True, deletion_window_in_days=30,
+                          policy=json.dumps(key_policy(platform.account_id, [])), opts=self._child())
         public_api = bool(platform.api_allowed_cidrs)
         existing = platform.network.existing
         no_public_subnets = existing is not None and not existing.public_subnet_ids

@@ -22,6 +22,7 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 import pulumi_tls as tls
 
+from components.audit import EventLog
 from components.azure_vending import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.config import CredentialMode, Exposure, Persistence, PolarisConfig
 from components.database import POSTGRES_PORT, DatabaseConnection
@@ -74,6 +75,8 @@ class PolarisServerArgs:
     """None when no data owner is on Azure."""
     aws_region: str | None = None
     """``AWS_REGION`` for Polaris' STS client."""
+    event_log: EventLog | None = None
+    """Where Polaris' event listener writes; None = no event listener (audit off)."""
     certificate_arn: pulumi.Input[str] | None = None
     """The load balancer's certificate when the program issued it (``PolarisName``); None =
     ``polaris.tlsCertificateArn``."""
@@ -132,7 +135,7 @@ def feature_flags(polaris: PolarisConfig) -> dict[str, Any]:
     return flags | dict(polaris.features)
 
 
-def application_properties(polaris: PolarisConfig) -> str:
+def application_properties(polaris: PolarisConfig, event_log: EventLog | None = None) -> str:
     """The server's configuration file. Flag values are JSON, as the Helm chart writes them; backslashes are
     escaped because Quarkus reads the file with java.util.Properties."""
     persistence = "relational-jdbc" if polaris.persistence is Persistence.POSTGRES else "in-memory"
@@ -143,7 +146,7 @@ def application_properties(polaris: PolarisConfig) -> str:
         "polaris.authentication.token-broker.rsa-key-pair.public-key-file": f"{TOKEN_BROKER_DIR}/public.pem",
         "polaris.authentication.token-broker.rsa-key-pair.private-key-file": f"{TOKEN_BROKER_DIR}/private.pem",
     } | {f'polaris.features."{key}"': json.dumps(value, separators=(",", ":"))
-         for key, value in feature_flags(polaris).items()}
+         for key, value in feature_flags(polaris).items()} | (event_log.properties() if event_log else {})
     return "".join(f"{key}={_escaped(value)}\n" for key, value in properties.items())
 
 
@@ -337,7 +340,8 @@ class PolarisServer(pulumi.ComponentResource):
 
     def _config_maps(self) -> tuple[list[dict[str, Any]], pulumi.Output[str]]:
         """Volumes for application.properties and the GCP credential configuration, and their checksum."""
-        name, gcp, properties = self._name, self._args.gcp, application_properties(self._args.polaris)
+        name, gcp, properties = self._name, self._args.gcp, application_properties(self._args.polaris,
+                                                                                      self._args.event_log)
         config = k8s.core.v1.ConfigMap(f"{name}-config", metadata=self._metadata("server"),
                                        data={"application.properties": properties}, opts=self._k8s)
         volumes = [{"name": "config", "configMap": {"name": config.metadata.name}}]

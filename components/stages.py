@@ -18,6 +18,15 @@ from typing import Any
 
 import pulumi
 
+from components.audit import (
+    AwsAccessLogArgs,
+    AwsStorageAccessLog,
+    AzureAuditArgs,
+    AzureStorageAuditLog,
+    EventLogArgs,
+    GcpStorageAuditLog,
+    PolarisEventLog,
+)
 from components.aws_vending import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
 from components.azure_vending import (
     AzureApplicationArgs,
@@ -31,6 +40,7 @@ from components.config import (
     AwsCredentials,
     Cloud,
     DataOwnerConfig,
+    Exposure,
     Persistence,
     S3CompatibleEndpoints,
     StackConfig,
@@ -47,8 +57,9 @@ from components.gcp_vending import (
 from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.polaris_access import PolarisAccess, PolarisAccessArgs
 from components.polaris_dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
-from components.polaris_server import PolarisServer, PolarisServerArgs
+from components.polaris_server import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
 from polaris_provider import PolarisConnection
+from polaris_provider.tunnel import PolarisTunnel
 
 
 @dataclass
@@ -99,7 +110,8 @@ class VendingStage:
             self.gcp_access, federated_principal = identity.access, identity.federated_principal
         for owner in gcp_owners:
             gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
-                owner=owner, federated_principal=federated_principal, labels=config.tags, apis=apis))
+                owner=owner, federated_principal=federated_principal, labels=config.tags, apis=apis,
+                audit=config.audit_enabled))
             self.owners[owner.name] = gcp_owner
             self.storage[owner.name] = {"storageType": "GCS",
                                         "gcsServiceAccount": gcp_owner.service_account_email}
@@ -153,7 +165,9 @@ def build_stages(config: StackConfig) -> Stages:
         database = PolarisDatabase("polaris-db", DatabaseArgs(
             database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
             client_security_group_id=platform.node_security_group_id, production=config.production,
-            tags=config.tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+            tags=config.tags, performance_insights=True, account_id=config.platform.account_id),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    events = _audit_trail(config, platform, vending)
     name = PolarisName("polaris-name", PolarisNameArgs(
         hostname=pol.hostname, hosted_zone=pol.hosted_zone, issue_certificate=pol.tls_certificate_arn is None),
         opts=pulumi.ResourceOptions(provider=platform.aws_provider)) if pol.hostname else None
@@ -162,10 +176,12 @@ def build_stages(config: StackConfig) -> Stages:
         allowed_cidrs=config.platform.polaris_allowed_cidrs,
         database=database.connection if database else None,
         gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region,
-        certificate_arn=name.certificate_arn if name else None, deployer_cidrs=platform.egress_cidrs),
+        certificate_arn=name.certificate_arn if name else None, deployer_cidrs=platform.egress_cidrs,
+        event_log=events.event_log if events else None),
         # The load balancer controller's webhook must answer before a LoadBalancer Service is created, and the
         # network policy agent must run before Polaris does.
-        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider, depends_on=platform.cluster_addons))
+        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider,
+                                    depends_on=[*platform.cluster_addons, *([events] if events else [])]))
     public_url = server.api_url
     if name is not None:
         alias = PolarisAlias("polaris-alias", PolarisAliasArgs(
@@ -175,7 +191,8 @@ def build_stages(config: StackConfig) -> Stages:
         public_url = pulumi.Output.all(alias.url, server.api_url).apply(lambda urls: urls[0])
     endpoint = pol.endpoint or public_url
     connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
-                                   client_secret=server.admin_client_secret, realm=pol.realm)
+                                   client_secret=server.admin_client_secret, realm=pol.realm,
+                                   tunnel=_tunnel(config, platform))
     access = PolarisAccess("polaris-access", PolarisAccessArgs(
         connection=connection, catalogs=config.catalogs, organisations=config.organisations,
         storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
@@ -185,6 +202,40 @@ def build_stages(config: StackConfig) -> Stages:
     stages.exports.update(_exports(config, vending, access, client_url))
     stages.exports.update(_platform_exports(platform, server))
     return stages
+
+
+def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: VendingStage) -> PolarisEventLog | None:
+    """Polaris' event log in the platform account and each owner's storage access log in the owner's own
+    account, project or subscription; nothing when ``audit`` is off. Polaris starts after its event log."""
+    if not config.audit_enabled:
+        return None
+    days = config.audit.retention_days
+    for owner in config.data_owners:
+        created = vending.owners[owner.name]
+        opts = pulumi.ResourceOptions(provider=created.provider)
+        if owner.cloud is Cloud.AWS:
+            AwsStorageAccessLog(f"audit-{owner.name}", AwsAccessLogArgs(
+                bucket=created.bucket, account_id=owner.aws.account_id, retention_days=days), opts=opts)
+        elif owner.cloud is Cloud.GCP:
+            GcpStorageAuditLog(f"audit-{owner.name}", owner.gcp.project, opts=opts)
+        else:
+            AzureStorageAuditLog(f"audit-{owner.name}", AzureAuditArgs(
+                storage_account_id=created.storage_account_id, resource_group=owner.azure.resource_group,
+                location=owner.azure.location, retention_days=days), opts=opts)
+    events = PolarisEventLog("audit-polaris-events", EventLogArgs(
+        account_id=config.platform.account_id, region=config.platform.region,
+        server_role_name=platform.server_role_name, retention_days=days),
+        opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+    return events
+
+
+def _tunnel(config: StackConfig, platform: PolarisPlatform) -> PolarisTunnel | None:
+    """An internal Polaris without an explicit endpoint is reached through a port-forward, with the cluster
+    credentials of the Kubernetes provider (the kubeconfig's exec plugin: no token is stored)."""
+    pol = config.polaris
+    if pol.endpoint is not None or pol.exposure is not Exposure.INTERNAL:
+        return None
+    return PolarisTunnel(namespace=pol.namespace, selector=SELECTOR, port=API_PORT, kubeconfig=platform.kubeconfig)
 
 
 def _build_on_existing_polaris(config: StackConfig) -> Stages:

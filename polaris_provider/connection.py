@@ -13,6 +13,8 @@ from typing import Any, Mapping
 
 import pulumi
 
+from polaris_provider.tunnel import PolarisTunnel, TunnelSpec, local_endpoint
+
 DEFAULT_SCOPE = "PRINCIPAL_ROLE:ALL"
 SCOPE_PREFIX = "PRINCIPAL_ROLE:"
 
@@ -27,6 +29,8 @@ class PolarisConnection:
     realm: str | None = None
     scope: str = DEFAULT_SCOPE
     ca_bundle: pulumi.Input[str] | None = None
+    tunnel: PolarisTunnel | None = None
+    """Reach a cluster-internal ``endpoint`` through a port-forward (``polaris_provider.tunnel``)."""
 
     def to_input(self) -> pulumi.Output[dict]:
         """The secret ``connection`` input, in the engine's property names."""
@@ -40,6 +44,8 @@ class PolarisConnection:
             value["realm"] = self.realm
         if self.ca_bundle is not None:
             value["caBundle"] = self.ca_bundle
+        if self.tunnel is not None:
+            value["tunnel"] = self.tunnel.to_input()
         return pulumi.Output.secret(value)
 
 
@@ -56,8 +62,11 @@ class ConnectionSpec:
 
     @classmethod
     def from_props(cls, value: Mapping[str, Any]) -> "ConnectionSpec":
+        """With a ``tunnel``, requests go to its loopback listener instead of the (cluster-internal) endpoint."""
+        endpoint = local_endpoint(TunnelSpec.from_props(value["tunnel"])) if value.get("tunnel") \
+            else str(value["endpoint"]).rstrip("/")
         return cls(
-            endpoint=str(value["endpoint"]).rstrip("/"),
+            endpoint=endpoint,
             client_id=value["clientId"],
             client_secret=value["clientSecret"],
             realm=value.get("realm") or None,

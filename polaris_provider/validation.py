@@ -14,6 +14,7 @@ from pulumi.dynamic import CheckFailure
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
 
+from polaris_provider import tunnel
 from polaris_provider.connection import SCOPE_PREFIX
 from polaris_provider.privileges import PRIVILEGES, TARGET_FIELDS
 
@@ -146,6 +147,9 @@ def connection(value: Any) -> list[CheckFailure]:
     bundle = value.get("caBundle")
     if bundle is not None and not is_unknown(bundle) and "-----BEGIN CERTIFICATE-----" not in str(bundle):
         failures += _fail("connection", "caBundle must be PEM text holding at least one certificate")
+    route = value.get("tunnel")
+    if route is not None and not is_unknown(route):
+        failures += [CheckFailure("connection", problem) for problem in tunnel.problems(route)]
     return failures
 
 

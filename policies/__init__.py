@@ -4,8 +4,8 @@
 `policies.offline` runs the same list in-process against the offline plan.
 """
 
-from policies import aws, azure, gcp, kubernetes, polaris, stack
+from policies import audit, aws, azure, gcp, kubernetes, polaris, stack
 
 PACK_NAME = "polaris-data-exchange-guardrails"
 ALL_POLICIES = [*aws.POLICIES, *gcp.POLICIES, *azure.POLICIES, *kubernetes.POLICIES, *polaris.POLICIES,
-                *stack.POLICIES]
+                *stack.POLICIES, *audit.POLICIES]

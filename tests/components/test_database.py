@@ -145,5 +145,5 @@ def test_connection_gives_the_jdbc_url_user_and_secret_password(plan):
 
 def test_every_aws_resource_uses_the_provider_it_was_given(plan):
     resources = [r for db in ("prod-db", "dev-db") for r in plan.descendants(db) if r.type.startswith("aws:")]
-    assert len(resources) == 8
+    assert len(resources) == 10  # key, subnet group, security group, parameter group, instance; twice
     assert {r.provider for r in resources} == {plan.outputs["provider_urn"]}

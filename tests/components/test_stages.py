@@ -293,3 +293,16 @@ def test_gcp_apis_the_program_relies_on_are_enabled_before_anything_uses_them(st
     for provider in providers:
         needed = {urn for urn, inputs in services.items() if inputs["project"] == provider.inputs["project"]}
         assert needed and needed <= set(provider.dependencies), provider.name
+
+
+def test_an_internal_polaris_is_reached_through_a_port_forward_with_the_cluster_kubeconfig(dev, prod):
+    catalog = next(r for r in dev.resources if r.type == DYNAMIC + "Catalog")
+    connection = catalog.unmasked_inputs["connection"]
+    assert connection["endpoint"] == dev.outputs["polarisUrl"]
+    tunnel = connection["tunnel"]
+    assert tunnel["namespace"] == "polaris" and tunnel["port"] == 8181
+    assert tunnel["podSelector"] == "app.kubernetes.io/component=server,app.kubernetes.io/name=polaris"
+    kubeconfig = json.loads(tunnel["kubeconfig"])
+    assert "exec" in kubeconfig["users"][0]["user"], "the exec plugin, never an inline token"
+    prod_catalog = next(r for r in prod.resources if r.type == DYNAMIC + "Catalog")
+    assert "tunnel" not in prod_catalog.unmasked_inputs["connection"], "a load balancer needs no tunnel"

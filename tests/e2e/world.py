@@ -138,8 +138,8 @@ class PolarisWorld:
 def apply_polaris(server: PolarisTestServer, resources: list[PlannedResource]) -> dict[str, Organisation]:
     """Creates each declared Polaris resource with its own provider (as `pulumi up` would), against the fake.
 
-    Only the connection changes: the fake's URL and root credentials instead of the cluster's. Returns the
-    principals' credentials, by organisation.
+    Only the connection changes: the fake's URL and root credentials instead of the cluster's (and no
+    port-forward tunnel: the fake listens on loopback). Returns the principals' credentials, by organisation.
     """
     connection = {"endpoint": server.url, "clientId": server.root_client_id,
                   "clientSecret": server.root_client_secret}
@@ -147,7 +147,8 @@ def apply_polaris(server: PolarisTestServer, resources: list[PlannedResource]) -
     for resource in resources:
         inputs = dict(resource.unmasked_inputs)
         provider = dill.loads(base64.b64decode(inputs.pop("__provider")))
-        props = {**inputs, "connection": {**inputs["connection"], **connection}}
+        cluster = {key: value for key, value in inputs["connection"].items() if key != "tunnel"}
+        props = {**inputs, "connection": {**cluster, **connection}}
         outputs = provider.create(props).outs
         if resource.type == TYPE_PREFIX + "Principal":
             organisations[outputs["name"]] = Organisation(outputs["name"], outputs["clientId"], outputs["clientSecret"])

@@ -123,6 +123,7 @@ def test_weakened_production_resources_are_caught_as_mandatory():
     report = offline.evaluate(weakened_prod(), {}, offline.load_policy_config("prod"))
     assert report.has_mandatory
     assert sorted((v.policy, v.name, v.message) for v in report.mandatory) == [
+        ("audit-s3-access-logging", "", "existing bucket s3://acme-archive-exports has no server access logging"),
         ("aws-permissions-scoped", "vending-access", "statement 0 allows the wildcard action s3:*; list the actions"),
         ("eks-public-endpoint-restricted", "cluster",
          "the public API endpoint is open to 0.0.0.0/1 + 128.0.0.0/1 in production (the whole internet)"),
@@ -149,6 +150,8 @@ def test_report_renders_grouped_with_remediation():
         "[mandatory] rds-not-public (severity critical)",
         "  db: publiclyAccessible is true",
         f"  fix: {aws.rds_not_public.remediation_steps}",
+        *(f"[not applicable] audit-{name}: not a production stack"
+          for name in ("azure-blob-diagnostics", "gcs-data-access", "polaris-events", "s3-access-logging")),
         "[not applicable] organisation-access-declared: no organisationAccess in the policy config",
     ]
 
@@ -199,6 +202,7 @@ def test_property_names_match_what_the_sdks_register():
     resources = [{**r.to_json(), "inputs": r.unmasked_inputs} for r in plan.resources]
     report = offline.evaluate(resources, {}, offline.load_policy_config("prod"))
     assert sorted((v.name, v.message) for v in report.violations) == [
+        ("", "existing bucket s3://acme-archive-exports has no server access logging"),
         ("binding", "grants the basic role roles/owner"),
         ("cluster", "control-plane log types audit, authenticator are not enabled"),
         ("cluster", 'encryptionConfig {"provider": {"keyArn": "arn:k"}, "resources": ["configmaps"]} does not '

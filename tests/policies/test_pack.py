@@ -88,7 +88,8 @@ def test_stack_config_files_name_real_policies(stack, production):
     reconciled = offline.reconcile(ALL_POLICIES, config)  # raises on an unknown policy or level
     assert {name for name, (_, props) in reconciled.items() if props.get("production")} == (
         {"eks-public-endpoint-restricted", "rds-deletion-protection", "polaris-production-persistence",
-         "polaris-production-replicas", "load-balancer-source-ranges-restricted"} if production else set())
+         "polaris-production-replicas", "load-balancer-source-ranges-restricted", "audit-polaris-events",
+         "audit-s3-access-logging", "audit-gcs-data-access", "audit-azure-blob-diagnostics"} if production else set())
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
