@@ -121,7 +121,21 @@ def with_stack_facts(policy_config: Mapping[str, Any], stack_config: Any) -> dic
                                               "organisationAccess": access}
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
         result[name] = {**_entry(policy_config, name), "existingBuckets": existing}
+    given = given_vending_identities(stack_config)
+    for name in ("catalog-locations-declared", "vending-identity-unique"):
+        result[name] = {**result.get(name, _entry(policy_config, name)), "givenVendingIdentities": given}
     return result
+
+
+def given_vending_identities(stack_config: Any) -> dict[str, list[str]]:
+    """Identities the owners' security teams brought (not created by the stack) -> the owner's storage root."""
+    given: dict[str, list[str]] = {}
+    for owner in stack_config.data_owners:
+        identity = (owner.aws.vending_role.role_arn if owner.aws and owner.aws.vending_role else
+                    owner.gcp.service_account if owner.gcp and owner.gcp.service_account else None)
+        if identity:
+            given.setdefault(identity, []).append(owner.storage_root)
+    return given
 
 
 def reconcile(policies: list[Policy], policy_config: Mapping[str, Any]) -> dict[str, tuple[EnforcementLevel, dict]]:

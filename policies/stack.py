@@ -28,6 +28,12 @@ EXISTING_BUCKETS = {"existingBuckets": {
                    "abfss://<container>@<account>.dfs.core.windows.net."}}
 
 
+GIVEN_IDENTITIES = {"givenVendingIdentities": {
+    "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}, "default": {},
+    "description": "Vending identities the stack uses but does not create (a role ARN or a service account "
+                   "e-mail, brought by the owner's security team) -> the storage roots each may reach."}}
+
+
 # -- bucket companions -------------------------------------------------------------------------------
 
 
@@ -109,11 +115,20 @@ def _identity_roots(resources: list, storage: Mapping[str, Any]) -> set[str]:
     return set()
 
 
+def _given_identity(storage: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
+    """The catalog's identity when the stack brings it (policy config ``givenVendingIdentities``)."""
+    field, _ = _IDENTITIES.get(get(storage, "storageType"), (None, None))
+    value = get(storage, field) if field else None
+    return value if value in config.get("givenVendingIdentities", {}) else None
+
+
 def _location_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> Findings:
     declared = _declared_roots(args.resources, config)
     for catalog in of_type(args.resources, POLARIS_CATALOG):
         storage = get(catalog.props, "storageConfigInfo", default={})
-        roots = _identity_roots(args.resources, storage) & declared
+        given = _given_identity(storage, config)
+        brought = {r.rstrip("/") for r in config["givenVendingIdentities"][given]} if given else set()
+        roots = (_identity_roots(args.resources, storage) | brought) & declared
         for location in as_list(get(storage, "allowedLocations")):
             if not any(location.rstrip("/") == r or location.startswith(r + "/") for r in roots):
                 yield (f"catalog {get(catalog.props, 'name')}: {location} is outside the storage declared for its "
@@ -151,7 +166,7 @@ def _role_arn_of(role, storage: Mapping[str, Any]) -> str | None:
     return f"{account_arn}/{name}" if name else None
 
 
-def _identity_findings(args: StackValidationArgs, _config: Mapping[str, Any]) -> Findings:
+def _identity_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> Findings:
     for catalog in of_type(args.resources, POLARIS_CATALOG):
         storage = get(catalog.props, "storageConfigInfo", default={})
         field, matching = _IDENTITIES.get(get(storage, "storageType"), (None, None))
@@ -159,7 +174,7 @@ def _identity_findings(args: StackValidationArgs, _config: Mapping[str, Any]) ->
             yield f"catalog {get(catalog.props, 'name')} uses unsupported storage {get(storage, 'storageType')}", \
                 catalog.urn
             continue
-        found = matching(args.resources, storage)
+        found = [*matching(args.resources, storage), *([True] if _given_identity(storage, config) else [])]
         if len(found) != 1:
             yield (f"catalog {get(catalog.props, 'name')}: {len(found)} vending identities match "
                    f"{field} {get(storage, field)}, expected exactly one"), catalog.urn
@@ -227,14 +242,14 @@ POLICIES = [
                     "or container the stack declares (or lists as existing) and the catalog's vending identity "
                     "is given access to. Fix: use a location under the owner's shared prefixes.",
         remediation="Set the catalog's locations under its data owner's storage root and shared prefixes.",
-        severity=Severity.CRITICAL, check=_location_findings, config=EXISTING_BUCKETS),
+        severity=Severity.CRITICAL, check=_location_findings, config={**EXISTING_BUCKETS, **GIVEN_IDENTITIES}),
     stack_policy(
         "vending-identity-unique",
         description="Makes every catalog's credentials come from one known identity: exactly one IAM role (S3), "
                     "service account (GCS) or service principal in the tenant (Azure) matches the catalog's "
                     "storage configuration. Fix: point the catalog at its data owner's vending identity.",
         remediation="Set roleArn / gcsServiceAccount / tenantId to the identity the stack declares for the owner.",
-        severity=Severity.HIGH, check=_identity_findings),
+        severity=Severity.HIGH, check=_identity_findings, config=GIVEN_IDENTITIES),
     stack_policy(
         "organisation-access-declared",
         description="Keeps each organisation to the catalogs its access entries list: the chain principal -> "

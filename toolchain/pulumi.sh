@@ -38,6 +38,7 @@ if [ -x "$bin/pulumi" ] && [ "$(cat "$bin/.stamp" 2>/dev/null)" = "$stamp" ]; th
   exit 0
 fi
 
+[ -x /usr/local/go/bin/go ] && ! command -v go >/dev/null && PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || { log "Go is needed to build the Pulumi CLI (none on PATH)"; exit 3; }
 retry() {  # a slow or flaky registry must not fail the build: 5 tries, growing pauses
   local attempt

@@ -157,16 +157,20 @@ def test_report_renders_grouped_with_remediation():
 
 
 def test_stack_facts_fill_organisation_access_and_existing_buckets():
-    owner = lambda root, create: SimpleNamespace(storage_root=root, storage=SimpleNamespace(create=create))  # noqa: E731
+    owner = lambda root, create, role=None: SimpleNamespace(  # noqa: E731
+        storage_root=root, storage=SimpleNamespace(create=create), gcp=None,
+        aws=SimpleNamespace(vending_role=SimpleNamespace(role_arn=role) if role else None))
     stack_config = SimpleNamespace(
         organisations=[SimpleNamespace(name="contoso", access=[SimpleNamespace(catalog="sales"),
                                                                SimpleNamespace(catalog="sales")])],
-        data_owners=[owner("s3://acme", True), owner("s3://archive", False)])
+        data_owners=[owner("s3://acme", True), owner("s3://archive", False, "arn:aws:iam::222222222222:role/given")])
     config = offline.with_stack_facts({"catalog-locations-declared": "advisory"}, stack_config)
     assert config == {
         "organisation-access-declared": {"organisationAccess": {"contoso": ["sales"]}},
-        "catalog-locations-declared": {"enforcementLevel": "advisory", "existingBuckets": ["s3://archive"]},
+        "catalog-locations-declared": {"enforcementLevel": "advisory", "existingBuckets": ["s3://archive"],
+                                       "givenVendingIdentities": {"arn:aws:iam::222222222222:role/given": ["s3://archive"]}},
         "vending-permissions-on-declared-buckets": {"existingBuckets": ["s3://archive"]},
+        "vending-identity-unique": {"givenVendingIdentities": {"arn:aws:iam::222222222222:role/given": ["s3://archive"]}},
     }
 
 

@@ -107,3 +107,19 @@ def test_docs_describe_every_policy_with_its_severity():
     docs = (PACK.parent / "docs" / "policies.md").read_text()
     for policy in ALL_POLICIES:
         assert re.search(rf"^\| `{policy.name}` \|.*\| {policy.severity.value} \| mandatory \|", docs, re.MULTILINE)
+
+
+def test_local_cli_config_lists_the_identities_and_buckets_the_local_stack_brings(tmp_path):
+    """`pulumi preview --policy-pack` on the local stack reads only local.json: what it says the stack brings
+    must be what the stack configuration brings (the offline check derives the same from the stack)."""
+    from tests.components.test_existing_polaris import local_file
+    from tools.plan import load_stack
+
+    config = offline.load_policy_config("local")
+    derived = offline.with_stack_facts(config, load_stack("local", local_file(tmp_path)))
+    for name in ("catalog-locations-declared", "vending-identity-unique"):
+        assert config[name]["givenVendingIdentities"] == derived[name]["givenVendingIdentities"]
+    for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
+        assert config[name]["existingBuckets"] == derived[name]["existingBuckets"]
+    assert config["organisation-access-declared"]["organisationAccess"] == \
+        derived["organisation-access-declared"]["organisationAccess"]

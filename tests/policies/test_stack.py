@@ -175,3 +175,18 @@ def test_organisation_access_without_config_is_not_applicable():
 
     with pytest.raises(_NotApplicableError):
         run_stack(POLICIES["organisation-access-declared"], access_chain("contoso", "sales"))
+
+
+def test_a_brought_vending_identity_counts_once_and_reaches_only_its_storage():
+    """An owner's security team may bring the vending role (`dataOwners[].aws.vendingRole`): the stack then
+    declares no IAM role, and `givenVendingIdentities` names it with the storage it may reach."""
+    resources = [r for r in storage_resources() if r.name not in ("acme-vending", "acme-vending-access")]
+    given = {"givenVendingIdentities": {ROLE_ARN: ["s3://acme/"]}}
+    assert run_stack(POLICIES["vending-identity-unique"], resources, given) == []
+    assert run_stack(POLICIES["catalog-locations-declared"], resources, given) == []
+    elsewhere = {"givenVendingIdentities": {ROLE_ARN: ["s3://another-bucket"]}}
+    [(message, _)] = run_stack(POLICIES["catalog-locations-declared"], resources, elsewhere)
+    assert "is outside the storage declared for its vending identity" in message
+    brought_and_created = [*storage_resources()]
+    assert "2 vending identities match" in run_stack(POLICIES["vending-identity-unique"], brought_and_created,
+                                                     given)[0][0]

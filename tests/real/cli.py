@@ -57,11 +57,12 @@ class LocalStack:
         for name in PROJECT_FILES:
             source = ROOT / name
             if source.is_dir():
-                shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+                shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__", "venv"))
             else:
                 shutil.copy2(source, project / name)
         shutil.copy2(config_file or ROOT / f"Pulumi.{stack}.yaml", project / f"Pulumi.{stack}.yaml")
         (project / "venv").symlink_to(ROOT / "venv")
+        (project / "policies" / "venv").symlink_to(ROOT / "policies" / "venv")  # `make test-real` builds it
         (workdir / "state").mkdir()
         (workdir / "home").mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
