@@ -67,16 +67,18 @@ def test_client_configurations_carry_each_organisation_own_credentials(stack, po
     assert "[secret]" in plain and all(polaris.store.principal(n).client_id not in plain for n in configs)
 
 
+def _change_catalog(api, change) -> None:
+    """Polaris' full-replace update of acme_sales, with `change(properties, storage)` applied (one GET, one PUT)."""
+    catalog = api.get_catalog("acme_sales")
+    properties, storage = dict(catalog["properties"]), dict(catalog["storageConfigInfo"])
+    change(properties, storage)
+    api.update_catalog("acme_sales", catalog["entityVersion"], properties, storage)
+
+
 OUT_OF_BAND = {
-    "catalog properties": lambda api: api.update_catalog(
-        "acme_sales", api.get_catalog("acme_sales")["entityVersion"],
-        {**api.get_catalog("acme_sales")["properties"], "owner": "someone-else"},
-        api.get_catalog("acme_sales")["storageConfigInfo"]),
-    "storage locations": lambda api: api.update_catalog(
-        "acme_sales", api.get_catalog("acme_sales")["entityVersion"], api.get_catalog("acme_sales")["properties"],
-        {**api.get_catalog("acme_sales")["storageConfigInfo"],
-         "allowedLocations": [*api.get_catalog("acme_sales")["storageConfigInfo"]["allowedLocations"],
-                              "s3://acme-local-data/marketing/"]}),
+    "catalog properties": lambda api: _change_catalog(api, lambda props, _: props.update(owner="someone-else")),
+    "storage locations": lambda api: _change_catalog(api, lambda _, storage: storage.update(
+        allowedLocations=[*storage["allowedLocations"], "s3://acme-local-data/marketing/"])),
     "revoked grant": lambda api: api.revoke_grant(
         "acme_sales", "acme_analytics_write", {"type": "catalog", "privilege": "TABLE_WRITE_DATA"}),
     "deleted principal role": lambda api: api.delete_principal_role("globex_lab"),
