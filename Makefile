@@ -9,7 +9,7 @@ STACK  ?= dev
 POLICY_VENV := policies/venv
 PIP_FLAGS := --quiet --retries 10 --timeout 60
 
-.PHONY: plan test check bench bench-real toolchain test-real local-up clean-venv
+.PHONY: plan test lint check bench bench-real toolchain test-real local-up clean-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,12 @@ plan: $(VENV)/.installed  ## offline plan of a stack under Pulumi mocks (no CLI,
 check: $(VENV)/.installed  ## offline policy check: plan + every policy in-process; exit 1 on a mandatory violation
 	$(PY) -m tools.plan --stack $(STACK) --policy
 
-test: $(VENV)/.installed  ## the whole test suite (offline)
+test: lint  ## the whole test suite (offline), after the lint and format checks
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed  ## ruff (lint + format check); ruff.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(VENV)/.installed  ## benchmarks (print figures; not tests)
 	$(PY) benchmarks/plan_benchmark.py

@@ -53,8 +53,13 @@ def measure(stack: str, config_dir: Path) -> tuple[float, float]:
     """(seconds, peak RSS in MB) of one plan in a fresh process."""
     start = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run([sys.executable, "-m", "tools.plan", "--stack", stack, "--config-dir", str(config_dir),
-                             "--json"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", stack, "--config-dir", str(config_dir), "--json"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"plan of {stack} failed:\n{result.stderr}")
@@ -64,8 +69,14 @@ def measure(stack: str, config_dir: Path) -> tuple[float, float]:
 
 def resources_in(stack: str, config_dir: Path) -> int:
     import json
-    out = subprocess.run([sys.executable, "-m", "tools.plan", "--stack", stack, "--config-dir", str(config_dir),
-                          "--json"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+    out = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", stack, "--config-dir", str(config_dir), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return len(json.loads(out)["resources"])
 
 
@@ -80,10 +91,15 @@ def main() -> None:
         figures = {}
         for stack in ("prod", "prod10x"):
             runs = [measure(stack, tmp_dir) for _ in range(args.runs)]
-            figures[stack] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs),
-                              resources_in(stack, tmp_dir))
+            figures[stack] = (
+                statistics.median(r[0] for r in runs),
+                max(r[1] for r in runs),
+                resources_in(stack, tmp_dir),
+            )
     for stack, (seconds, peak_mb, count) in figures.items():
-        print(f"{stack:8s} resources={count:5d}  wall={seconds:6.2f} s (median of {args.runs})  peak RSS={peak_mb:7.1f} MB")
+        print(
+            f"{stack:8s} resources={count:5d}  wall={seconds:6.2f} s (median of {args.runs})  peak RSS={peak_mb:7.1f} MB"
+        )
     ratio = figures["prod10x"][0] / figures["prod"][0]
     print(f"10x / prod wall-time ratio: {ratio:.2f} (target <= 3.0); prod target <= 8 s and <= 600 MB")
 

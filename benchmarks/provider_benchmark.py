@@ -34,16 +34,18 @@ lists all grants of that role again. Times are the test server's as much as the 
 every response against the spec, so listing a role's grants costs about 0.6 ms more per grant held, which
 is why a Grant read is slower than a Grant create here.
 """
+
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -99,35 +101,63 @@ class Ledger:
         self.seconds[(phase, kind)].append(seconds)
         self.paths[phase].extend(calls)
         if phase != "lost reply":  # there the repeat is the point: the retry of a create whose reply was lost
-            self.repeats += [f"{phase} {kind}: {a[0]} {a[1]}" for a, b in zip(calls, calls[1:]) if a == b]
+            self.repeats += [f"{phase} {kind}: {a[0]} {a[1]}" for a, b in itertools.pairwise(calls) if a == b]
 
 
 # ---- configuration -> engine resources ----------------------------------------------------------------
 def organisations(count: int, catalogs: int) -> list[tuple[str, tuple[AccessConfig, ...]]]:
     """Org i accesses 2-3 distinct catalogs (step 7 mod N), a third of them for writing, half on namespaces."""
-    return [(f"org_{i:03d}", tuple(
-        AccessConfig(catalog=f"cat_{(i + 7 * k) % catalogs:02d}",
-                     level=AccessLevel.WRITE if (i + k) % 3 == 0 else AccessLevel.READ,
-                     namespaces=NAMESPACE_CHOICES[(i + k) % len(NAMESPACE_CHOICES)])
-        for k in range(2 + i % 2))) for i in range(count)]
+    return [
+        (
+            f"org_{i:03d}",
+            tuple(
+                AccessConfig(
+                    catalog=f"cat_{(i + 7 * k) % catalogs:02d}",
+                    level=AccessLevel.WRITE if (i + k) % 3 == 0 else AccessLevel.READ,
+                    namespaces=NAMESPACE_CHOICES[(i + k) % len(NAMESPACE_CHOICES)],
+                )
+                for k in range(2 + i % 2)
+            ),
+        )
+        for i in range(count)
+    ]
 
 
 def catalog_step(connection: dict, name: str) -> Step:
-    return Step(CatalogProvider(), {
-        "connection": connection, "name": name, "type": "INTERNAL", "adopt": False,
-        "properties": {"default-base-location": f"s3://bench-{name}/warehouse"},
-        "storageConfigInfo": {"storageType": "S3", "allowedLocations": [f"s3://bench-{name}/"],
-                              "roleArn": ROLE_ARN, "externalId": name}})
+    return Step(
+        CatalogProvider(),
+        {
+            "connection": connection,
+            "name": name,
+            "type": "INTERNAL",
+            "adopt": False,
+            "properties": {"default-base-location": f"s3://bench-{name}/warehouse"},
+            "storageConfigInfo": {
+                "storageType": "S3",
+                "allowedLocations": [f"s3://bench-{name}/"],
+                "roleArn": ROLE_ARN,
+                "externalId": name,
+            },
+        },
+    )
 
 
 def namespace_steps(connection: dict, orgs: list) -> list[Step]:
     """Every level of every namespace once per catalog, parents first (Polaris requires them)."""
-    wanted = {(access.catalog, tuple(namespace_levels(ns)[:depth]))
-              for _, accesses in orgs for access in accesses for ns in access.namespaces
-              for depth in range(1, len(namespace_levels(ns)) + 1)}
-    return [Step(NamespaceProvider(), {"connection": connection, "catalogName": catalog, "namespace": list(levels),
-                                       "properties": {}})
-            for catalog, levels in sorted(wanted, key=lambda item: (len(item[1]), item))]
+    wanted = {
+        (access.catalog, tuple(namespace_levels(ns)[:depth]))
+        for _, accesses in orgs
+        for access in accesses
+        for ns in access.namespaces
+        for depth in range(1, len(namespace_levels(ns)) + 1)
+    }
+    return [
+        Step(
+            NamespaceProvider(),
+            {"connection": connection, "catalogName": catalog, "namespace": list(levels), "properties": {}},
+        )
+        for catalog, levels in sorted(wanted, key=lambda item: (len(item[1]), item))
+    ]
 
 
 def grant_targets(access: AccessConfig) -> list[dict]:
@@ -139,16 +169,31 @@ def grant_targets(access: AccessConfig) -> list[dict]:
 def organisation_steps(connection: dict, org: str, accesses: tuple[AccessConfig, ...]) -> list[Step]:
     """As components/polaris_access.py: principal, principal role, assignment; per access role, link, grants."""
     base = {"connection": connection}
-    steps = [Step(PrincipalProvider(), {**base, "name": org, "properties": {}, "rotation": None, "adopt": False}),
-             Step(PrincipalRoleProvider(), {**base, "name": org, "properties": {}, "adopt": False}),
-             Step(PrincipalRoleAssignmentProvider(), {**base, "principalName": org, "principalRoleName": org})]
+    steps = [
+        Step(PrincipalProvider(), {**base, "name": org, "properties": {}, "rotation": None, "adopt": False}),
+        Step(PrincipalRoleProvider(), {**base, "name": org, "properties": {}, "adopt": False}),
+        Step(PrincipalRoleAssignmentProvider(), {**base, "principalName": org, "principalRoleName": org}),
+    ]
     for access in accesses:
         role = {"catalogName": access.catalog, "catalogRoleName": catalog_role_name(org, access)}
-        steps.append(Step(CatalogRoleProvider(), {**base, "catalogName": access.catalog,
-                                                  "name": role["catalogRoleName"], "properties": {}, "adopt": False}))
+        steps.append(
+            Step(
+                CatalogRoleProvider(),
+                {
+                    **base,
+                    "catalogName": access.catalog,
+                    "name": role["catalogRoleName"],
+                    "properties": {},
+                    "adopt": False,
+                },
+            )
+        )
         steps.append(Step(CatalogRoleAssignmentProvider(), {**base, **role, "principalRoleName": org}))
-        steps += [Step(GrantProvider(), {**base, **role, "grant": {**target, "privilege": privilege}})
-                  for target in grant_targets(access) for privilege in PRIVILEGES[access.level]]
+        steps += [
+            Step(GrantProvider(), {**base, **role, "grant": {**target, "privilege": privilege}})
+            for target in grant_targets(access)
+            for privilege in PRIVILEGES[access.level]
+        ]
     return steps
 
 
@@ -171,8 +216,9 @@ def changed(step: Step) -> dict:
 
 
 # ---- measurement --------------------------------------------------------------------------------------
-def run(server: PolarisTestServer, ledger: Ledger, phase: str, kind: str,
-        action: Callable[[], Deployed | None]) -> Deployed | None:
+def run(
+    server: PolarisTestServer, ledger: Ledger, phase: str, kind: str, action: Callable[[], Deployed | None]
+) -> Deployed | None:
     """Runs one engine operation and books the non-token requests it made."""
     before, start = len(server.requests), time.perf_counter()
     result = action()
@@ -192,21 +238,51 @@ def timed(label: str, timings: dict, body: Callable[[], list]) -> list:
 def benchmark(args: argparse.Namespace) -> None:
     with PolarisTestServer(realm=REALM) as server, EngineHarness() as harness:
         engine, ledger, timings = Engine(harness), Ledger(), {}
-        connection = {"endpoint": server.url, "clientId": server.root_client_id,
-                      "clientSecret": server.root_client_secret, "scope": "PRINCIPAL_ROLE:ALL", "realm": REALM}
+        connection = {
+            "endpoint": server.url,
+            "clientId": server.root_client_id,
+            "clientSecret": server.root_client_secret,
+            "scope": "PRINCIPAL_ROLE:ALL",
+            "realm": REALM,
+        }
         steps = plan(connection, args.organisations, args.catalogs)
-        states = timed("create", timings, lambda: [
-            run(server, ledger, "create", s.kind, lambda s=s: engine.up(s.provider, s.props)) for s in steps])
-        timed("idle after create", timings, lambda: [
-            run(server, ledger, "idle after create", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
-            for s, st in zip(steps, states)])
-        refreshed = timed("refresh", timings, lambda: [
-            run(server, ledger, "read", s.kind, lambda st=st: engine.refresh(st)) for s, st in zip(steps, states)])
-        timed("no-change up", timings, lambda: [
-            run(server, ledger, "no-change up", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
-            for s, st in zip(steps, refreshed)])
+        states = timed(
+            "create",
+            timings,
+            lambda: [run(server, ledger, "create", s.kind, lambda s=s: engine.up(s.provider, s.props)) for s in steps],
+        )
+        timed(
+            "idle after create",
+            timings,
+            lambda: [
+                run(server, ledger, "idle after create", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
+                for s, st in zip(steps, states, strict=True)
+            ],
+        )
+        refreshed = timed(
+            "refresh",
+            timings,
+            lambda: [
+                run(server, ledger, "read", s.kind, lambda st=st: engine.refresh(st))
+                for s, st in zip(steps, states, strict=True)
+            ],
+        )
+        timed(
+            "no-change up",
+            timings,
+            lambda: [
+                run(server, ledger, "no-change up", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
+                for s, st in zip(steps, refreshed, strict=True)
+            ],
+        )
         for step, state in sample(steps, refreshed, args.updates):
-            run(server, ledger, "update", step.kind, lambda: engine.up(step.provider, changed(step), state))
+            run(
+                server,
+                ledger,
+                "update",
+                step.kind,
+                lambda step=step, state=state: engine.up(step.provider, changed(step), state),
+            )
         lost_replies(engine, ledger)
         report(steps, ledger, timings, server)
 
@@ -214,8 +290,13 @@ def benchmark(args: argparse.Namespace) -> None:
 def lost_replies(engine: Engine, ledger: Ledger) -> None:
     """Every create of a small world loses its reply after Polaris applied it; books what settling costs."""
     with PolarisTestServer(realm=REALM) as server:
-        connection = {"endpoint": server.url, "clientId": server.root_client_id,
-                      "clientSecret": server.root_client_secret, "scope": "PRINCIPAL_ROLE:ALL", "realm": REALM}
+        connection = {
+            "endpoint": server.url,
+            "clientId": server.root_client_id,
+            "clientSecret": server.root_client_secret,
+            "scope": "PRINCIPAL_ROLE:ALL",
+            "realm": REALM,
+        }
         for step in plan(connection, 1, 1):
             server.inject_reset(create_method(step.kind), CREATE_PATH[step.kind], times=1, applied=True)
             run(server, ledger, "lost reply", step.kind, lambda step=step: engine.up(step.provider, step.props))
@@ -224,7 +305,7 @@ def lost_replies(engine: Engine, ledger: Ledger) -> None:
 def sample(steps: list[Step], states: list[Deployed], per_kind: int) -> list[tuple[Step, Deployed]]:
     taken: dict[str, int] = defaultdict(int)
     chosen = []
-    for step, state in zip(steps, states):
+    for step, state in zip(steps, states, strict=True):
         if taken[step.kind] < per_kind:
             taken[step.kind] += 1
             chosen.append((step, state))
@@ -259,36 +340,52 @@ def verdict(holds: bool) -> str:
 def report_targets(ledger: Ledger, server: PolarisTestServer, elapsed: float) -> None:
     reads = [n for (phase, _), values in ledger.counts.items() if phase == "read" for n in values]
     idle = sum(n for (phase, _), values in ledger.counts.items() if phase == "no-change up" for n in values)
-    idle_created = sum(n for (phase, _), values in ledger.counts.items() if phase == "idle after create"
-                       for n in values)
-    print(f"\ntarget: a read costs one request: {verdict(all(n == 1 for n in reads))} "
-          f"({len(reads)} reads, {sum(reads)} requests)")
-    print(f"target: a no-change up after create sends no request: {verdict(idle_created == 0)} "
-          f"({idle_created} requests)")
-    print(f"target: no request repeated back to back in an operation: {verdict(not ledger.repeats)}"
-          + "".join(f"\n  repeated: {r}" for r in ledger.repeats[:10]))
-    print(f"target: a no-change up after refresh sends no request (no phantom diff): {verdict(idle == 0)} "
-          f"({idle} requests)")
+    idle_created = sum(
+        n for (phase, _), values in ledger.counts.items() if phase == "idle after create" for n in values
+    )
+    print(
+        f"\ntarget: a read costs one request: {verdict(all(n == 1 for n in reads))} "
+        f"({len(reads)} reads, {sum(reads)} requests)"
+    )
+    print(
+        f"target: a no-change up after create sends no request: {verdict(idle_created == 0)} ({idle_created} requests)"
+    )
+    print(
+        f"target: no request repeated back to back in an operation: {verdict(not ledger.repeats)}"
+        + "".join(f"\n  repeated: {r}" for r in ledger.repeats[:10])
+    )
+    print(
+        f"target: a no-change up after refresh sends no request (no phantom diff): {verdict(idle == 0)} "
+        f"({idle} requests)"
+    )
     refresh_paths = ledger.paths["read"]
-    print(f"refresh requests for distinct paths: {len(set(refresh_paths))} of {len(refresh_paths)} "
-          "(the rest re-list a role's grants, a principal role's catalog roles or a principal's roles)")
+    print(
+        f"refresh requests for distinct paths: {len(set(refresh_paths))} of {len(refresh_paths)} "
+        "(the rest re-list a role's grants, a principal role's catalog roles or a principal's roles)"
+    )
     allowed = max(1, math.ceil(elapsed / 3600))
-    print(f"token requests: {server.token_requests} for 1 provider process and 1 principal (admin) in "
-          f"{elapsed:.1f} s; target <= 1 per principal per hour: {verdict(server.token_requests <= allowed)}")
+    print(
+        f"token requests: {server.token_requests} for 1 provider process and 1 principal (admin) in "
+        f"{elapsed:.1f} s; target <= 1 per principal per hour: {verdict(server.token_requests <= allowed)}"
+    )
     print(f"spec violations on the test server: {len(server.spec_violations)}")
 
 
 def report(steps: list[Step], ledger: Ledger, timings: dict, server: PolarisTestServer) -> None:
     kinds = list(dict.fromkeys(s.kind for s in steps))
     print(f"resources: {len(steps)} (" + ", ".join(f"{k} {sum(s.kind == k for s in steps)}" for k in kinds) + ")")
-    print("path: one real `python -m pulumi.dynamic` process over gRPC (harness), spec-checked test server, "
-          "operations one at a time; full configuration in every phase except update (a sample per type)")
+    print(
+        "path: one real `python -m pulumi.dynamic` process over gRPC (harness), spec-checked test server, "
+        "operations one at a time; full configuration in every phase except update (a sample per type)"
+    )
     table("HTTP requests per op", kinds, lambda key: spread(ledger.counts[key]))
     table("mean ms per op", kinds, lambda key: mean_ms(ledger.seconds[key]))
     report_targets(ledger, server, sum(timings.values()))
     for label in ("create", "idle after create", "refresh", "no-change up"):
-        print(f"full {label:<13} ({len(steps)} resources): {timings[label]:6.1f} s "
-              f"({1000 * timings[label] / len(steps):.1f} ms per resource)")
+        print(
+            f"full {label:<13} ({len(steps)} resources): {timings[label]:6.1f} s "
+            f"({1000 * timings[label] / len(steps):.1f} ms per resource)"
+        )
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ requests (they overlap: the provider process runs four at a time), so a sum near
 bounds the command, and a small one means the engine, the program and the provider process do.
 Aims (2 cores): the 2,000-object no-change preview within 60 s, refresh within 90 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,9 +23,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.polaris_server import PolarisTestServer  # noqa: E402
-from tests.real.cli import ROOT, LocalStack  # noqa: E402
-from tests.real.local_stack import STACK, configure, state_objects  # noqa: E402
+from tests.fakes.polaris_server import PolarisTestServer
+from tests.real.cli import ROOT, LocalStack
+from tests.real.local_stack import STACK, configure, state_objects
 
 
 class TimedPolaris(PolarisTestServer):
@@ -61,14 +62,24 @@ def generated_config(organisations: int, catalogs: int) -> dict:
     for owner in owners:
         owner["storage"]["prefixes"] = [f"c{i}" for i in range(catalogs)]
     config["polaris-data-exchange:catalogs"] = [
-        {"name": f"cat_{i}", "dataOwner": owners[i % 2]["name"],
-         "locations": [f"s3://{owners[i % 2]['storage']['bucket']}/c{i}/"]} for i in range(catalogs)]
+        {
+            "name": f"cat_{i}",
+            "dataOwner": owners[i % 2]["name"],
+            "locations": [f"s3://{owners[i % 2]['storage']['bucket']}/c{i}/"],
+        }
+        for i in range(catalogs)
+    ]
     config["polaris-data-exchange:organisations"] = [
-        {"name": f"org_{n}", "access": [
-            {"catalog": f"cat_{n % catalogs}", "level": "write"},
-            {"catalog": f"cat_{(n + 1) % catalogs}", "level": "read"},
-            {"catalog": f"cat_{(n + 2) % catalogs}", "level": "read", "namespaces": ["shared"]}]}
-        for n in range(organisations)]
+        {
+            "name": f"org_{n}",
+            "access": [
+                {"catalog": f"cat_{n % catalogs}", "level": "write"},
+                {"catalog": f"cat_{(n + 1) % catalogs}", "level": "read"},
+                {"catalog": f"cat_{(n + 2) % catalogs}", "level": "read", "namespaces": ["shared"]},
+            ],
+        }
+        for n in range(organisations)
+    ]
     return document
 
 
@@ -76,14 +87,19 @@ def measure(label: str, config_file: Path | None, bin_dir: str) -> None:
     with TimedPolaris(realm="POLARIS", root_client_id="root") as polaris, tempfile.TemporaryDirectory() as tmp:
         stack = LocalStack.create(Path(tmp), bin_dir, STACK, config_file)
         configure(stack, polaris)
-        for name, run in (("up", stack.up), ("preview (no change)", lambda: stack.preview(expect_no_changes=True)),
-                          ("refresh (no change)", lambda: stack.refresh(expect_no_changes=True))):
+        for name, run in (
+            ("up", stack.up),
+            ("preview (no change)", lambda: stack.preview(expect_no_changes=True)),
+            ("refresh (no change)", lambda: stack.refresh(expect_no_changes=True)),
+        ):
             polaris.busy_seconds, requests = 0.0, len(polaris.requests)
             started = time.perf_counter()
             run()
             wall = time.perf_counter() - started
-            print(f"{label:>22} {name:<20} {wall:7.1f} s wall; {len(polaris.requests) - requests:5d} Polaris "
-                  f"requests, {polaris.busy_seconds:6.1f} s of Polaris work (summed over concurrent requests)")
+            print(
+                f"{label:>22} {name:<20} {wall:7.1f} s wall; {len(polaris.requests) - requests:5d} Polaris "
+                f"requests, {polaris.busy_seconds:6.1f} s of Polaris work (summed over concurrent requests)"
+            )
         print(f"{label:>22} objects in state: {sum(state_objects(stack).values())}")
         stack.destroy()
 

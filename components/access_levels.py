@@ -23,7 +23,8 @@ READ_PRIVILEGES: tuple[str, ...] = (
     "TABLE_READ_DATA",
 )
 
-WRITE_PRIVILEGES: tuple[str, ...] = READ_PRIVILEGES + (
+WRITE_PRIVILEGES: tuple[str, ...] = (
+    *READ_PRIVILEGES,
     "TABLE_WRITE_DATA",
     "TABLE_WRITE_PROPERTIES",
     "TABLE_CREATE",
@@ -42,5 +43,6 @@ PRIVILEGES: dict[AccessLevel, tuple[str, ...]] = {
 }
 
 FORBIDDEN_FOR_ORGANISATIONS: frozenset[str] = frozenset(
-    {"CATALOG_MANAGE_ACCESS", "CATALOG_MANAGE_CONTENT", "CATALOG_MANAGE_METADATA"})
+    {"CATALOG_MANAGE_ACCESS", "CATALOG_MANAGE_CONTENT", "CATALOG_MANAGE_METADATA"}
+)
 """Privileges that let a holder grant, revoke or manage the whole catalog: for the platform team only."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import pulumi
 import pulumi_aws as aws
@@ -15,9 +15,16 @@ def profile_name(account_id: str) -> str:
     return f"polaris-{account_id}"
 
 
-def account_provider(name: str, *, account_id: str, region: str, deploy_role_arn: str | None,
-                     credentials: AwsCredentials, tags: Mapping[str, str],
-                     opts: pulumi.ResourceOptions | None = None) -> aws.Provider:
+def account_provider(
+    name: str,
+    *,
+    account_id: str,
+    region: str,
+    deploy_role_arn: str | None,
+    credentials: AwsCredentials,
+    tags: Mapping[str, str],
+    opts: pulumi.ResourceOptions | None = None,
+) -> aws.Provider:
     """A provider pinned to one account (`allowed_account_ids` refuses any other), tagging everything.
 
     With `assume-role` it assumes the account's deploy role; with `profile` it reads the named profile, so
@@ -28,8 +35,14 @@ def account_provider(name: str, *, account_id: str, region: str, deploy_role_arn
     if credentials is AwsCredentials.PROFILE:
         access["profile"] = profile_name(account_id)
     elif deploy_role_arn:
-        access["assume_roles"] = [aws.ProviderAssumeRoleArgs(role_arn=deploy_role_arn,
-                                                             session_name="polaris-data-exchange")]
-    return aws.Provider(name, region=region, allowed_account_ids=[account_id],
-                        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(tags)) if tags else None,
-                        opts=opts, **access)
+        access["assume_roles"] = [
+            aws.ProviderAssumeRoleArgs(role_arn=deploy_role_arn, session_name="polaris-data-exchange")
+        ]
+    return aws.Provider(
+        name,
+        region=region,
+        allowed_account_ids=[account_id],
+        default_tags=aws.ProviderDefaultTagsArgs(tags=dict(tags)) if tags else None,
+        opts=opts,
+        **access,
+    )

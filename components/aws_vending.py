@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -26,8 +27,13 @@ POLICY_VERSION = "2012-10-17"
 MAX_SESSION_SECONDS = 3600
 """Role chaining (IRSA role -> vending role) caps sessions at one hour; Polaris asks for exactly that."""
 OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
-KMS_ACTIONS = ("kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt", "kms:GenerateDataKey",
-               "kms:Encrypt")
+KMS_ACTIONS = (
+    "kms:GenerateDataKeyWithoutPlaintext",
+    "kms:DescribeKey",
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "kms:Encrypt",
+)
 """What Polaris 1.7.0 puts in a write session's policy for the catalog's keys (AwsCredentialsStorageIntegration
 .addKmsKeyPolicy; a read session drops kms:Encrypt): the role grants the same, so no vended action is cut off."""
 EXTERNAL_ID_LENGTH = 32
@@ -59,11 +65,19 @@ def vending_trust_policy(server_role_arn: str, external_id: str, session_tags: b
     if not _ROLE_ARN.match(server_role_arn):
         raise ValueError(f"the vending role must trust one IAM role, not {server_role_arn!r}")
     principal = {"AWS": server_role_arn}
-    statements = [{"Sid": "PolarisServerWithExternalId", "Effect": "Allow", "Principal": principal,
-                   "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": external_id}}}]
+    statements = [
+        {
+            "Sid": "PolarisServerWithExternalId",
+            "Effect": "Allow",
+            "Principal": principal,
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+        }
+    ]
     if session_tags:
-        statements.append({"Sid": "PolarisServerSessionTags", "Effect": "Allow", "Principal": principal,
-                           "Action": "sts:TagSession"})
+        statements.append(
+            {"Sid": "PolarisServerSessionTags", "Effect": "Allow", "Principal": principal, "Action": "sts:TagSession"}
+        )
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -75,15 +89,23 @@ def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn
     paths = [prefix.strip("/") for prefix in prefixes]
     bucket_arn = f"arn:aws:s3:::{bucket}"
     statements = [
-        {"Sid": "SharedObjects", "Effect": "Allow", "Action": list(OBJECT_ACTIONS),
-         "Resource": [f"{bucket_arn}/{path}/*" for path in paths]},
-        {"Sid": "ListSharedPrefixes", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn,
-         "Condition": {"StringLike": {"s3:prefix": [pattern for path in paths for pattern in (f"{path}/*", path)]}}},
+        {
+            "Sid": "SharedObjects",
+            "Effect": "Allow",
+            "Action": list(OBJECT_ACTIONS),
+            "Resource": [f"{bucket_arn}/{path}/*" for path in paths],
+        },
+        {
+            "Sid": "ListSharedPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [pattern for path in paths for pattern in (f"{path}/*", path)]}},
+        },
         {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
     ]
     if kms_key_arn:
-        statements.append({"Sid": "OwnerKey", "Effect": "Allow", "Action": list(KMS_ACTIONS),
-                           "Resource": kms_key_arn})
+        statements.append({"Sid": "OwnerKey", "Effect": "Allow", "Action": list(KMS_ACTIONS), "Resource": kms_key_arn})
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
@@ -97,22 +119,34 @@ def polaris_kms_settings(kms_key_arn: str | None) -> dict[str, Any]:
 def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
     """Refuse any request to the bucket or its objects that does not use TLS, whoever makes it."""
     bucket_arn = f"arn:aws:s3:::{bucket}"
-    return {"Version": POLICY_VERSION, "Statement": [{
-        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    return {
+        "Version": POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
 
 
 def encryption_rule(kms_key_arn: str | None) -> dict[str, Any]:
     """SSE-KMS with the owner's key and an S3 bucket key (fewer KMS calls), else SSE-S3."""
     if kms_key_arn:
-        return {"apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms",
-                                                            "kms_master_key_id": kms_key_arn},
-                "bucket_key_enabled": True}
+        return {
+            "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+            "bucket_key_enabled": True,
+        }
     return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
 
 
 class AwsDataOwner(pulumi.ComponentResource):
     """One AWS data owner: its hardened bucket (created or existing) and the vending role Polaris assumes."""
+
     role_arn: pulumi.Output[str]
     external_id: pulumi.Output[str]
     """Secret: the catalog's ``storageConfigInfo.externalId``."""
@@ -135,7 +169,8 @@ class AwsDataOwner(pulumi.ComponentResource):
         self.allowed_locations = list(owner.allowed_locations)
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
-            vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn))
+            vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn)
+        )
         reach = owner.storage.create or given is None or account.deploy_role_arn is not None
         child = self._child_options(name, args) if reach else None
         self.provider = child.provider if child else None
@@ -145,36 +180,56 @@ class AwsDataOwner(pulumi.ComponentResource):
             self.external_id = self._external_id(name)
             self.trust_policy = pulumi.Output.secret(
                 pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
-                    lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))))
+                    lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))
+                )
+            )
             self.role_arn = self._role(name, owner, child)
         else:
             # Brought by the owner's security team: the program declares nothing in the owner's account for it.
             self.external_id = pulumi.Output.secret(str(given.external_id))
             self.trust_policy = pulumi.Output.secret("")
             self.role_arn = pulumi.Output.from_input(given.role_arn)
-        self.register_outputs({
-            "role_arn": self.role_arn, "external_id": self.external_id, "region": self.region,
-            "allowed_locations": self.allowed_locations, "bucket": self.bucket, "kms_key_arn": self.kms_key_arn,
-            "trust_policy": self.trust_policy, "permissions_policy": self.permissions_policy})
+        self.register_outputs(
+            {
+                "role_arn": self.role_arn,
+                "external_id": self.external_id,
+                "region": self.region,
+                "allowed_locations": self.allowed_locations,
+                "bucket": self.bucket,
+                "kms_key_arn": self.kms_key_arn,
+                "trust_policy": self.trust_policy,
+                "permissions_policy": self.permissions_policy,
+            }
+        )
 
     def _child_options(self, name: str, args: AwsVendingArgs) -> pulumi.ResourceOptions:
         account = args.owner.aws
         provider = account_provider(
-            f"{name}-provider", account_id=account.account_id, region=account.region,
-            deploy_role_arn=account.deploy_role_arn, credentials=args.credentials, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-provider",
+            account_id=account.account_id,
+            region=account.region,
+            deploy_role_arn=account.deploy_role_arn,
+            credentials=args.credentials,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         return pulumi.ResourceOptions(parent=self, provider=provider)
 
     def _external_id(self, name: str) -> pulumi.Output[str]:
         """One per owner, so no owner's id opens another owner's role. Not a cloud resource: no provider."""
-        password = random.RandomPassword(f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False,
-                                         opts=pulumi.ResourceOptions(parent=self))
+        password = random.RandomPassword(
+            f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
         return pulumi.Output.secret(password.result)
 
     def _role(self, name: str, owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
         role = aws.iam.Role(
-            f"{name}-vending", assume_role_policy=self.trust_policy, max_session_duration=MAX_SESSION_SECONDS,
-            description=f"Assumed by Polaris to vend credentials for {owner.name}'s shared prefixes", opts=child)
+            f"{name}-vending",
+            assume_role_policy=self.trust_policy,
+            max_session_duration=MAX_SESSION_SECONDS,
+            description=f"Assumed by Polaris to vend credentials for {owner.name}'s shared prefixes",
+            opts=child,
+        )
         aws.iam.RolePolicy(f"{name}-vending-access", role=role.id, policy=self.permissions_policy, opts=child)
         return role.arn
 
@@ -187,16 +242,28 @@ class AwsDataOwner(pulumi.ComponentResource):
         kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=owner.storage.bucket, opts=kept)
         access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
-            ignore_public_acls=True, restrict_public_buckets=True, opts=kept)
-        aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id,
-                                       rule={"object_ownership": "BucketOwnerEnforced"}, opts=kept)
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=kept,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=kept
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(owner.aws.kms_key_arn)], opts=kept)
-        aws.s3.BucketVersioning(f"{name}-versioning", bucket=bucket.id,
-                                versioning_configuration={"status": "Enabled"}, opts=kept)
+            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(owner.aws.kms_key_arn)], opts=kept
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=kept
+        )
         # After the public access block: S3 rejects concurrent changes to one bucket's access settings.
         aws.s3.BucketPolicy(
-            f"{name}-tls-only", bucket=bucket.id, policy=json.dumps(tls_only_bucket_policy(owner.storage.bucket)),
-            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[access_block])))
+            f"{name}-tls-only",
+            bucket=bucket.id,
+            policy=json.dumps(tls_only_bucket_policy(owner.storage.bucket)),
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[access_block])),
+        )
         return bucket.bucket

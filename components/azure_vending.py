@@ -10,10 +10,10 @@ service principal. ``static-secret`` mode swaps that for an application password
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
-from typing import Mapping
 
 import pulumi
 import pulumi_azure_native as azure_native
@@ -36,6 +36,7 @@ ASSIGNED_ROLES = (BLOB_DATA_CONTRIBUTOR, BLOB_DELEGATOR)
 class AzureWorkloadAccess:
     """What the Polaris Deployment needs. ``client_secret`` (static-secret mode) belongs in a Kubernetes
     Secret referenced as ``AZURE_CLIENT_SECRET``, never in the plain environment."""
+
     client_id: pulumi.Input[str]
     tenant_id: str
     additionally_allowed_tenants: tuple[str, ...]
@@ -57,6 +58,7 @@ class AzureWorkloadAccess:
 @dataclass(frozen=True)
 class AzureServicePrincipal:
     """The application's service principal in one tenant: what role assignments name."""
+
     tenant_id: str
     object_id: pulumi.Input[str]
 
@@ -90,8 +92,10 @@ def password_end_date(validity_days: int, today: date) -> str:
 
 
 def storage_account_id(subscription: AzureSubscription, account: str) -> str:
-    return (f"/subscriptions/{subscription.subscription_id}/resourceGroups/{subscription.resource_group}"
-            f"/providers/Microsoft.Storage/storageAccounts/{account}")
+    return (
+        f"/subscriptions/{subscription.subscription_id}/resourceGroups/{subscription.resource_group}"
+        f"/providers/Microsoft.Storage/storageAccounts/{account}"
+    )
 
 
 def container_id(account_id: str, container: str) -> str:
@@ -100,12 +104,12 @@ def container_id(account_id: str, container: str) -> str:
 
 def consent_url(tenant_id: str, client_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """Where the owner's admin consents to the application, if the program may not create its principal."""
-    return pulumi.Output.concat("https://login.microsoftonline.com/", tenant_id, "/adminconsent?client_id=",
-                                client_id)
+    return pulumi.Output.concat("https://login.microsoftonline.com/", tenant_id, "/adminconsent?client_id=", client_id)
 
 
 class AzureVendingApplication(pulumi.ComponentResource):
     """Polaris' multi-tenant application in its home tenant, with its one credential."""
+
     client_id: pulumi.Output[str]
     tenant_id: str
     service_principal: AzureServicePrincipal
@@ -116,40 +120,56 @@ class AzureVendingApplication(pulumi.ComponentResource):
         home = args.application.tenant_id
         directory = azuread.Provider(f"{name}-provider", tenant_id=home, opts=pulumi.ResourceOptions(parent=self))
         child = pulumi.ResourceOptions(parent=self, provider=directory)
-        application = azuread.Application(f"{name}-application", display_name=args.application.display_name,
-                                          sign_in_audience="AzureADMultipleOrgs", opts=child)
+        application = azuread.Application(
+            f"{name}-application",
+            display_name=args.application.display_name,
+            sign_in_audience="AzureADMultipleOrgs",
+            opts=child,
+        )
         principal = azuread.ServicePrincipal(f"{name}-principal", client_id=application.client_id, opts=child)
         self.client_id = application.client_id
         self.tenant_id = home
         self.service_principal = AzureServicePrincipal(home, principal.object_id)
         self.access = AzureWorkloadAccess(
-            client_id=application.client_id, tenant_id=home,
+            client_id=application.client_id,
+            tenant_id=home,
             additionally_allowed_tenants=tuple(sorted(set(args.owner_tenants) - {home})),
-            client_secret=self._credential(name, application, args, child))
-        self.register_outputs({"client_id": self.client_id, "tenant_id": self.tenant_id,
-                               "keyless": self.access.client_secret is None})
+            client_secret=self._credential(name, application, args, child),
+        )
+        self.register_outputs(
+            {"client_id": self.client_id, "tenant_id": self.tenant_id, "keyless": self.access.client_secret is None}
+        )
 
     @staticmethod
-    def _credential(name: str, application: azuread.Application, args: AzureApplicationArgs,
-                    child: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
+    def _credential(
+        name: str, application: azuread.Application, args: AzureApplicationArgs, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str] | None:
         """The federated credential (keyless), or a password returned as a secret (static-secret)."""
         if args.credential_mode is CredentialMode.STATIC_SECRET:
             password = azuread.ApplicationPassword(
-                f"{name}-password", application_id=application.id, display_name="polaris static secret",
-                end_date=password_end_date(args.secret_validity_days, datetime.now(timezone.utc).date()),
-                opts=child)
+                f"{name}-password",
+                application_id=application.id,
+                display_name="polaris static secret",
+                end_date=password_end_date(args.secret_validity_days, datetime.now(UTC).date()),
+                opts=child,
+            )
             return pulumi.Output.secret(password.value)
         azuread.ApplicationFederatedIdentityCredential(
-            f"{name}-federated-credential", application_id=application.id,
+            f"{name}-federated-credential",
+            application_id=application.id,
             display_name=f"eks-{args.namespace}-{args.service_account}",
-            description="Polaris' Kubernetes service account on EKS", audiences=[AZURE_TOKEN_AUDIENCE],
-            issuer=args.oidc_issuer_url, subject=f"system:serviceaccount:{args.namespace}:{args.service_account}",
-            opts=child)
+            description="Polaris' Kubernetes service account on EKS",
+            audiences=[AZURE_TOKEN_AUDIENCE],
+            issuer=args.oidc_issuer_url,
+            subject=f"system:serviceaccount:{args.namespace}:{args.service_account}",
+            opts=child,
+        )
         return None
 
 
 class AzureDataOwner(pulumi.ComponentResource):
     """One owner's storage account and container, and the application's roles on exactly those."""
+
     tenant_id: str
     client_id: pulumi.Input[str]
     consent_url: pulumi.Output[str]
@@ -163,8 +183,11 @@ class AzureDataOwner(pulumi.ComponentResource):
         if owner.azure is None:
             raise ValueError(f"data owner {owner.name!r} is not on Azure")
         subscription = azure_native.Provider(
-            f"{name}-provider", subscription_id=owner.azure.subscription_id, tenant_id=owner.azure.tenant_id,
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-provider",
+            subscription_id=owner.azure.subscription_id,
+            tenant_id=owner.azure.tenant_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         child = pulumi.ResourceOptions(parent=self, provider=subscription)
         account_scope, container_scope = self._storage(name, owner, args.tags, child)
         self.provider, self.storage_account_id = subscription, account_scope
@@ -175,12 +198,20 @@ class AzureDataOwner(pulumi.ComponentResource):
         self.client_id = args.application_client_id
         self.consent_url = consent_url(self.tenant_id, self.client_id)
         self.allowed_locations = list(owner.allowed_locations)
-        self.register_outputs({"tenant_id": self.tenant_id, "client_id": self.client_id,
-                               "consent_url": self.consent_url, "allowed_locations": self.allowed_locations,
-                               "storage_account": self.storage_account, "container": self.container})
+        self.register_outputs(
+            {
+                "tenant_id": self.tenant_id,
+                "client_id": self.client_id,
+                "consent_url": self.consent_url,
+                "allowed_locations": self.allowed_locations,
+                "storage_account": self.storage_account,
+                "container": self.container,
+            }
+        )
 
-    def _storage(self, name: str, owner: DataOwnerConfig, tags: Mapping[str, str],
-                 child: pulumi.ResourceOptions) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+    def _storage(
+        self, name: str, owner: DataOwnerConfig, tags: Mapping[str, str], child: pulumi.ResourceOptions
+    ) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
         """The account and container ids: created here, or existing ones named in the configuration."""
         storage, subscription = owner.storage, owner.azure
         if not storage.create:
@@ -190,14 +221,30 @@ class AzureDataOwner(pulumi.ComponentResource):
         # The data belongs to the owner: `pulumi destroy` leaves account and container (as for AWS buckets).
         kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         account = azure_native.storage.StorageAccount(
-            f"{name}-account", account_name=storage.account, resource_group_name=subscription.resource_group,
-            location=subscription.location, kind="StorageV2", sku={"name": "Standard_LRS"}, is_hns_enabled=True,
-            enable_https_traffic_only=True, minimum_tls_version="TLS1_2", allow_blob_public_access=False,
-            allow_shared_key_access=subscription.shared_key_access, allow_cross_tenant_replication=False,
-            default_to_o_auth_authentication=not subscription.shared_key_access, tags=dict(tags), opts=kept)
+            f"{name}-account",
+            account_name=storage.account,
+            resource_group_name=subscription.resource_group,
+            location=subscription.location,
+            kind="StorageV2",
+            sku={"name": "Standard_LRS"},
+            is_hns_enabled=True,
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            allow_shared_key_access=subscription.shared_key_access,
+            allow_cross_tenant_replication=False,
+            default_to_o_auth_authentication=not subscription.shared_key_access,
+            tags=dict(tags),
+            opts=kept,
+        )
         container = azure_native.storage.BlobContainer(
-            f"{name}-container", account_name=account.name, container_name=storage.container,
-            resource_group_name=subscription.resource_group, public_access="None", opts=kept)
+            f"{name}-container",
+            account_name=account.name,
+            container_name=storage.container,
+            resource_group_name=subscription.resource_group,
+            public_access="None",
+            opts=kept,
+        )
         self.storage_account, self.container = account.name, container.name
         return account.id, container.id
 
@@ -208,17 +255,32 @@ class AzureDataOwner(pulumi.ComponentResource):
             return args.home_principal.object_id
         directory = azuread.Provider(f"{name}-directory", tenant_id=tenant, opts=pulumi.ResourceOptions(parent=self))
         # use_existing: an admin who consented first has already created it.
-        return azuread.ServicePrincipal(f"{name}-principal", client_id=args.application_client_id, use_existing=True,
-                                        opts=pulumi.ResourceOptions(parent=self, provider=directory)).object_id
+        return azuread.ServicePrincipal(
+            f"{name}-principal",
+            client_id=args.application_client_id,
+            use_existing=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=directory),
+        ).object_id
 
     @staticmethod
-    def _assign(name: str, scope: pulumi.Input[str], role: str, principal_id: pulumi.Input[str],
-                owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> None:
+    def _assign(
+        name: str,
+        scope: pulumi.Input[str],
+        role: str,
+        principal_id: pulumi.Input[str],
+        owner: DataOwnerConfig,
+        child: pulumi.ResourceOptions,
+    ) -> None:
         """A role for the application on exactly ``scope``, named like Bicep's guid(scope, principal, role)."""
         definitions = f"/subscriptions/{owner.azure.subscription_id}/providers/Microsoft.Authorization/roleDefinitions"
         azure_native.authorization.RoleAssignment(
-            name, scope=scope, principal_id=principal_id, principal_type="ServicePrincipal",
+            name,
+            scope=scope,
+            principal_id=principal_id,
+            principal_type="ServicePrincipal",
             role_definition_id=f"{definitions}/{role}",
             role_assignment_name=pulumi.Output.all(scope, principal_id).apply(
-                lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([*values, role])))),
-            opts=child)
+                lambda values: str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join([*values, role])))
+            ),
+            opts=child,
+        )

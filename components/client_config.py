@@ -30,6 +30,7 @@ ACCESS_DELEGATION = "vended-credentials"
 @dataclass(frozen=True)
 class CatalogEndpoint:
     """Where a client finds one catalog, and which cloud bundle it needs for its storage."""
+
     name: str
     cloud: Cloud
 
@@ -38,8 +39,9 @@ def catalog_uri(api_url: str) -> str:
     return api_url.rstrip("/") + "/api/catalog"
 
 
-def spark_properties(api_url: str, client_id: str, client_secret: str, scope: str,
-                     catalogs: list[CatalogEndpoint]) -> dict[str, str]:
+def spark_properties(
+    api_url: str, client_id: str, client_secret: str, scope: str, catalogs: list[CatalogEndpoint]
+) -> dict[str, str]:
     """`spark-defaults.conf` properties: one Iceberg REST catalog per accessible Polaris catalog."""
     properties = {"spark.sql.extensions": "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"}
     for catalog in catalogs:
@@ -60,31 +62,43 @@ def spark_properties(api_url: str, client_id: str, client_secret: str, scope: st
     return properties
 
 
-def pyiceberg_catalogs(api_url: str, client_id: str, client_secret: str, scope: str,
-                       catalogs: list[CatalogEndpoint]) -> dict[str, dict[str, str]]:
+def pyiceberg_catalogs(
+    api_url: str, client_id: str, client_secret: str, scope: str, catalogs: list[CatalogEndpoint]
+) -> dict[str, dict[str, str]]:
     """The `catalog:` section of `.pyiceberg.yaml`, with the same meaning as the Spark properties."""
-    return {catalog.name: {
-        "type": "rest",
-        "uri": catalog_uri(api_url),
-        "oauth2-server-uri": catalog_uri(api_url) + "/v1/oauth/tokens",
-        "warehouse": catalog.name,
-        "credential": f"{client_id}:{client_secret}",
-        "scope": scope,
-        "header.X-Iceberg-Access-Delegation": ACCESS_DELEGATION,
-    } for catalog in catalogs}
+    return {
+        catalog.name: {
+            "type": "rest",
+            "uri": catalog_uri(api_url),
+            "oauth2-server-uri": catalog_uri(api_url) + "/v1/oauth/tokens",
+            "warehouse": catalog.name,
+            "credential": f"{client_id}:{client_secret}",
+            "scope": scope,
+            "header.X-Iceberg-Access-Delegation": ACCESS_DELEGATION,
+        }
+        for catalog in catalogs
+    }
 
 
-def client_configuration(config: StackConfig, api_url: pulumi.Input[str], client_id: pulumi.Input[str],
-                         client_secret: pulumi.Input[str], scope: str,
-                         catalog_names: tuple[str, ...]) -> pulumi.Output[dict[str, Any]]:
+def client_configuration(
+    config: StackConfig,
+    api_url: pulumi.Input[str],
+    client_id: pulumi.Input[str],
+    client_secret: pulumi.Input[str],
+    scope: str,
+    catalog_names: tuple[str, ...],
+) -> pulumi.Output[dict[str, Any]]:
     """Both configurations for one organisation, as one secret output."""
-    catalogs = [CatalogEndpoint(name, config.data_owner(config.catalog(name).data_owner).cloud)
-                for name in catalog_names]
+    catalogs = [
+        CatalogEndpoint(name, config.data_owner(config.catalog(name).data_owner).cloud) for name in catalog_names
+    ]
 
     def build(values: list[str]) -> dict[str, Any]:
         url, cid, secret = values
-        return {"scope": scope,
-                "spark": spark_properties(url, cid, secret, scope, catalogs),
-                "pyiceberg": {"catalog": pyiceberg_catalogs(url, cid, secret, scope, catalogs)}}
+        return {
+            "scope": scope,
+            "spark": spark_properties(url, cid, secret, scope, catalogs),
+            "pyiceberg": {"catalog": pyiceberg_catalogs(url, cid, secret, scope, catalogs)},
+        }
 
     return pulumi.Output.secret(pulumi.Output.all(api_url, client_id, client_secret).apply(build))

@@ -8,7 +8,7 @@ same source) and the stack that needs it validates again.
 from __future__ import annotations
 
 import ipaddress
-from typing import Iterable
+from collections.abc import Iterable
 
 # Azure region names as `az account list-locations --query "[?metadata.regionType=='Physical'].name"` prints
 # them (the ARM `GET /locations` API). Source: the Azure/terraform-azurerm-regions module's cached copy of that
@@ -16,17 +16,64 @@ from typing import Iterable
 # and the access-restricted pair region swedensouth. Logical names (`europe`, `global`, ...) and the
 # sovereign clouds (China) are left out: a storage account cannot be created there with the public
 # `*.dfs.core.windows.net` endpoints this program uses.
-AZURE_LOCATIONS = frozenset({
-    "australiacentral", "australiacentral2", "australiaeast", "australiasoutheast", "brazilsouth",
-    "brazilsoutheast", "brazilus", "canadacentral", "canadaeast", "centralindia", "centralus", "eastasia",
-    "eastus", "eastus2", "francecentral", "francesouth", "germanynorth", "germanywestcentral", "israelcentral",
-    "italynorth", "japaneast", "japanwest", "jioindiacentral", "jioindiawest", "koreacentral", "koreasouth",
-    "mexicocentral", "newzealandnorth", "northcentralus", "northeurope", "norwayeast", "norwaywest",
-    "polandcentral", "qatarcentral", "southafricanorth", "southafricawest", "southcentralus", "southeastasia",
-    "southindia", "spaincentral", "swedencentral", "swedensouth", "switzerlandnorth", "switzerlandwest",
-    "uaecentral", "uaenorth", "uksouth", "ukwest", "westcentralus", "westeurope", "westindia", "westus",
-    "westus2", "westus3",
-})
+AZURE_LOCATIONS = frozenset(
+    {
+        "australiacentral",
+        "australiacentral2",
+        "australiaeast",
+        "australiasoutheast",
+        "brazilsouth",
+        "brazilsoutheast",
+        "brazilus",
+        "canadacentral",
+        "canadaeast",
+        "centralindia",
+        "centralus",
+        "eastasia",
+        "eastus",
+        "eastus2",
+        "francecentral",
+        "francesouth",
+        "germanynorth",
+        "germanywestcentral",
+        "israelcentral",
+        "italynorth",
+        "japaneast",
+        "japanwest",
+        "jioindiacentral",
+        "jioindiawest",
+        "koreacentral",
+        "koreasouth",
+        "mexicocentral",
+        "newzealandnorth",
+        "northcentralus",
+        "northeurope",
+        "norwayeast",
+        "norwaywest",
+        "polandcentral",
+        "qatarcentral",
+        "southafricanorth",
+        "southafricawest",
+        "southcentralus",
+        "southeastasia",
+        "southindia",
+        "spaincentral",
+        "swedencentral",
+        "swedensouth",
+        "switzerlandnorth",
+        "switzerlandwest",
+        "uaecentral",
+        "uaenorth",
+        "uksouth",
+        "ukwest",
+        "westcentralus",
+        "westeurope",
+        "westindia",
+        "westus",
+        "westus2",
+        "westus3",
+    }
+)
 
 # Cloud Storage bucket locations (case-insensitive; the API reports them upper-case). Source: "Bucket
 # locations", https://cloud.google.com/storage/docs/locations (2025): the multi-regions, the predefined
@@ -34,16 +81,53 @@ AZURE_LOCATIONS = frozenset({
 # `customPlacementConfig`, which this program does not set).
 GCS_MULTI_REGIONS = frozenset({"ASIA", "EU", "US"})
 GCS_DUAL_REGIONS = frozenset({"ASIA1", "EUR4", "EUR5", "EUR7", "EUR8", "NAM4"})
-GCS_REGIONS = frozenset(name.upper() for name in (
-    "africa-south1", "asia-east1", "asia-east2", "asia-northeast1", "asia-northeast2", "asia-northeast3",
-    "asia-south1", "asia-south2", "asia-southeast1", "asia-southeast2", "australia-southeast1",
-    "australia-southeast2", "europe-central2", "europe-north1", "europe-north2", "europe-southwest1",
-    "europe-west1", "europe-west2", "europe-west3", "europe-west4", "europe-west6", "europe-west8",
-    "europe-west9", "europe-west10", "europe-west12", "me-central1", "me-central2", "me-west1",
-    "northamerica-northeast1", "northamerica-northeast2", "northamerica-south1", "southamerica-east1",
-    "southamerica-west1", "us-central1", "us-east1", "us-east4", "us-east5", "us-south1", "us-west1", "us-west2",
-    "us-west3", "us-west4",
-))
+GCS_REGIONS = frozenset(
+    name.upper()
+    for name in (
+        "africa-south1",
+        "asia-east1",
+        "asia-east2",
+        "asia-northeast1",
+        "asia-northeast2",
+        "asia-northeast3",
+        "asia-south1",
+        "asia-south2",
+        "asia-southeast1",
+        "asia-southeast2",
+        "australia-southeast1",
+        "australia-southeast2",
+        "europe-central2",
+        "europe-north1",
+        "europe-north2",
+        "europe-southwest1",
+        "europe-west1",
+        "europe-west2",
+        "europe-west3",
+        "europe-west4",
+        "europe-west6",
+        "europe-west8",
+        "europe-west9",
+        "europe-west10",
+        "europe-west12",
+        "me-central1",
+        "me-central2",
+        "me-west1",
+        "northamerica-northeast1",
+        "northamerica-northeast2",
+        "northamerica-south1",
+        "southamerica-east1",
+        "southamerica-west1",
+        "us-central1",
+        "us-east1",
+        "us-east4",
+        "us-east5",
+        "us-south1",
+        "us-west1",
+        "us-west2",
+        "us-west3",
+        "us-west4",
+    )
+)
 GCS_LOCATIONS = GCS_MULTI_REGIONS | GCS_DUAL_REGIONS | GCS_REGIONS
 
 # Tags reach every cloud: AWS resources (provider default tags), Azure storage accounts, GCS bucket labels

@@ -13,9 +13,10 @@ Parsing is generic (``components.config_parser``); cross-field rules live in
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 PROJECT = "polaris-data-exchange"
 """The Pulumi project name; configuration keys live in this namespace (``polaris-data-exchange:<key>``)."""
@@ -81,7 +82,8 @@ class Cloud(enum.StrEnum):
 @dataclass(frozen=True)
 class NodeGroupConfig:
     instance_types: tuple[str, ...] = setting(
-        "instanceTypes", "EC2 instance types of the managed node group.", ("m6i.large",))
+        "instanceTypes", "EC2 instance types of the managed node group.", ("m6i.large",)
+    )
     min_size: int = setting("minSize", "Minimum number of nodes.", 2)
     desired_size: int = setting("desiredSize", "Desired number of nodes.", 2)
     max_size: int = setting("maxSize", "Maximum number of nodes.", 4)
@@ -92,67 +94,96 @@ class NodeGroupConfig:
 class ExistingNetworkConfig:
     vpc_id: str = setting("vpcId", "Id of an existing VPC to deploy into.", required=True, example="vpc-0abc1234")
     private_subnet_ids: tuple[str, ...] = setting(
-        "privateSubnetIds", "Private subnets (at least two zones) for nodes and the database.", required=True,
-        example=["subnet-0aaa", "subnet-0bbb"])
+        "privateSubnetIds",
+        "Private subnets (at least two zones) for nodes and the database.",
+        required=True,
+        example=["subnet-0aaa", "subnet-0bbb"],
+    )
     public_subnet_ids: tuple[str, ...] = setting(
-        "publicSubnetIds", "Public subnets for internet-facing load balancers (empty when none).", ())
+        "publicSubnetIds", "Public subnets for internet-facing load balancers (empty when none).", ()
+    )
     egress_cidrs: tuple[str, ...] = setting(
-        "egressCidrs", "Public addresses the private subnets reach the internet from (their NAT gateways' IPs, as "
+        "egressCidrs",
+        "Public addresses the private subnets reach the internet from (their NAT gateways' IPs, as "
         "/32): Polaris' load balancer admits them, so deployers inside the VPC (the CI runners) reach it. A created "
-        "network admits its own NAT addresses.", (), example=["198.18.7.10/32"])
+        "network admits its own NAT addresses.",
+        (),
+        example=["198.18.7.10/32"],
+    )
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).",
-                            "10.40.0.0/16")
+    vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).", "10.40.0.0/16")
     availability_zones: int = setting("availabilityZones", "Number of zones to spread subnets over (2-6).", 2)
     existing: ExistingNetworkConfig | None = setting(
-        "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None)
+        "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None
+    )
 
 
 @dataclass(frozen=True)
 class AddonVersionsConfig:
     vpc_cni: str = setting(
-        "vpcCni", "Version of the managed `vpc-cni` add-on; explicit, so EKS' moving default never shows as drift "
+        "vpcCni",
+        "Version of the managed `vpc-cni` add-on; explicit, so EKS' moving default never shows as drift "
         "(list: `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`).",
-        "v1.19.5-eksbuild.1")
+        "v1.19.5-eksbuild.1",
+    )
     kube_proxy: str = setting(
-        "kubeProxy", "Version of the managed `kube-proxy` add-on (pulumi-eks would take the most recent); its "
-        "minor follows `kubernetesVersion`.", "v1.33.0-eksbuild.2")
+        "kubeProxy",
+        "Version of the managed `kube-proxy` add-on (pulumi-eks would take the most recent); its "
+        "minor follows `kubernetesVersion`.",
+        "v1.33.0-eksbuild.2",
+    )
 
 
 @dataclass(frozen=True)
 class PlatformConfig:
-    account_id: str = setting("accountId", "AWS account (12 digits) that hosts EKS and Polaris.", required=True,
-                              example="111111111111")
+    account_id: str = setting(
+        "accountId", "AWS account (12 digits) that hosts EKS and Polaris.", required=True, example="111111111111"
+    )
     region: str = setting("region", "AWS region of the platform.", required=True, example="eu-west-1")
     deploy_role_arn: str | None = setting(
-        "deployRoleArn", "Role the program assumes in the platform account; unset uses ambient credentials.",
-        None, example="arn:aws:iam::111111111111:role/polaris-deployer")
+        "deployRoleArn",
+        "Role the program assumes in the platform account; unset uses ambient credentials.",
+        None,
+        example="arn:aws:iam::111111111111:role/polaris-deployer",
+    )
     aws_credentials: AwsCredentials = setting(
-        "awsCredentials", "How the program reaches each AWS account: `assume-role` (the account's "
+        "awsCredentials",
+        "How the program reaches each AWS account: `assume-role` (the account's "
         "`deployRoleArn`) or `profile` (the AWS profile `polaris-<accountId>`, so CI can point one profile at a "
         "read-only role for previews and at the deploy role for `up` without changing any provider input).",
-        AwsCredentials.ASSUME_ROLE)
-    kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).",
-                                      "1.33")
+        AwsCredentials.ASSUME_ROLE,
+    )
+    kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).", "1.33")
     addon_versions: AddonVersionsConfig = setting(
-        "addonVersions", "Pinned versions of the cluster's managed add-ons.", AddonVersionsConfig())
+        "addonVersions", "Pinned versions of the cluster's managed add-ons.", AddonVersionsConfig()
+    )
     node_group: NodeGroupConfig = setting("nodeGroup", "The managed node group.", NodeGroupConfig())
     network: NetworkConfig = setting("network", "VPC to create, or an existing one.", NetworkConfig())
     api_allowed_cidrs: tuple[str, ...] = setting(
-        "apiAllowedCidrs", "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only "
+        "apiAllowedCidrs",
+        "CIDRs allowed to reach the public Kubernetes API endpoint; empty = private only "
         "(reached from the VPC's private subnets, where the CI runners stand).",
-        (), example=["203.0.113.0/24"])
+        (),
+        example=["203.0.113.0/24"],
+    )
     cluster_viewers: tuple[str, ...] = setting(
-        "clusterViewers", "IAM role ARNs given read-only access to the cluster (EKS access entry with "
+        "clusterViewers",
+        "IAM role ARNs given read-only access to the cluster (EKS access entry with "
         "AmazonEKSAdminViewPolicy), e.g. the CI preview role, so previews and drift checks can read Kubernetes "
-        "objects without write access.", (), example=["arn:aws:iam::111111111111:role/polaris-ci-preview"])
+        "objects without write access.",
+        (),
+        example=["arn:aws:iam::111111111111:role/polaris-ci-preview"],
+    )
     polaris_allowed_cidrs: tuple[str, ...] = setting(
-        "polarisAllowedCidrs", "The partners' CIDRs allowed to reach the Polaris load balancer (`exposure: "
+        "polarisAllowedCidrs",
+        "The partners' CIDRs allowed to reach the Polaris load balancer (`exposure: "
         "load-balancer`); the platform VPC's own NAT addresses are admitted too, for the deployers inside it.",
-        (), example=["198.51.100.0/24"])
+        (),
+        example=["198.51.100.0/24"],
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -163,8 +194,11 @@ class PlatformConfig:
 class DatabaseConfig:
     instance_class: str = setting("instanceClass", "RDS instance class.", "db.t4g.medium")
     engine_version: str = setting(
-        "engineVersion", "RDS PostgreSQL major version: RDS applies minor upgrades itself (automatic minor "
-        "upgrades), so a pinned minor would read as drift after the first one.", "16")
+        "engineVersion",
+        "RDS PostgreSQL major version: RDS applies minor upgrades itself (automatic minor "
+        "upgrades), so a pinned minor would read as drift after the first one.",
+        "16",
+    )
     allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20)
     backup_retention_days: int = setting("backupRetentionDays", "Automated backup retention (1-35 days).", 7)
     multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)
@@ -180,81 +214,129 @@ class PodResourcesConfig:
 
 @dataclass(frozen=True)
 class AzureApplicationConfig:
-    tenant_id: str = setting("tenantId", "Home tenant of Polaris' multi-tenant Entra application.",
-                             required=True, example="00000000-0000-0000-0000-000000000001")
+    tenant_id: str = setting(
+        "tenantId",
+        "Home tenant of Polaris' multi-tenant Entra application.",
+        required=True,
+        example="00000000-0000-0000-0000-000000000001",
+    )
     display_name: str = setting("displayName", "Display name of the application.", "polaris-credential-vending")
     client_id: str | None = setting(
-        "clientId", "Bring your own multi-tenant application (its client id): the program then creates no "
-        "application and no credential for it, only the owners' service principals and role assignments.", None,
-        example="00000000-0000-0000-0000-0000000000ee")
+        "clientId",
+        "Bring your own multi-tenant application (its client id): the program then creates no "
+        "application and no credential for it, only the owners' service principals and role assignments.",
+        None,
+        example="00000000-0000-0000-0000-0000000000ee",
+    )
 
 
 @dataclass(frozen=True)
 class ExistingPolarisConfig:
-    url: str = setting("url", "Base URL of the Polaris server (its API, without `/api/...`).", required=True,
-                       example="https://polaris.example.com")
-    client_id: str = setting("clientId", "Client id of a principal holding `service_admin` in the realm.",
-                             required=True, example="root")
+    url: str = setting(
+        "url",
+        "Base URL of the Polaris server (its API, without `/api/...`).",
+        required=True,
+        example="https://polaris.example.com",
+    )
+    client_id: str = setting(
+        "clientId", "Client id of a principal holding `service_admin` in the realm.", required=True, example="root"
+    )
     client_secret: SecretValue = setting(
-        "clientSecret", "That principal's client secret, set with `pulumi config set --secret --path "
-        "polaris.existing.clientSecret <secret>`.", required=True)
+        "clientSecret",
+        "That principal's client secret, set with `pulumi config set --secret --path "
+        "polaris.existing.clientSecret <secret>`.",
+        required=True,
+    )
     server_role_arn: str | None = setting(
-        "serverRoleArn", "AWS identity the existing Polaris assumes vending roles with; needed only when the "
-        "program creates an AWS data owner's vending role.", None,
-        example="arn:aws:iam::111111111111:role/polaris-server")
+        "serverRoleArn",
+        "AWS identity the existing Polaris assumes vending roles with; needed only when the "
+        "program creates an AWS data owner's vending role.",
+        None,
+        example="arn:aws:iam::111111111111:role/polaris-server",
+    )
 
 
 @dataclass(frozen=True)
 class PolarisConfig:
     existing: ExistingPolarisConfig | None = setting(
-        "existing", "Bring your own Polaris: the program then declares no platform, database or Kubernetes "
-        "object, only the objects inside Polaris and the client configurations.", None)
-    version: str = setting("version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.",
-                           "1.7.0")
+        "existing",
+        "Bring your own Polaris: the program then declares no platform, database or Kubernetes "
+        "object, only the objects inside Polaris and the client configurations.",
+        None,
+    )
+    version: str = setting(
+        "version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.", "1.7.0"
+    )
     replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
     persistence: Persistence = setting(
-        "persistence", "`postgres` (RDS) or `in-memory` (refused in production stacks: every catalog is lost on restart).",
-        Persistence.IN_MEMORY)
+        "persistence",
+        "`postgres` (RDS) or `in-memory` (refused in production stacks: every catalog is lost on restart).",
+        Persistence.IN_MEMORY,
+    )
     realm: str = setting("realm", "Polaris realm name.", "POLARIS")
     exposure: Exposure = setting(
-        "exposure", "`internal` (cluster-internal Service) or `load-balancer` (NLB limited to "
-        "`platform.polarisAllowedCidrs`).", Exposure.INTERNAL)
+        "exposure",
+        "`internal` (cluster-internal Service) or `load-balancer` (NLB limited to `platform.polarisAllowedCidrs`).",
+        Exposure.INTERNAL,
+    )
     credential_mode: CredentialMode = setting(
-        "credentialMode", "`keyless` (IRSA, GCP workload identity federation, Azure federated credentials) "
-        "or `static-secret` (Azure application password; explicit, policed fallback).", CredentialMode.KEYLESS)
+        "credentialMode",
+        "`keyless` (IRSA, GCP workload identity federation, Azure federated credentials) "
+        "or `static-secret` (Azure application password; explicit, policed fallback).",
+        CredentialMode.KEYLESS,
+    )
     namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris")
     service_account: str = setting("serviceAccount", "Kubernetes service account Polaris runs as.", "polaris")
     endpoint: str | None = setting(
-        "endpoint", "URL through which the Pulumi engine reaches Polaris' API (e.g. over a VPN or a private "
+        "endpoint",
+        "URL through which the Pulumi engine reaches Polaris' API (e.g. over a VPN or a private "
         "ingress). Unset with `exposure: internal`: a port-forward to a ready Polaris pod through the Kubernetes "
-        "API server, as `kubectl port-forward` (docs/operations.md); unset with `load-balancer`: its URL.", None,
-        example="https://polaris.internal.example.com")
+        "API server, as `kubectl port-forward` (docs/operations.md); unset with `load-balancer`: its URL.",
+        None,
+        example="https://polaris.internal.example.com",
+    )
     tls_certificate_arn: str | None = setting(
-        "tlsCertificateArn", "Existing ACM certificate for TLS on the load balancer, in the platform's account and "
+        "tlsCertificateArn",
+        "Existing ACM certificate for TLS on the load balancer, in the platform's account and "
         "region; unset with `hostname` = the program issues one for `hostname`, DNS-validated in `hostedZone`.",
-        None, example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd")
+        None,
+        example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd",
+    )
     hostname: str | None = setting(
-        "hostname", "DNS name clients use for Polaris (`exposure: load-balancer`; required in production): the "
+        "hostname",
+        "DNS name clients use for Polaris (`exposure: load-balancer`; required in production): the "
         "program creates its alias record to the load balancer in `hostedZone`, and the provider, the stack "
         "outputs and every client configuration use `https://<hostname>`.",
-        None, example="polaris.exchange.example.com")
+        None,
+        example="polaris.exchange.example.com",
+    )
     hosted_zone: str | None = setting(
-        "hostedZone", "Domain name of the public Route 53 hosted zone, in the platform account, that holds "
-        "`hostname` (and the issued certificate's validation record).", None, example="exchange.example.com")
-    session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).",
-                                 False)
+        "hostedZone",
+        "Domain name of the public Route 53 hosted zone, in the platform account, that holds "
+        "`hostname` (and the issued certificate's validation record).",
+        None,
+        example="exchange.example.com",
+    )
+    session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).", False)
     remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)
     features: Mapping[str, Any] = setting(
-        "features", "Extra Polaris feature flags (`polaris.features.\"KEY\"`); insecure ones are policed.", {})
+        "features", 'Extra Polaris feature flags (`polaris.features."KEY"`); insecure ones are policed.', {}
+    )
     database: DatabaseConfig = setting("database", "RDS settings (`persistence: postgres`).", DatabaseConfig())
     resources: PodResourcesConfig = setting("resources", "Pod requests and limits.", PodResourcesConfig())
     azure_application: AzureApplicationConfig | None = setting(
-        "azureApplication", "Polaris' Entra application; needed when a data owner is on Azure.", None)
+        "azureApplication", "Polaris' Entra application; needed when a data owner is on Azure.", None
+    )
     gcp_identity_project: str | None = setting(
-        "gcpIdentityProject", "GCP project holding the one workload identity pool Polaris federates into; "
-        "unset = the first GCP data owner's project.", None, example="globex-data")
+        "gcpIdentityProject",
+        "GCP project holding the one workload identity pool Polaris federates into; "
+        "unset = the first GCP data owner's project.",
+        None,
+        example="globex-data",
+    )
     azure_secret_validity_days: int = setting(
-        "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90)
+        "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,19 +345,26 @@ class PolarisConfig:
 
 @dataclass(frozen=True)
 class GivenAwsRole:
-    role_arn: str = setting("roleArn", "The vending role your security team created in the owner's account.",
-                            required=True, example="arn:aws:iam::222222222222:role/polaris-vending")
+    role_arn: str = setting(
+        "roleArn",
+        "The vending role your security team created in the owner's account.",
+        required=True,
+        example="arn:aws:iam::222222222222:role/polaris-vending",
+    )
     external_id: SecretValue = setting(
-        "externalId", "The external id its trust policy requires, set with `pulumi config set --secret --path "
-        "dataOwners[0].aws.vendingRole.externalId <id>`.", required=True)
+        "externalId",
+        "The external id its trust policy requires, set with `pulumi config set --secret --path "
+        "dataOwners[0].aws.vendingRole.externalId <id>`.",
+        required=True,
+    )
 
 
 @dataclass(frozen=True)
 class S3CompatibleEndpoints:
-    s3: str = setting("s3", "S3 endpoint URL Polaris and clients use.", required=True,
-                      example="http://127.0.0.1:9000")
-    sts: str | None = setting("sts", "STS endpoint URL Polaris vends through; unset = AWS STS.", None,
-                              example="http://127.0.0.1:9000")
+    s3: str = setting("s3", "S3 endpoint URL Polaris and clients use.", required=True, example="http://127.0.0.1:9000")
+    sts: str | None = setting(
+        "sts", "STS endpoint URL Polaris vends through; unset = AWS STS.", None, example="http://127.0.0.1:9000"
+    )
     path_style_access: bool = setting("pathStyleAccess", "Address buckets by path instead of host name.", False)
 
 
@@ -284,13 +373,19 @@ class AwsAccount:
     account_id: str = setting("accountId", "AWS account of the data owner.", required=True, example="222222222222")
     region: str = setting("region", "Region of the bucket.", required=True, example="eu-west-1")
     deploy_role_arn: str | None = setting(
-        "deployRoleArn", "Role the program assumes in that account; needed when the program creates the bucket "
-        "or the vending role there.", None, example="arn:aws:iam::222222222222:role/polaris-deployer")
+        "deployRoleArn",
+        "Role the program assumes in that account; needed when the program creates the bucket "
+        "or the vending role there.",
+        None,
+        example="arn:aws:iam::222222222222:role/polaris-deployer",
+    )
     kms_key_arn: str | None = setting("kmsKeyArn", "Customer KMS key for SSE-KMS; unset = SSE-S3.", None)
     vending_role: GivenAwsRole | None = setting(
-        "vendingRole", "Bring your own vending role instead of having the program create it.", None)
+        "vendingRole", "Bring your own vending role instead of having the program create it.", None
+    )
     endpoints: S3CompatibleEndpoints | None = setting(
-        "endpoints", "An S3-compatible store instead of AWS S3 (local runs, on-premises object stores).", None)
+        "endpoints", "An S3-compatible store instead of AWS S3 (local runs, on-premises object stores).", None
+    )
 
     @property
     def creates_resources(self) -> bool:
@@ -300,26 +395,41 @@ class AwsAccount:
 @dataclass(frozen=True)
 class GcpProject:
     project: str = setting("project", "GCP project of the data owner.", required=True, example="globex-data")
-    location: str = setting("location", "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
-                             "region (`europe-west1`); checked against `components/cloud_facts.py`.", "EU")
+    location: str = setting(
+        "location",
+        "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
+        "region (`europe-west1`); checked against `components/cloud_facts.py`.",
+        "EU",
+    )
     object_admin: bool = setting(
-        "objectAdmin", "Grant `roles/storage.objectAdmin` instead of `objectUser` on the bucket.", False)
+        "objectAdmin", "Grant `roles/storage.objectAdmin` instead of `objectUser` on the bucket.", False
+    )
     service_account: str | None = setting(
-        "serviceAccount", "Bring your own vending service account (its e-mail) instead of having the program "
-        "create it; Polaris' identity must be allowed to impersonate it.", None,
-        example="polaris-vending@globex-data.iam.gserviceaccount.com")
+        "serviceAccount",
+        "Bring your own vending service account (its e-mail) instead of having the program "
+        "create it; Polaris' identity must be allowed to impersonate it.",
+        None,
+        example="polaris-vending@globex-data.iam.gserviceaccount.com",
+    )
 
 
 @dataclass(frozen=True)
 class AzureSubscription:
-    tenant_id: str = setting("tenantId", "Entra tenant of the data owner.", required=True,
-                             example="00000000-0000-0000-0000-000000000002")
-    subscription_id: str = setting("subscriptionId", "Azure subscription.", required=True,
-                                   example="00000000-0000-0000-0000-0000000000aa")
-    resource_group: str = setting("resourceGroup", "Existing resource group for the storage account.",
-                                  required=True, example="initech-data")
-    location: str = setting("location", "Azure region, as `az account list-locations` names it; checked against "
-                             "`components/cloud_facts.py`.", required=True, example="westeurope")
+    tenant_id: str = setting(
+        "tenantId", "Entra tenant of the data owner.", required=True, example="00000000-0000-0000-0000-000000000002"
+    )
+    subscription_id: str = setting(
+        "subscriptionId", "Azure subscription.", required=True, example="00000000-0000-0000-0000-0000000000aa"
+    )
+    resource_group: str = setting(
+        "resourceGroup", "Existing resource group for the storage account.", required=True, example="initech-data"
+    )
+    location: str = setting(
+        "location",
+        "Azure region, as `az account list-locations` names it; checked against `components/cloud_facts.py`.",
+        required=True,
+        example="westeurope",
+    )
     shared_key_access: bool = setting("sharedKeyAccess", "Allow storage account shared keys.", False)
 
 
@@ -328,11 +438,13 @@ class StorageConfig:
     bucket: str | None = setting("bucket", "S3 or GCS bucket name (AWS, GCP).", None, example="acme-shared-data")
     account: str | None = setting("account", "Storage account name (Azure).", None, example="initechshared")
     container: str | None = setting("container", "Blob container name (Azure).", None, example="exchange")
-    create: bool = setting("create", "Create the bucket/container (false = bring an existing one by name).",
-                           True)
+    create: bool = setting("create", "Create the bucket/container (false = bring an existing one by name).", True)
     prefixes: tuple[str, ...] = setting(
-        "prefixes", "Prefixes under the bucket/container that may be shared; vending is limited to them.",
-        required=True, example=["sales", "marketing"])
+        "prefixes",
+        "Prefixes under the bucket/container that may be shared; vending is limited to them.",
+        required=True,
+        example=["sales", "marketing"],
+    )
 
 
 @dataclass(frozen=True)
@@ -377,11 +489,15 @@ def storage_root(cloud: Cloud, storage: StorageConfig) -> str:
 @dataclass(frozen=True)
 class CatalogConfig:
     name: str = setting("name", "Polaris catalog name (unique).", required=True, example="sales")
-    data_owner: str = setting("dataOwner", "Name of the data owner whose storage holds the catalog.",
-                              required=True, example="acme")
+    data_owner: str = setting(
+        "dataOwner", "Name of the data owner whose storage holds the catalog.", required=True, example="acme"
+    )
     locations: tuple[str, ...] = setting(
-        "locations", "Allowed locations under the owner's shared prefixes; the first is the default base "
-        "location.", required=True, example=["s3://acme-shared-data/sales/"])
+        "locations",
+        "Allowed locations under the owner's shared prefixes; the first is the default base location.",
+        required=True,
+        example=["s3://acme-shared-data/sales/"],
+    )
 
     @property
     def default_base_location(self) -> str:
@@ -393,17 +509,22 @@ class AccessConfig:
     catalog: str = setting("catalog", "Catalog the access applies to.", required=True, example="sales")
     level: AccessLevel = setting("level", "`read` or `write`.", required=True, example="read")
     namespaces: tuple[str, ...] = setting(
-        "namespaces", "Namespaces (levels joined by `.`) the access is limited to; empty = the whole catalog.",
-        (), example=["emea.orders"])
+        "namespaces",
+        "Namespaces (levels joined by `.`) the access is limited to; empty = the whole catalog.",
+        (),
+        example=["emea.orders"],
+    )
 
 
 @dataclass(frozen=True)
 class OrganisationConfig:
-    name: str = setting("name", "Organisation name; names its Polaris principal and principal role.",
-                        required=True, example="contoso")
+    name: str = setting(
+        "name", "Organisation name; names its Polaris principal and principal role.", required=True, example="contoso"
+    )
     access: tuple[AccessConfig, ...] = setting("access", "What the organisation may read or write.", ())
     credential_rotation: str = setting(
-        "credentialRotation", "Rotation trigger: change the value to rotate the principal's secret.", "")
+        "credentialRotation", "Rotation trigger: change the value to rotate the principal's secret.", ""
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -416,13 +537,19 @@ AUDIT_RETENTION_DAYS = (30, 60, 90, 120, 150, 180, 365, 400, 545)
 @dataclass(frozen=True)
 class AuditConfig:
     enabled: bool | None = setting(
-        "enabled", "Record who obtained credentials for what and who read what: Polaris' events to CloudWatch "
+        "enabled",
+        "Record who obtained credentials for what and who read what: Polaris' events to CloudWatch "
         "Logs (platform account), S3 server access logs (each AWS owner's account), Cloud Storage Data Access "
         "audit logs (each GCP owner's project), blob diagnostic settings to a Log Analytics workspace (each "
-        "Azure owner's subscription). Unset = on in production stacks, off otherwise.", None)
+        "Azure owner's subscription). Unset = on in production stacks, off otherwise.",
+        None,
+    )
     retention_days: int = setting(
-        "retentionDays", "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics "
-        "workspace): one of 30, 60, 90, 120, 150, 180, 365, 400, 545.", 365)
+        "retentionDays",
+        "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics "
+        "workspace): one of 30, 60, 90, 120, 150, 180, 365, 400, 545.",
+        365,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -433,17 +560,21 @@ class AuditConfig:
 class StackConfig:
     production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
     tags: Mapping[str, str] = setting(
-        "tags", "Tags/labels applied to every cloud resource that takes them: at most 50, keys of 1-128 and values "
-        "of at most 256 characters, no `aws:` prefix, keys distinct regardless of case.", {})
+        "tags",
+        "Tags/labels applied to every cloud resource that takes them: at most 50, keys of 1-128 and values "
+        "of at most 256 characters, no `aws:` prefix, keys distinct regardless of case.",
+        {},
+    )
     platform: PlatformConfig | None = setting(
-        "platform", "The AWS platform account, EKS and networking (required unless `polaris.existing`).", None)
+        "platform", "The AWS platform account, EKS and networking (required unless `polaris.existing`).", None
+    )
     polaris: PolarisConfig = setting("polaris", "The Polaris deployment.", PolarisConfig())
     data_owners: tuple[DataOwnerConfig, ...] = setting("dataOwners", "Organisations whose storage is shared.", ())
     catalogs: tuple[CatalogConfig, ...] = setting("catalogs", "Polaris catalogs.", ())
     organisations: tuple[OrganisationConfig, ...] = setting(
-        "organisations", "Principals that consume or produce data, and their access.", ())
-    audit: AuditConfig = setting("audit", "The audit trail per cloud (docs/operations.md: reading it).",
-                                 AuditConfig())
+        "organisations", "Principals that consume or produce data, and their access.", ()
+    )
+    audit: AuditConfig = setting("audit", "The audit trail per cloud (docs/operations.md: reading it).", AuditConfig())
 
     @property
     def audit_enabled(self) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 import yaml
@@ -23,9 +24,12 @@ from components.config_parser import ConfigError, Problem, join, parse_dataclass
 from components.config_validation import validate
 
 
-
-def parse_config(raw: Mapping[str, Any], stack: str = "", problems: list[Problem] | None = None,
-                 secret_keys: frozenset[str] = frozenset()) -> StackConfig:
+def parse_config(
+    raw: Mapping[str, Any],
+    stack: str = "",
+    problems: list[Problem] | None = None,
+    secret_keys: frozenset[str] = frozenset(),
+) -> StackConfig:
     """Parse and validate raw top-level values (keys without the project namespace).
 
     ``secret_keys`` are the top-level keys that arrived encrypted: their strings become ``SecretValue``s.
@@ -36,20 +40,23 @@ def parse_config(raw: Mapping[str, Any], stack: str = "", problems: list[Problem
     cfg = parse_dataclass(StackConfig, raw, "", problems)
     # Cross-field rules run on the fallbacks too; drop what merely echoes a value the parse replaced.
     replaced = [p.path for p in problems if p.replaced]
-    problems += [p for p in validate(cfg)
-                 if not any(within(used, r) for used in (p.path, *p.uses) for r in replaced)]
+    problems += [p for p in validate(cfg) if not any(within(used, r) for used in (p.path, *p.uses) for r in replaced)]
     if problems:
         raise ConfigError(problems, stack)
     return cfg
 
 
-def parse_flat(flat: Mapping[str, Any], stack: str, problems: list[Problem] | None = None,
-               secret_keys: frozenset[str] = frozenset()) -> StackConfig:
+def parse_flat(
+    flat: Mapping[str, Any],
+    stack: str,
+    problems: list[Problem] | None = None,
+    secret_keys: frozenset[str] = frozenset(),
+) -> StackConfig:
     """Parse engine-shaped config (``namespace:key`` -> value), reporting project keys under a mistyped
     namespace, which the program would otherwise never see. ``secret_keys`` are engine keys."""
     values, found = project_values(flat)
     prefix = f"{PROJECT}:"
-    secret = frozenset(k[len(prefix):] for k in secret_keys if k.startswith(prefix))
+    secret = frozenset(k[len(prefix) :] for k in secret_keys if k.startswith(prefix))
     return parse_config(values, stack, [*(problems or []), *found], secret)
 
 
@@ -85,16 +92,23 @@ def project_values(flat: Mapping[str, Any]) -> tuple[dict[str, Any], list[Proble
     values, problems = {}, []
     for key, value in sorted(flat.items()):
         if key.startswith(prefix):
-            values[key[len(prefix):]] = _decode(value)
+            values[key[len(prefix) :]] = _decode(value)
             continue
         namespace, _, name = key.rpartition(":")
         if not namespace:
-            problems.append(unknown_key(key, name, _decode(value), f"a key of the form <namespace>:<key>, e.g. "
-                                                                    f"'{prefix}{name}'"))
+            problems.append(
+                unknown_key(key, name, _decode(value), f"a key of the form <namespace>:<key>, e.g. '{prefix}{name}'")
+            )
         elif _near(namespace, PROJECT):
-            problems.append(unknown_key(key, name, _decode(value),
-                                        f"the project's namespace: did you mean '{prefix}{name}'? (keys under "
-                                        f"'{namespace}:' are not read by this program)"))
+            problems.append(
+                unknown_key(
+                    key,
+                    name,
+                    _decode(value),
+                    f"the project's namespace: did you mean '{prefix}{name}'? (keys under "
+                    f"'{namespace}:' are not read by this program)",
+                )
+            )
     return values, problems
 
 
@@ -130,8 +144,7 @@ class _StackFileLoader(yaml.SafeLoader):
     """YAML as the CLI's Go decoder reads a stack file: an unquoted date stays the string it looks like."""
 
 
-_StackFileLoader.add_constructor("tag:yaml.org,2002:timestamp",
-                                 lambda loader, node: loader.construct_scalar(node))
+_StackFileLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 def read_stack_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -151,8 +164,14 @@ def read_stack_file(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     finally:
         loader.dispose()
     if not isinstance(document, Mapping) or not isinstance(document.get("config") or {}, Mapping):
-        return None, [Problem(name, None, "a mapping with a `config:` mapping of `<namespace>:<key>: value`",
-                              shown="not a stack configuration")]
+        return None, [
+            Problem(
+                name,
+                None,
+                "a mapping with a `config:` mapping of `<namespace>:<key>: value`",
+                shown="not a stack configuration",
+            )
+        ]
     return dict(document.get("config") or {}), problems
 
 
@@ -182,9 +201,14 @@ def _repeated_keys(root: yaml.Node, name: str) -> list[Problem]:
         for text, seen in lines.items():
             if len(seen) > 1:
                 at = ", ".join(map(str, seen[:-1])) + f" and {seen[-1]}"
-                problems.append(Problem(_child_path(path, text, level), None,
-                                        "each key once: YAML keeps only the last and silently drops the others "
-                                        "(merge them into one)", shown=f"given at lines {at} of {name}"))
+                problems.append(
+                    Problem(
+                        _child_path(path, text, level),
+                        None,
+                        "each key once: YAML keeps only the last and silently drops the others (merge them into one)",
+                        shown=f"given at lines {at} of {name}",
+                    )
+                )
 
     walk(root, "", "root")
     return problems
@@ -193,5 +217,5 @@ def _repeated_keys(root: yaml.Node, name: str) -> list[Problem]:
 def _child_path(path: str, key: str, level: str) -> str:
     """Config paths as the other messages spell them: the project's keys without their namespace."""
     if level == "config":
-        return key[len(PROJECT) + 1:] if key.startswith(f"{PROJECT}:") else key
+        return key[len(PROJECT) + 1 :] if key.startswith(f"{PROJECT}:") else key
     return join(path, key)

@@ -15,20 +15,26 @@ import re
 import types
 import typing
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pulumi
 
 from components.config import SecretValue
 
 HIDDEN = "(value not shown: the key's name suggests a secret)"
-SECRETS_ADVICE = ("no secret belongs in Pulumi.<stack>.yaml: the program generates every credential it needs "
-                  "(Polaris principals, the database password, Azure application passwords) and keeps it in "
-                  "state as a secret; anything else secret goes in with `pulumi config set --secret`")
-_SECRET_NAME = re.compile(r"pass(word|wd|phrase)?|pwd|secret|token|key|credential|private|cert|sas\b|"
-                          r"connection.?string|auth", re.IGNORECASE)
+SECRETS_ADVICE = (
+    "no secret belongs in Pulumi.<stack>.yaml: the program generates every credential it needs "
+    "(Polaris principals, the database password, Azure application passwords) and keeps it in "
+    "state as a secret; anything else secret goes in with `pulumi config set --secret`"
+)
+_SECRET_NAME = re.compile(
+    r"pass(word|wd|phrase)?|pwd|secret|token|key|credential|private|cert|sas\b|"
+    r"connection.?string|auth",
+    re.IGNORECASE,
+)
 
 
 def looks_secret(key: object) -> bool:
@@ -44,6 +50,7 @@ class Problem:
     marks a value the parser swapped for a neutral fallback; ``uses`` names the other config paths a
     cross-field rule read, so that a rule that read a fallback is not reported (it would only echo it).
     """
+
     path: str
     value: Any
     expected: str
@@ -88,7 +95,7 @@ def _show(value: Any) -> str:
 
 
 def code_points(value: Any) -> str:
-    """For a string with non-ASCII characters, which ones they are: a Cyrillic 'а' looks like a Latin 'a'."""
+    """For a string with non-ASCII characters, which ones they are: a Cyrillic 'а' looks like a Latin 'a'."""  # noqa: RUF002
     if not isinstance(value, str) or value.isascii():
         return ""
     odd = dict.fromkeys(ch for ch in value if not ch.isascii())
@@ -135,8 +142,14 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
         if key not in known:
             guess = likely(str(key), known)
             hint = f"did you mean '{guess}'? " if guess else ""
-            problems.append(unknown_key(join(path, str(key)), str(key), raw[key],
-                                        f"no such key; {hint}known keys: {', '.join(sorted(known))}"))
+            problems.append(
+                unknown_key(
+                    join(path, str(key)),
+                    str(key),
+                    raw[key],
+                    f"no such key; {hint}known keys: {', '.join(sorted(known))}",
+                )
+            )
     values: dict[str, Any] = {}
     for key, fld in known.items():
         sub = join(path, key)
@@ -220,9 +233,16 @@ _NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
 def _convert_secret(raw: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(raw, SecretValue):
         return raw
-    problems.append(Problem(path, None, "a secret: set it with `pulumi config set --secret --path "
-                            f"'{path}' <value>` (a plain-text value in the stack file is refused)",
-                            shown="(value hidden)", replaced=True))
+    problems.append(
+        Problem(
+            path,
+            None,
+            "a secret: set it with `pulumi config set --secret --path "
+            f"'{path}' <value>` (a plain-text value in the stack file is refused)",
+            shown="(value hidden)",
+            replaced=True,
+        )
+    )
     return SecretValue("")
 
 
@@ -237,9 +257,11 @@ def _convert_scalar(tp: Any, raw: Any, path: str, problems: list[Problem]) -> An
         return raw.strip()
     expected = _NAMES.get(tp, getattr(tp, "__name__", str(tp)))
     if tp is str and isinstance(raw, (bool, int, float)):
-        expected += (": quote it in YAML, exactly as it should read (unquoted, YAML reads it as a "
-                     f"{'boolean' if isinstance(raw, bool) else 'number'}, which drops leading zeros and "
-                     "trailing decimals)")
+        expected += (
+            ": quote it in YAML, exactly as it should read (unquoted, YAML reads it as a "
+            f"{'boolean' if isinstance(raw, bool) else 'number'}, which drops leading zeros and "
+            "trailing decimals)"
+        )
     problems.append(Problem(path, raw, expected, replaced=True))
     return fallback(tp)
 
@@ -247,5 +269,11 @@ def _convert_scalar(tp: Any, raw: Any, path: str, problems: list[Problem]) -> An
 def _check_whitespace(text: str, path: str, problems: list[Problem]) -> None:
     """Stray spaces would flow verbatim into ARNs, resource names and Polaris locations."""
     if text != text.strip():
-        problems.append(Problem(path, text, "no leading or trailing whitespace (it would be taken literally, "
-                                             "e.g. into an IAM ARN or a storage location)"))
+        problems.append(
+            Problem(
+                path,
+                text,
+                "no leading or trailing whitespace (it would be taken literally, "
+                "e.g. into an IAM ARN or a storage location)",
+            )
+        )

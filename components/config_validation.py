@@ -10,14 +10,23 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
-from components.cloud_facts import (AZURE_LOCATIONS, AZURE_TAG_NAME_FORBIDDEN, GCS_LOCATIONS, TAG_COUNT_MAX,
-                                    TAG_KEY_MAX, TAG_RESERVED_PREFIX, TAG_VALUE_MAX, covers_internet, tag_text_ok)
+from components.cloud_facts import (
+    AZURE_LOCATIONS,
+    AZURE_TAG_NAME_FORBIDDEN,
+    GCS_LOCATIONS,
+    TAG_COUNT_MAX,
+    TAG_KEY_MAX,
+    TAG_RESERVED_PREFIX,
+    TAG_VALUE_MAX,
+    covers_internet,
+    tag_text_ok,
+)
 from components.config import (
     AUDIT_RETENTION_DAYS,
-    Cloud,
     CatalogConfig,
+    Cloud,
     DataOwnerConfig,
     Exposure,
     Persistence,
@@ -32,8 +41,10 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_KMS_ARN = re.compile(r"^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key/[0-9a-f-]{36}$|^arn:aws(-[a-z]+)*:kms:"
-                      r"[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$")
+_KMS_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key/[0-9a-f-]{36}$|^arn:aws(-[a-z]+)*:kms:"
+    r"[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$"
+)
 _ACM_ARN = re.compile(r"^arn:aws(-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]+$")
 _GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -54,8 +65,11 @@ def validate(cfg: StackConfig) -> list[Problem]:
     if cfg.platform is not None:
         _check_platform(cfg, problems)
     elif cfg.polaris.existing is None:
-        problems.append(Problem("platform", None, "the platform account (required unless polaris.existing "
-                                "names a Polaris to bring)"))
+        problems.append(
+            Problem(
+                "platform", None, "the platform account (required unless polaris.existing names a Polaris to bring)"
+            )
+        )
     _check_polaris(cfg, problems)
     if cfg.polaris.existing is not None:
         _check_existing_polaris(cfg, problems)
@@ -69,10 +83,18 @@ def validate(cfg: StackConfig) -> list[Problem]:
         _check_catalog(catalog, owners, owner_names, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
     _check_organisations(cfg, problems)
-    _expect(cfg.audit.retention_days in AUDIT_RETENTION_DAYS, problems, "audit.retentionDays",
-            cfg.audit.retention_days, f"one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}")
-    for section, items in (("dataOwners", cfg.data_owners), ("catalogs", cfg.catalogs),
-                           ("organisations", cfg.organisations)):
+    _expect(
+        cfg.audit.retention_days in AUDIT_RETENTION_DAYS,
+        problems,
+        "audit.retentionDays",
+        cfg.audit.retention_days,
+        f"one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}",
+    )
+    for section, items in (
+        ("dataOwners", cfg.data_owners),
+        ("catalogs", cfg.catalogs),
+        ("organisations", cfg.organisations),
+    ):
         _check_unique([x.name for x in items], section, "name", problems)
     return problems
 
@@ -80,8 +102,9 @@ def validate(cfg: StackConfig) -> list[Problem]:
 # -- helpers ----------------------------------------------------------------------------------------
 
 
-def _expect(ok: bool, problems: list[Problem], path: str, value: object, expected: str,
-            uses: tuple[str, ...] = ()) -> bool:
+def _expect(
+    ok: bool, problems: list[Problem], path: str, value: object, expected: str, uses: tuple[str, ...] = ()
+) -> bool:
     if not ok:
         problems.append(Problem(path, value, expected, uses=uses))
     return ok
@@ -97,8 +120,13 @@ def _check_unique(values: Iterable[str], section: str, key: str, problems: list[
             first = values[indexes[0]]
             for i in indexes[1:]:
                 clash = "" if values[i] == first else f" as {first!r}: names that differ only by case collide"
-                problems.append(Problem(join(join(section, i), key), values[i],
-                                        f"a unique {key} (also used by {section}[{indexes[0]}]{clash})"))
+                problems.append(
+                    Problem(
+                        join(join(section, i), key),
+                        values[i],
+                        f"a unique {key} (also used by {section}[{indexes[0]}]{clash})",
+                    )
+                )
 
 
 def _names_used(items: Iterable[object], section: str) -> tuple[str, ...]:
@@ -127,14 +155,24 @@ def _check_cidrs(cidrs: tuple[str, ...], path: str, production: bool, problems: 
             continue
         _expect(not (production and covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
     alone = any(covers_internet([c]) for c in cidrs)
-    _expect(not (production and not alone and covers_internet(cidrs)), problems, path, list(cidrs),
-            _WHOLE_INTERNET + " (together these CIDRs cover every address)")
+    _expect(
+        not (production and not alone and covers_internet(cidrs)),
+        problems,
+        path,
+        list(cidrs),
+        _WHOLE_INTERNET + " (together these CIDRs cover every address)",
+    )
 
 
 def _check_path_segments(path_text: str, path: str, value: str, problems: list[Problem]) -> bool:
     segments = path_text.strip("/").split("/")
-    return _expect(all(s not in ("", ".", "..") for s in segments), problems, path, value,
-                   "a path without empty, '.' or '..' segments")
+    return _expect(
+        all(s not in ("", ".", "..") for s in segments),
+        problems,
+        path,
+        value,
+        "a path without empty, '.' or '..' segments",
+    )
 
 
 # -- platform and polaris -----------------------------------------------------------------------------
@@ -142,35 +180,73 @@ def _check_path_segments(path_text: str, path: str, value: str, problems: list[P
 
 def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
     p = cfg.platform
-    _expect(bool(_ACCOUNT_ID.match(p.account_id)), problems, "platform.accountId", p.account_id,
-            "a 12-digit AWS account id (quote it in YAML)")
+    _expect(
+        bool(_ACCOUNT_ID.match(p.account_id)),
+        problems,
+        "platform.accountId",
+        p.account_id,
+        "a 12-digit AWS account id (quote it in YAML)",
+    )
     _expect(bool(_AWS_REGION.match(p.region)), problems, "platform.region", p.region, "an AWS region, e.g. eu-west-1")
     if p.deploy_role_arn is not None:
         _check_role_arn(p.deploy_role_arn, p.account_id, "platform.deployRoleArn", problems)
-    _expect(bool(_K8S_VERSION.match(p.kubernetes_version)), problems, "platform.kubernetesVersion",
-            p.kubernetes_version, "a pinned major.minor version such as '1.33'")
+    _expect(
+        bool(_K8S_VERSION.match(p.kubernetes_version)),
+        problems,
+        "platform.kubernetesVersion",
+        p.kubernetes_version,
+        "a pinned major.minor version such as '1.33'",
+    )
     addons = p.addon_versions
-    _expect(bool(_ADDON_VERSION.match(addons.vpc_cni)), problems, "platform.addonVersions.vpcCni", addons.vpc_cni,
-            "an EKS add-on version such as 'v1.19.5-eksbuild.1'")
-    _expect(bool(_ADDON_VERSION.match(addons.kube_proxy)) and
-            addons.kube_proxy.startswith(f"v{p.kubernetes_version}."), problems, "platform.addonVersions.kubeProxy",
-            addons.kube_proxy, f"an EKS add-on version of Kubernetes {p.kubernetes_version}, such as "
-            f"'v{p.kubernetes_version}.0-eksbuild.1'")
+    _expect(
+        bool(_ADDON_VERSION.match(addons.vpc_cni)),
+        problems,
+        "platform.addonVersions.vpcCni",
+        addons.vpc_cni,
+        "an EKS add-on version such as 'v1.19.5-eksbuild.1'",
+    )
+    _expect(
+        bool(_ADDON_VERSION.match(addons.kube_proxy)) and addons.kube_proxy.startswith(f"v{p.kubernetes_version}."),
+        problems,
+        "platform.addonVersions.kubeProxy",
+        addons.kube_proxy,
+        f"an EKS add-on version of Kubernetes {p.kubernetes_version}, such as 'v{p.kubernetes_version}.0-eksbuild.1'",
+    )
     ng = p.node_group
-    _expect(1 <= ng.min_size <= ng.desired_size <= ng.max_size, problems, "platform.nodeGroup",
-            f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}", "1 <= minSize <= desiredSize <= maxSize",
-            uses=tuple(f"platform.nodeGroup.{k}" for k in ("minSize", "desiredSize", "maxSize")))
-    _expect(bool(ng.instance_types), problems, "platform.nodeGroup.instanceTypes", ng.instance_types,
-            "at least one instance type")
+    _expect(
+        1 <= ng.min_size <= ng.desired_size <= ng.max_size,
+        problems,
+        "platform.nodeGroup",
+        f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}",
+        "1 <= minSize <= desiredSize <= maxSize",
+        uses=tuple(f"platform.nodeGroup.{k}" for k in ("minSize", "desiredSize", "maxSize")),
+    )
+    _expect(
+        bool(ng.instance_types),
+        problems,
+        "platform.nodeGroup.instanceTypes",
+        ng.instance_types,
+        "at least one instance type",
+    )
     _expect(ng.disk_size_gb >= 20, problems, "platform.nodeGroup.diskSizeGb", ng.disk_size_gb, "at least 20")
     net = p.network
-    _expect(2 <= net.availability_zones <= 6, problems, "platform.network.availabilityZones",
-            net.availability_zones, "2 to 6 zones")
+    _expect(
+        2 <= net.availability_zones <= 6,
+        problems,
+        "platform.network.availabilityZones",
+        net.availability_zones,
+        "2 to 6 zones",
+    )
     if net.existing is None:
         _check_vpc_cidr(net.vpc_cidr, problems)
     else:
-        _expect(len(net.existing.private_subnet_ids) >= 2, problems, "platform.network.existing.privateSubnetIds",
-                list(net.existing.private_subnet_ids), "at least two private subnets in different zones")
+        _expect(
+            len(net.existing.private_subnet_ids) >= 2,
+            problems,
+            "platform.network.existing.privateSubnetIds",
+            list(net.existing.private_subnet_ids),
+            "at least two private subnets in different zones",
+        )
         _check_cidrs(net.existing.egress_cidrs, "platform.network.existing.egressCidrs", cfg.production, problems)
     for i, arn in enumerate(p.cluster_viewers):
         _expect(bool(_ROLE_ARN.match(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
@@ -184,61 +260,136 @@ def _check_vpc_cidr(cidr: str, problems: list[Problem]) -> None:
     except ValueError:
         problems.append(Problem("platform.network.vpcCidr", cidr, "an IPv4 CIDR such as 10.40.0.0/16"))
         return
-    _expect(network.version == 4 and network.is_private and 16 <= network.prefixlen <= 20, problems,
-            "platform.network.vpcCidr", cidr, "a private IPv4 CIDR between /16 and /20")
+    _expect(
+        network.version == 4 and network.is_private and 16 <= network.prefixlen <= 20,
+        problems,
+        "platform.network.vpcCidr",
+        cidr,
+        "a private IPv4 CIDR between /16 and /20",
+    )
 
 
 def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     pol = cfg.polaris
-    _expect(bool(_VERSION.match(pol.version)), problems, "polaris.version", pol.version,
-            "a pinned release such as '1.7.0' (never 'latest')")
+    _expect(
+        bool(_VERSION.match(pol.version)),
+        problems,
+        "polaris.version",
+        pol.version,
+        "a pinned release such as '1.7.0' (never 'latest')",
+    )
     _expect(pol.replicas >= 1, problems, "polaris.replicas", pol.replicas, "at least 1")
-    _expect(not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1), problems, "polaris.replicas",
-            pol.replicas, "1 with persistence 'in-memory' (replicas would not share catalogs); use 'postgres'",
-            uses=("polaris.persistence",))
-    _expect(not (cfg.production and pol.persistence is Persistence.IN_MEMORY), problems, "polaris.persistence",
-            pol.persistence.value, "'postgres' in a production stack: 'in-memory' (also the default) loses every "
-            "catalog, principal and grant whenever the pod restarts")
-    _expect(bool(_REALM.match(pol.realm)), problems, "polaris.realm", pol.realm,
-            "1-64 letters, digits, '_' or '-'")
+    _expect(
+        not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1),
+        problems,
+        "polaris.replicas",
+        pol.replicas,
+        "1 with persistence 'in-memory' (replicas would not share catalogs); use 'postgres'",
+        uses=("polaris.persistence",),
+    )
+    _expect(
+        not (cfg.production and pol.persistence is Persistence.IN_MEMORY),
+        problems,
+        "polaris.persistence",
+        pol.persistence.value,
+        "'postgres' in a production stack: 'in-memory' (also the default) loses every "
+        "catalog, principal and grant whenever the pod restarts",
+    )
+    _expect(bool(_REALM.match(pol.realm)), problems, "polaris.realm", pol.realm, "1-64 letters, digits, '_' or '-'")
     for key, value in (("namespace", pol.namespace), ("serviceAccount", pol.service_account)):
         _expect(bool(_DNS_LABEL.match(value)), problems, f"polaris.{key}", value, "a DNS-1123 label")
     if pol.endpoint is not None:
         scheme_ok = pol.endpoint.startswith("https://") or (not cfg.production and pol.endpoint.startswith("http://"))
-        _expect(scheme_ok, problems, "polaris.endpoint", pol.endpoint,
-                "an https:// URL (http:// only outside production)")
+        _expect(
+            scheme_ok, problems, "polaris.endpoint", pol.endpoint, "an https:// URL (http:// only outside production)"
+        )
     if pol.exposure is Exposure.LOAD_BALANCER:
-        _expect(pol.tls_certificate_arn is not None or pol.hostname is not None, problems,
-                "polaris.tlsCertificateArn", None, "an ACM certificate ARN, or polaris.hostname for the program to "
-                "issue one: a load balancer carries client secrets and must terminate TLS")
-        _expect(cfg.platform is None or bool(cfg.platform.polaris_allowed_cidrs), problems,
-                "platform.polarisAllowedCidrs", [], "at least one CIDR when polaris.exposure is 'load-balancer'")
+        _expect(
+            pol.tls_certificate_arn is not None or pol.hostname is not None,
+            problems,
+            "polaris.tlsCertificateArn",
+            None,
+            "an ACM certificate ARN, or polaris.hostname for the program to "
+            "issue one: a load balancer carries client secrets and must terminate TLS",
+        )
+        _expect(
+            cfg.platform is None or bool(cfg.platform.polaris_allowed_cidrs),
+            problems,
+            "platform.polarisAllowedCidrs",
+            [],
+            "at least one CIDR when polaris.exposure is 'load-balancer'",
+        )
     if pol.tls_certificate_arn is not None:
         _check_certificate(pol.tls_certificate_arn, cfg, problems)
     _check_hostname(cfg, problems)
-    _expect(not (cfg.production and pol.remote_debug), problems, "polaris.remoteDebug", True,
-            "false in a production stack (JDWP gives code execution to whoever reaches port 5005)")
+    _expect(
+        not (cfg.production and pol.remote_debug),
+        problems,
+        "polaris.remoteDebug",
+        True,
+        "false in a production stack (JDWP gives code execution to whoever reaches port 5005)",
+    )
     db = pol.database
-    _expect(1 <= db.backup_retention_days <= 35, problems, "polaris.database.backupRetentionDays",
-            db.backup_retention_days, "1 to 35 days")
-    _expect(db.allocated_storage_gb >= 20, problems, "polaris.database.allocatedStorageGb",
-            db.allocated_storage_gb, "at least 20")
-    _expect(db.engine_version.isdigit(), problems, "polaris.database.engineVersion", db.engine_version,
-            "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)")
-    _expect(1 <= pol.azure_secret_validity_days <= 365, problems, "polaris.azureSecretValidityDays",
-            pol.azure_secret_validity_days, "1 to 365 days")
+    _expect(
+        1 <= db.backup_retention_days <= 35,
+        problems,
+        "polaris.database.backupRetentionDays",
+        db.backup_retention_days,
+        "1 to 35 days",
+    )
+    _expect(
+        db.allocated_storage_gb >= 20,
+        problems,
+        "polaris.database.allocatedStorageGb",
+        db.allocated_storage_gb,
+        "at least 20",
+    )
+    _expect(
+        db.engine_version.isdigit(),
+        problems,
+        "polaris.database.engineVersion",
+        db.engine_version,
+        "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)",
+    )
+    _expect(
+        1 <= pol.azure_secret_validity_days <= 365,
+        problems,
+        "polaris.azureSecretValidityDays",
+        pol.azure_secret_validity_days,
+        "1 to 365 days",
+    )
     if cfg.owners_on(Cloud.AZURE):
-        _expect(pol.azure_application is not None, problems, "polaris.azureApplication", None,
-                "the Entra application's home tenant, since a data owner is on Azure")
+        _expect(
+            pol.azure_application is not None,
+            problems,
+            "polaris.azureApplication",
+            None,
+            "the Entra application's home tenant, since a data owner is on Azure",
+        )
     if pol.gcp_identity_project is not None:
-        _expect(bool(_GCP_PROJECT.match(pol.gcp_identity_project)), problems, "polaris.gcpIdentityProject",
-                pol.gcp_identity_project, "a GCP project id")
+        _expect(
+            bool(_GCP_PROJECT.match(pol.gcp_identity_project)),
+            problems,
+            "polaris.gcpIdentityProject",
+            pol.gcp_identity_project,
+            "a GCP project id",
+        )
     if pol.azure_application is not None:
-        _expect(bool(_GUID.match(pol.azure_application.tenant_id)), problems, "polaris.azureApplication.tenantId",
-                pol.azure_application.tenant_id, "a tenant GUID")
+        _expect(
+            bool(_GUID.match(pol.azure_application.tenant_id)),
+            problems,
+            "polaris.azureApplication.tenantId",
+            pol.azure_application.tenant_id,
+            "a tenant GUID",
+        )
         if pol.azure_application.client_id is not None:
-            _expect(bool(_GUID.match(pol.azure_application.client_id)), problems,
-                    "polaris.azureApplication.clientId", pol.azure_application.client_id, "an application GUID")
+            _expect(
+                bool(_GUID.match(pol.azure_application.client_id)),
+                problems,
+                "polaris.azureApplication.clientId",
+                pol.azure_application.client_id,
+                "an application GUID",
+            )
 
 
 def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:
@@ -246,17 +397,31 @@ def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:
     if not cfg.audit_enabled:
         return
     for i, owner in enumerate(cfg.data_owners):
-        if owner.aws is not None and owner.aws.deploy_role_arn is None and not owner.storage.create \
-                and owner.aws.vending_role is not None:
-            problems.append(Problem(join("dataOwners", i) + ".aws.deployRoleArn", None,
-                                    "the role the program assumes in the owner's account to turn on the bucket's "
-                                    "access logging (audit is on), or audit.enabled: false"))
+        if (
+            owner.aws is not None
+            and owner.aws.deploy_role_arn is None
+            and not owner.storage.create
+            and owner.aws.vending_role is not None
+        ):
+            problems.append(
+                Problem(
+                    join("dataOwners", i) + ".aws.deployRoleArn",
+                    None,
+                    "the role the program assumes in the owner's account to turn on the bucket's "
+                    "access logging (audit is on), or audit.enabled: false",
+                )
+            )
 
 
 def _check_url(url: str, path: str, production: bool, problems: list[Problem]) -> None:
     scheme_ok = url.startswith("https://") or (not production and url.startswith("http://"))
-    _expect(scheme_ok and len(url.split("://", 1)[1].strip("/")) > 0, problems, path, url,
-            "an https:// URL (http:// only outside production)")
+    _expect(
+        scheme_ok and len(url.split("://", 1)[1].strip("/")) > 0,
+        problems,
+        path,
+        url,
+        "an https:// URL (http:// only outside production)",
+    )
 
 
 def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
@@ -264,25 +429,49 @@ def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     must either be given or trust an identity the configuration names."""
     existing, path = cfg.polaris.existing, "polaris.existing"
     _check_url(existing.url, f"{path}.url", cfg.production, problems)
-    _expect(bool(existing.client_id.strip()), problems, f"{path}.clientId", existing.client_id,
-            "the client id of a principal holding service_admin")
+    _expect(
+        bool(existing.client_id.strip()),
+        problems,
+        f"{path}.clientId",
+        existing.client_id,
+        "the client id of a principal holding service_admin",
+    )
     if existing.server_role_arn is not None:
-        _expect(bool(_ROLE_ARN.match(existing.server_role_arn)), problems, f"{path}.serverRoleArn",
-                existing.server_role_arn, "an IAM role ARN")
+        _expect(
+            bool(_ROLE_ARN.match(existing.server_role_arn)),
+            problems,
+            f"{path}.serverRoleArn",
+            existing.server_role_arn,
+            "an IAM role ARN",
+        )
     for i, owner in enumerate(cfg.data_owners):
         opath = join("dataOwners", i)
         if owner.aws is not None and owner.aws.vending_role is None:
-            _expect(existing.server_role_arn is not None, problems, f"{path}.serverRoleArn", None,
-                    f"the existing Polaris' AWS role, which the vending role the program creates for data owner "
-                    f"'{owner.name}' must trust (or give that owner's aws.vendingRole)")
+            _expect(
+                existing.server_role_arn is not None,
+                problems,
+                f"{path}.serverRoleArn",
+                None,
+                f"the existing Polaris' AWS role, which the vending role the program creates for data owner "
+                f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
+            )
         if owner.gcp is not None:
-            _expect(owner.gcp.service_account is not None, problems, join(opath, "gcp.serviceAccount"), None,
-                    "the owner's vending service account: the program cannot federate an identity it does not "
-                    "run into GCP")
+            _expect(
+                owner.gcp.service_account is not None,
+                problems,
+                join(opath, "gcp.serviceAccount"),
+                None,
+                "the owner's vending service account: the program cannot federate an identity it does not run into GCP",
+            )
     if cfg.owners_on(Cloud.AZURE) and cfg.polaris.azure_application is not None:
-        _expect(cfg.polaris.azure_application.client_id is not None, problems, "polaris.azureApplication.clientId",
-                None, "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
-                "Polaris it does not run)")
+        _expect(
+            cfg.polaris.azure_application.client_id is not None,
+            problems,
+            "polaris.azureApplication.clientId",
+            None,
+            "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
+            "Polaris it does not run)",
+        )
 
 
 def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> None:
@@ -292,32 +481,67 @@ def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> N
         return
     p = cfg.platform
     if p is not None and _ACCOUNT_ID.match(p.account_id) and _AWS_REGION.match(p.region):
-        _expect(match.group(2, 3) == (p.region, p.account_id), problems, "polaris.tlsCertificateArn", arn,
-                f"a certificate of the platform's region {p.region} and account {p.account_id} (a load "
-                "balancer cannot use an ACM certificate from elsewhere): request or import it there",
-                uses=("platform.region", "platform.accountId"))
+        _expect(
+            match.group(2, 3) == (p.region, p.account_id),
+            problems,
+            "polaris.tlsCertificateArn",
+            arn,
+            f"a certificate of the platform's region {p.region} and account {p.account_id} (a load "
+            "balancer cannot use an ACM certificate from elsewhere): request or import it there",
+            uses=("platform.region", "platform.accountId"),
+        )
 
 
 def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
     """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``components.cloud_facts``."""
     azure = bool(cfg.owners_on(Cloud.AZURE))
-    _expect(len(cfg.tags) <= TAG_COUNT_MAX, problems, "tags", f"{len(cfg.tags)} tags",
-            f"at most {TAG_COUNT_MAX} tags (AWS and Azure limit)")
+    _expect(
+        len(cfg.tags) <= TAG_COUNT_MAX,
+        problems,
+        "tags",
+        f"{len(cfg.tags)} tags",
+        f"at most {TAG_COUNT_MAX} tags (AWS and Azure limit)",
+    )
     for key, value in cfg.tags.items():
         path = join("tags", key)
-        _expect(1 <= len(key) <= TAG_KEY_MAX and tag_text_ok(key), problems, path, key,
-                f"a tag key of 1-{TAG_KEY_MAX} letters, digits, spaces or '_ . : / = + - @'")
-        _expect(not key.lower().startswith(TAG_RESERVED_PREFIX), problems, path, key,
-                f"a key not starting with '{TAG_RESERVED_PREFIX}' (reserved by AWS)")
-        _expect(not (azure and any(ch in AZURE_TAG_NAME_FORBIDDEN for ch in key)), problems, path, key,
-                f"a key without any of {' '.join(AZURE_TAG_NAME_FORBIDDEN)} (Azure refuses them in tag names)")
-        _expect(len(value) <= TAG_VALUE_MAX and tag_text_ok(value), problems, path, value,
-                f"a tag value of at most {TAG_VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'")
+        _expect(
+            1 <= len(key) <= TAG_KEY_MAX and tag_text_ok(key),
+            problems,
+            path,
+            key,
+            f"a tag key of 1-{TAG_KEY_MAX} letters, digits, spaces or '_ . : / = + - @'",
+        )
+        _expect(
+            not key.lower().startswith(TAG_RESERVED_PREFIX),
+            problems,
+            path,
+            key,
+            f"a key not starting with '{TAG_RESERVED_PREFIX}' (reserved by AWS)",
+        )
+        _expect(
+            not (azure and any(ch in AZURE_TAG_NAME_FORBIDDEN for ch in key)),
+            problems,
+            path,
+            key,
+            f"a key without any of {' '.join(AZURE_TAG_NAME_FORBIDDEN)} (Azure refuses them in tag names)",
+        )
+        _expect(
+            len(value) <= TAG_VALUE_MAX and tag_text_ok(value),
+            problems,
+            path,
+            value,
+            f"a tag value of at most {TAG_VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'",
+        )
     keys = list(cfg.tags)
-    for i, key in enumerate(keys):
+    for key in keys:
         first = next(k for k in keys if k.casefold() == key.casefold())
-        _expect(first == key, problems, join("tags", key), key,
-                f"a key that differs from {first!r} by more than case (Azure tag names and GCP labels ignore case)")
+        _expect(
+            first == key,
+            problems,
+            join("tags", key),
+            key,
+            f"a key that differs from {first!r} by more than case (Azure tag names and GCP labels ignore case)",
+        )
 
 
 def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
@@ -325,24 +549,59 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
     sets DNS by hand and every client's TLS verification can succeed."""
     pol, load_balancer = cfg.polaris, cfg.polaris.exposure is Exposure.LOAD_BALANCER
     if pol.hostname is None:
-        _expect(pol.hosted_zone is None, problems, "polaris.hostedZone", pol.hosted_zone,
-                "no zone without polaris.hostname (the zone holds the hostname's record)")
-        _expect(not (cfg.production and load_balancer), problems, "polaris.hostname", None,
-                "the DNS name clients use, in a production stack with exposure 'load-balancer' (clients verify "
-                "the certificate against it)")
+        _expect(
+            pol.hosted_zone is None,
+            problems,
+            "polaris.hostedZone",
+            pol.hosted_zone,
+            "no zone without polaris.hostname (the zone holds the hostname's record)",
+        )
+        _expect(
+            not (cfg.production and load_balancer),
+            problems,
+            "polaris.hostname",
+            None,
+            "the DNS name clients use, in a production stack with exposure 'load-balancer' (clients verify "
+            "the certificate against it)",
+        )
         return
-    _expect(load_balancer, problems, "polaris.hostname", pol.hostname,
-            "exposure 'load-balancer' (the record points at the load balancer)")
-    valid_name = _expect(bool(_DNS_NAME.match(pol.hostname)), problems, "polaris.hostname", pol.hostname,
-                         "a lowercase DNS name such as polaris.exchange.example.com")
-    if not _expect(pol.hosted_zone is not None, problems, "polaris.hostedZone", None,
-                   "the public Route 53 zone of polaris.hostname: the program creates its record there"):
+    _expect(
+        load_balancer,
+        problems,
+        "polaris.hostname",
+        pol.hostname,
+        "exposure 'load-balancer' (the record points at the load balancer)",
+    )
+    valid_name = _expect(
+        bool(_DNS_NAME.match(pol.hostname)),
+        problems,
+        "polaris.hostname",
+        pol.hostname,
+        "a lowercase DNS name such as polaris.exchange.example.com",
+    )
+    if not _expect(
+        pol.hosted_zone is not None,
+        problems,
+        "polaris.hostedZone",
+        None,
+        "the public Route 53 zone of polaris.hostname: the program creates its record there",
+    ):
         return
-    valid_zone = _expect(bool(_DNS_NAME.match(pol.hosted_zone)), problems, "polaris.hostedZone", pol.hosted_zone,
-                         "the zone's domain name, such as exchange.example.com")
+    valid_zone = _expect(
+        bool(_DNS_NAME.match(pol.hosted_zone)),
+        problems,
+        "polaris.hostedZone",
+        pol.hosted_zone,
+        "the zone's domain name, such as exchange.example.com",
+    )
     if valid_name and valid_zone:
-        _expect(pol.hostname.endswith("." + pol.hosted_zone), problems, "polaris.hostname", pol.hostname,
-                f"a name inside the zone {pol.hosted_zone}")
+        _expect(
+            pol.hostname.endswith("." + pol.hosted_zone),
+            problems,
+            "polaris.hostname",
+            pol.hostname,
+            f"a name inside the zone {pol.hosted_zone}",
+        )
 
 
 # -- data owners ------------------------------------------------------------------------------------------
@@ -352,38 +611,83 @@ def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem
     match = _ROLE_ARN.match(arn)
     if _expect(bool(match), problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
         # Against an account id that is itself wrong the comparison says nothing new.
-        _expect(match.group(2) == account_id or not _ACCOUNT_ID.match(account_id), problems, path, arn,
-                f"a role in account {account_id}")
+        _expect(
+            match.group(2) == account_id or not _ACCOUNT_ID.match(account_id),
+            problems,
+            path,
+            arn,
+            f"a role in account {account_id}",
+        )
 
 
 def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    _expect(bool(_OWNER_NAME.match(owner.name)) and not _SYSTEM_PREFIX.match(owner.name), problems,
-            join(path, "name"), owner.name,
-            "3-20 lowercase letters, digits or '-', starting with a letter (it names cloud identities)")
+    _expect(
+        bool(_OWNER_NAME.match(owner.name)) and not _SYSTEM_PREFIX.match(owner.name),
+        problems,
+        join(path, "name"),
+        owner.name,
+        "3-20 lowercase letters, digits or '-', starting with a letter (it names cloud identities)",
+    )
     clouds = [c for c in (owner.aws, owner.gcp, owner.azure) if c is not None]
-    if not _expect(len(clouds) == 1, problems, path, f"{len(clouds)} clouds",
-                   "exactly one of 'aws', 'gcp' or 'azure'", uses=tuple(join(path, c) for c in ("aws", "gcp", "azure"))):
+    if not _expect(
+        len(clouds) == 1,
+        problems,
+        path,
+        f"{len(clouds)} clouds",
+        "exactly one of 'aws', 'gcp' or 'azure'",
+        uses=tuple(join(path, c) for c in ("aws", "gcp", "azure")),
+    ):
         return
     storage, spath = owner.storage, join(path, "storage")
     if owner.aws is not None:
         _check_aws_owner(owner, path, problems)
-        _check_bucket(storage.bucket, _S3_BUCKET, spath, "an S3 bucket name: 3-63 lowercase letters, digits, "
-                      "'.' or '-', starting and ending with a letter or digit", problems)
+        _check_bucket(
+            storage.bucket,
+            _S3_BUCKET,
+            spath,
+            "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit",
+            problems,
+        )
     elif owner.gcp is not None:
-        _expect(bool(_GCP_PROJECT.match(owner.gcp.project)), problems, join(path, "gcp.project"), owner.gcp.project,
-                "a GCP project id: 6-30 lowercase letters, digits or '-'")
-        _check_bucket(storage.bucket, _GCS_BUCKET, spath, "a GCS bucket name: 3-63 lowercase letters, digits, "
-                      "'_' or '-' (no dots), starting and ending with a letter or digit", problems)
-        _expect(not (storage.bucket or "").startswith("goog") and "google" not in (storage.bucket or ""), problems,
-                join(spath, "bucket"), storage.bucket, "a name without 'goog' prefix or 'google'")
+        _expect(
+            bool(_GCP_PROJECT.match(owner.gcp.project)),
+            problems,
+            join(path, "gcp.project"),
+            owner.gcp.project,
+            "a GCP project id: 6-30 lowercase letters, digits or '-'",
+        )
+        _check_bucket(
+            storage.bucket,
+            _GCS_BUCKET,
+            spath,
+            "a GCS bucket name: 3-63 lowercase letters, digits, "
+            "'_' or '-' (no dots), starting and ending with a letter or digit",
+            problems,
+        )
+        _expect(
+            not (storage.bucket or "").startswith("goog") and "google" not in (storage.bucket or ""),
+            problems,
+            join(spath, "bucket"),
+            storage.bucket,
+            "a name without 'goog' prefix or 'google'",
+        )
         if owner.gcp.service_account is not None:
-            _expect(bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)), problems,
-                    join(path, "gcp.serviceAccount"), owner.gcp.service_account,
-                    "a service account e-mail <name>@<project>.iam.gserviceaccount.com")
-        _expect(owner.gcp.location.upper() in GCS_LOCATIONS, problems, join(path, "gcp.location"),
-                owner.gcp.location, "a Cloud Storage location: a multi-region (EU, US, ASIA), a predefined "
-                "dual-region (e.g. EUR4) or a region (e.g. europe-west1)" + _suggestion(owner.gcp.location.upper(),
-                                                                                         GCS_LOCATIONS))
+            _expect(
+                bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)),
+                problems,
+                join(path, "gcp.serviceAccount"),
+                owner.gcp.service_account,
+                "a service account e-mail <name>@<project>.iam.gserviceaccount.com",
+            )
+        _expect(
+            owner.gcp.location.upper() in GCS_LOCATIONS,
+            problems,
+            join(path, "gcp.location"),
+            owner.gcp.location,
+            "a Cloud Storage location: a multi-region (EU, US, ASIA), a predefined "
+            "dual-region (e.g. EUR4) or a region (e.g. europe-west1)"
+            + _suggestion(owner.gcp.location.upper(), GCS_LOCATIONS),
+        )
     else:
         _check_azure_owner(owner, path, problems)
     _check_prefixes(owner, spath, problems)
@@ -391,16 +695,26 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
 
 def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     aws = owner.aws
-    _expect(bool(_ACCOUNT_ID.match(aws.account_id)), problems, join(path, "aws.accountId"), aws.account_id,
-            "a 12-digit AWS account id (quote it in YAML)")
+    _expect(
+        bool(_ACCOUNT_ID.match(aws.account_id)),
+        problems,
+        join(path, "aws.accountId"),
+        aws.account_id,
+        "a 12-digit AWS account id (quote it in YAML)",
+    )
     _expect(bool(_AWS_REGION.match(aws.region)), problems, join(path, "aws.region"), aws.region, "an AWS region")
     if aws.deploy_role_arn is not None:
         _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
     else:
-        _expect(not (owner.storage.create or aws.creates_resources), problems, join(path, "aws.deployRoleArn"),
-                None, "the role the program assumes in the owner's account, to create "
-                + ("the bucket" if owner.storage.create else "the vending role")
-                + " (or give aws.vendingRole and set storage.create to false)")
+        _expect(
+            not (owner.storage.create or aws.creates_resources),
+            problems,
+            join(path, "aws.deployRoleArn"),
+            None,
+            "the role the program assumes in the owner's account, to create "
+            + ("the bucket" if owner.storage.create else "the vending role")
+            + " (or give aws.vendingRole and set storage.create to false)",
+        )
     if aws.vending_role is not None:
         _check_role_arn(aws.vending_role.role_arn, aws.account_id, join(path, "aws.vendingRole.roleArn"), problems)
     if aws.endpoints is not None:
@@ -411,26 +725,55 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
         match = _KMS_ARN.match(aws.kms_key_arn)
         if _expect(bool(match), problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn, "a KMS key ARN"):
             known = bool(_ACCOUNT_ID.match(aws.account_id) and _AWS_REGION.match(aws.region))
-            _expect(not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
-                    problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn,
-                    f"a KMS key ARN in account {aws.account_id} and region {aws.region}")
-    _expect(owner.storage.account is None and owner.storage.container is None, problems,
-            join(path, "storage"), "account/container", "only 'bucket' for an AWS data owner")
+            _expect(
+                not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
+                problems,
+                join(path, "aws.kmsKeyArn"),
+                aws.kms_key_arn,
+                f"a KMS key ARN in account {aws.account_id} and region {aws.region}",
+            )
+    _expect(
+        owner.storage.account is None and owner.storage.container is None,
+        problems,
+        join(path, "storage"),
+        "account/container",
+        "only 'bucket' for an AWS data owner",
+    )
 
 
 def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     az, storage, spath = owner.azure, owner.storage, join(path, "storage")
     for key, value in (("tenantId", az.tenant_id), ("subscriptionId", az.subscription_id)):
         _expect(bool(_GUID.match(value)), problems, join(path, f"azure.{key}"), value, "a GUID")
-    _expect(az.location in AZURE_LOCATIONS, problems, join(path, "azure.location"), az.location,
-            "an Azure region name as `az account list-locations` prints it, e.g. westeurope"
-            + _suggestion(az.location.replace(" ", "").lower(), AZURE_LOCATIONS))
-    _expect(storage.bucket is None, problems, join(spath, "bucket"), storage.bucket,
-            "no bucket for an Azure data owner: use 'account' and 'container'")
-    _expect(bool(_AZURE_ACCOUNT.match(storage.account or "")), problems, join(spath, "account"), storage.account,
-            "a storage account name: 3-24 lowercase letters and digits")
-    _expect(bool(_AZURE_CONTAINER.match(storage.container or "")), problems, join(spath, "container"),
-            storage.container, "a container name: 3-63 lowercase letters, digits or single '-'")
+    _expect(
+        az.location in AZURE_LOCATIONS,
+        problems,
+        join(path, "azure.location"),
+        az.location,
+        "an Azure region name as `az account list-locations` prints it, e.g. westeurope"
+        + _suggestion(az.location.replace(" ", "").lower(), AZURE_LOCATIONS),
+    )
+    _expect(
+        storage.bucket is None,
+        problems,
+        join(spath, "bucket"),
+        storage.bucket,
+        "no bucket for an Azure data owner: use 'account' and 'container'",
+    )
+    _expect(
+        bool(_AZURE_ACCOUNT.match(storage.account or "")),
+        problems,
+        join(spath, "account"),
+        storage.account,
+        "a storage account name: 3-24 lowercase letters and digits",
+    )
+    _expect(
+        bool(_AZURE_CONTAINER.match(storage.container or "")),
+        problems,
+        join(spath, "container"),
+        storage.container,
+        "a container name: 3-63 lowercase letters, digits or single '-'",
+    )
 
 
 def _suggestion(normalized: str, names: frozenset[str]) -> str:
@@ -438,8 +781,7 @@ def _suggestion(normalized: str, names: frozenset[str]) -> str:
     return f" (did you mean {guess!r}?)" if guess else ""
 
 
-def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str,
-                  problems: list[Problem]) -> None:
+def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str, problems: list[Problem]) -> None:
     ok = bucket is not None and bool(pattern.match(bucket)) and ".." not in bucket
     ok = ok and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket) and not bucket.startswith("xn--")
     if not ok:
@@ -448,8 +790,13 @@ def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected:
 
 def _check_prefixes(owner: DataOwnerConfig, spath: str, problems: list[Problem]) -> None:
     prefixes = owner.storage.prefixes
-    if not _expect(bool(prefixes), problems, join(spath, "prefixes"), list(prefixes),
-                   "at least one prefix to share (whole-bucket sharing is not offered)"):
+    if not _expect(
+        bool(prefixes),
+        problems,
+        join(spath, "prefixes"),
+        list(prefixes),
+        "at least one prefix to share (whole-bucket sharing is not offered)",
+    ):
         return
     for i, prefix in enumerate(prefixes):
         _check_path_segments(prefix, join(join(spath, "prefixes"), i), prefix, problems)
@@ -469,12 +816,23 @@ _SCHEME_HINT = {
 }
 
 
-def _check_catalog(catalog: CatalogConfig, owners: dict[str, DataOwnerConfig], owner_names: tuple[str, ...],
-                   path: str, problems: list[Problem]) -> None:
+def _check_catalog(
+    catalog: CatalogConfig,
+    owners: dict[str, DataOwnerConfig],
+    owner_names: tuple[str, ...],
+    path: str,
+    problems: list[Problem],
+) -> None:
     check_polaris_name(catalog.name, join(path, "name"), problems)
     owner = owners.get(catalog.data_owner)
-    if not _expect(owner is not None, problems, join(path, "dataOwner"), catalog.data_owner,
-                   _one_of(owners, "data owner"), uses=owner_names):
+    if not _expect(
+        owner is not None,
+        problems,
+        join(path, "dataOwner"),
+        catalog.data_owner,
+        _one_of(owners, "data owner"),
+        uses=owner_names,
+    ):
         return
     if not _expect(bool(catalog.locations), problems, join(path, "locations"), [], "at least one location"):
         return
@@ -508,22 +866,38 @@ def _storage_known(owner: DataOwnerConfig) -> bool:
 
 def _check_location(location: str, owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     root = owner.storage_root
-    if not _expect(bool(_LOCATION_FORM[owner.cloud].match(location)), problems, path, location,
-                   f"{_SCHEME_HINT[owner.cloud]} (data owner '{owner.name}' is on {owner.cloud.value})"):
+    if not _expect(
+        bool(_LOCATION_FORM[owner.cloud].match(location)),
+        problems,
+        path,
+        location,
+        f"{_SCHEME_HINT[owner.cloud]} (data owner '{owner.name}' is on {owner.cloud.value})",
+    ):
         return
-    if not _expect(location.rstrip("/") != root, problems, path, location,
-                   "a location under one of the owner's shared prefixes, not the root of the bucket or container "
-                   "(vending is limited to the shared prefixes): " + ", ".join(owner.allowed_locations)):
+    if not _expect(
+        location.rstrip("/") != root,
+        problems,
+        path,
+        location,
+        "a location under one of the owner's shared prefixes, not the root of the bucket or container "
+        "(vending is limited to the shared prefixes): " + ", ".join(owner.allowed_locations),
+    ):
         return
-    if not _expect(location.startswith(root + "/"), problems, path, location,
-                   f"a location inside the owner's storage {root}/"):
+    if not _expect(
+        location.startswith(root + "/"), problems, path, location, f"a location inside the owner's storage {root}/"
+    ):
         return
-    rest = location[len(root) + 1:]
+    rest = location[len(root) + 1 :]
     if not _check_path_segments(rest, path, location, problems):
         return
     inside = any((rest.rstrip("/") + "/").startswith(p.strip("/") + "/") for p in owner.storage.prefixes)
-    _expect(inside, problems, path, location,
-            "a location under one of the owner's shared prefixes: " + ", ".join(owner.allowed_locations))
+    _expect(
+        inside,
+        problems,
+        path,
+        location,
+        "a location under one of the owner's shared prefixes: " + ", ".join(owner.allowed_locations),
+    )
 
 
 def _check_overlapping_catalogs(cfg: StackConfig, problems: list[Problem]) -> None:
@@ -534,8 +908,13 @@ def _check_overlapping_catalogs(cfg: StackConfig, problems: list[Problem]) -> No
             loc = location.rstrip("/") + "/"
             for other_name, other in seen:
                 if other_name != catalog.name and (loc.startswith(other) or other.startswith(loc)):
-                    problems.append(Problem(f"catalogs[{i}].locations[{j}]", location,
-                                            f"a location that does not overlap catalog '{other_name}' ({other})"))
+                    problems.append(
+                        Problem(
+                            f"catalogs[{i}].locations[{j}]",
+                            location,
+                            f"a location that does not overlap catalog '{other_name}' ({other})",
+                        )
+                    )
         seen += [(catalog.name, loc.rstrip("/") + "/") for loc in catalog.locations]
 
 
@@ -551,16 +930,32 @@ def _check_organisations(cfg: StackConfig, problems: list[Problem]) -> None:
         seen: set[tuple[str, str]] = set()
         for j, access in enumerate(org.access):
             apath = join(join(path, "access"), j)
-            _expect(access.catalog in catalogs, problems, join(apath, "catalog"), access.catalog,
-                    _one_of(catalogs, "catalog"), uses=catalog_names)
+            _expect(
+                access.catalog in catalogs,
+                problems,
+                join(apath, "catalog"),
+                access.catalog,
+                _one_of(catalogs, "catalog"),
+                uses=catalog_names,
+            )
             for k, namespace in enumerate(access.namespaces):
                 npath = join(join(apath, "namespaces"), k)
-                _expect(all(level.strip() for level in namespace.split(".")), problems, npath, namespace,
-                        "namespace levels joined by '.', none empty")
+                _expect(
+                    all(level.strip() for level in namespace.split(".")),
+                    problems,
+                    npath,
+                    namespace,
+                    "namespace levels joined by '.', none empty",
+                )
                 key = (access.catalog, namespace)
                 _expect(key not in seen, problems, npath, namespace, "each catalog/namespace granted once")
                 seen.add(key)
             if not access.namespaces:
-                _expect((access.catalog, "") not in seen, problems, join(apath, "catalog"), access.catalog,
-                        "each catalog granted once per organisation")
+                _expect(
+                    (access.catalog, "") not in seen,
+                    problems,
+                    join(apath, "catalog"),
+                    access.catalog,
+                    "each catalog granted once per organisation",
+                )
                 seen.add((access.catalog, ""))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
@@ -45,6 +46,7 @@ _LABEL_MAX = 63
 @dataclass(frozen=True)
 class GcpWorkloadAccess:
     """What the Polaris Deployment needs: the token audience and the credential configuration file."""
+
     audience: pulumi.Input[str]
     credential_configuration: pulumi.Input[str]
     """The ``external_account`` JSON; not a secret, it holds no key."""
@@ -84,6 +86,7 @@ def required_apis(identity_project: str, owner_projects: Sequence[str]) -> dict[
 class GcpApis(pulumi.ComponentResource):
     """The APIs the program relies on, enabled as code in each project. Destroy leaves them on: the owner's
     other workloads may use them."""
+
     services: list[gcp.projects.Service]
 
     def __init__(self, name: str, apis: Mapping[str, Sequence[str]], opts: pulumi.ResourceOptions | None = None):
@@ -91,20 +94,30 @@ class GcpApis(pulumi.ComponentResource):
         self.services = []
         for project, services in apis.items():
             provider = gcp.Provider(f"{name}-{project}", project=project, opts=pulumi.ResourceOptions(parent=self))
-            self.services += [gcp.projects.Service(
-                f"{name}-{project}-{service.split('.')[0]}", project=project, service=service,
-                disable_on_destroy=False, disable_dependent_services=False,
-                opts=pulumi.ResourceOptions(parent=self, provider=provider)) for service in services]
+            self.services += [
+                gcp.projects.Service(
+                    f"{name}-{project}-{service.split('.')[0]}",
+                    project=project,
+                    service=service,
+                    disable_on_destroy=False,
+                    disable_dependent_services=False,
+                    opts=pulumi.ResourceOptions(parent=self, provider=provider),
+                )
+                for service in services
+            ]
         self.register_outputs({"services": [s.service for s in self.services]})
 
 
 def credential_configuration(audience: str) -> dict[str, Any]:
     """ADC ``external_account`` config read from the projected token file. No impersonation URL: Polaris
     impersonates each catalog's service account itself."""
-    return {"type": "external_account", "audience": audience,
-            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
-            "token_url": "https://sts.googleapis.com/v1/token",
-            "credential_source": {"file": GCP_TOKEN_PATH, "format": {"type": "text"}}}
+    return {
+        "type": "external_account",
+        "audience": audience,
+        "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+        "token_url": "https://sts.googleapis.com/v1/token",
+        "credential_source": {"file": GCP_TOKEN_PATH, "format": {"type": "text"}},
+    }
 
 
 def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
@@ -124,6 +137,7 @@ def _label_key(key: str) -> str:
 
 class GcpWorkloadIdentity(pulumi.ComponentResource):
     """The pool and OIDC provider that trust the EKS issuer, for Polaris' service account only."""
+
     pool_name: pulumi.Output[str]
     provider_name: pulumi.Output[str]
     federated_principal: pulumi.Output[str]
@@ -132,41 +146,62 @@ class GcpWorkloadIdentity(pulumi.ComponentResource):
     def __init__(self, name: str, args: GcpWorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:gcp:WorkloadIdentity", name, None, opts)
         # Everything here goes through this provider: it waits for the project's APIs.
-        project = gcp.Provider(f"{name}-provider", project=args.project,
-                               opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)))
+        project = gcp.Provider(
+            f"{name}-provider",
+            project=args.project,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)),
+        )
         child = pulumi.ResourceOptions(parent=self, provider=project)
         subject = f"system:serviceaccount:{args.namespace}:{args.service_account}"
         pool = self._pool(name, child)
         provider = gcp.iam.WorkloadIdentityPoolProvider(
-            f"{name}-oidc", workload_identity_pool_id=pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id=_PROVIDER_ID, display_name="EKS service accounts",
+            f"{name}-oidc",
+            workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id=_PROVIDER_ID,
+            display_name="EKS service accounts",
             attribute_mapping={"google.subject": "assertion.sub"},
             attribute_condition=f"assertion.sub == '{subject}'",
             # No allowed audiences: Google then accepts the provider's own resource name, our token audience.
-            oidc={"issuer_uri": args.oidc_issuer_url}, opts=child)
+            oidc={"issuer_uri": args.oidc_issuer_url},
+            opts=child,
+        )
         self.pool_name = pool.name
         self.provider_name = provider.name
         self.federated_principal = pool.name.apply(
-            lambda pool_name: f"principal://iam.googleapis.com/{pool_name}/subject/{subject}")
+            lambda pool_name: f"principal://iam.googleapis.com/{pool_name}/subject/{subject}"
+        )
         audience = provider.name.apply(lambda provider_name: f"//iam.googleapis.com/{provider_name}")
         self.access = GcpWorkloadAccess(
-            audience=audience, credential_configuration=audience.apply(
-                lambda aud: json.dumps(credential_configuration(aud), sort_keys=True)))
-        self.register_outputs({"pool_name": self.pool_name, "provider_name": self.provider_name,
-                               "federated_principal": self.federated_principal, "audience": audience,
-                               "credential_configuration": self.access.credential_configuration})
+            audience=audience,
+            credential_configuration=audience.apply(
+                lambda aud: json.dumps(credential_configuration(aud), sort_keys=True)
+            ),
+        )
+        self.register_outputs(
+            {
+                "pool_name": self.pool_name,
+                "provider_name": self.provider_name,
+                "federated_principal": self.federated_principal,
+                "audience": audience,
+                "credential_configuration": self.access.credential_configuration,
+            }
+        )
 
     def _pool(self, name: str, child: pulumi.ResourceOptions) -> gcp.iam.WorkloadIdentityPool:
         # A deleted pool's id stays reserved for 30 days: a random suffix lets a stack be recreated.
         suffix = random.RandomId(f"{name}-pool-suffix", byte_length=2, opts=pulumi.ResourceOptions(parent=self))
         return gcp.iam.WorkloadIdentityPool(
-            f"{name}-pool", workload_identity_pool_id=suffix.hex.apply(lambda h: f"polaris-{h}"),
-            display_name="Polaris on EKS", description="Polaris' Kubernetes service account on EKS",
-            opts=child)
+            f"{name}-pool",
+            workload_identity_pool_id=suffix.hex.apply(lambda h: f"polaris-{h}"),
+            display_name="Polaris on EKS",
+            description="Polaris' Kubernetes service account on EKS",
+            opts=child,
+        )
 
 
 class GcpDataOwner(pulumi.ComponentResource):
     """One data owner's bucket and the vending service account Polaris impersonates for its catalogs."""
+
     service_account_email: pulumi.Output[str]
     allowed_locations: list[str]
     bucket: pulumi.Input[str]
@@ -184,44 +219,86 @@ class GcpDataOwner(pulumi.ComponentResource):
             # Brought by the owner's security team, bucket and all: nothing to declare in the owner's project.
             self.bucket, self.service_account_email = owner.storage.bucket, pulumi.Output.from_input(given)
         else:
-            project = gcp.Provider(f"{name}-provider", project=owner.gcp.project,
-                                   opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)))
+            project = gcp.Provider(
+                f"{name}-provider",
+                project=owner.gcp.project,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)),
+            )
             child = pulumi.ResourceOptions(parent=self, provider=project)
             self.provider = project
             self.bucket = self._bucket(name, owner, args.labels, child)
-            self.service_account_email = pulumi.Output.from_input(given) if given else self._vending_account(
-                name, owner, args.federated_principal, child)
-        self.register_outputs({"service_account_email": self.service_account_email,
-                               "allowed_locations": self.allowed_locations, "bucket": self.bucket})
+            self.service_account_email = (
+                pulumi.Output.from_input(given)
+                if given
+                else self._vending_account(name, owner, args.federated_principal, child)
+            )
+        self.register_outputs(
+            {
+                "service_account_email": self.service_account_email,
+                "allowed_locations": self.allowed_locations,
+                "bucket": self.bucket,
+            }
+        )
 
-    def _vending_account(self, name: str, owner: DataOwnerConfig, federated_principal: pulumi.Input[str],
-                         child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _vending_account(
+        self, name: str, owner: DataOwnerConfig, federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
         account = gcp.serviceaccount.Account(
-            f"{name}-vending", account_id=f"polaris-{owner.name}", display_name=f"Polaris vending for {owner.name}",
-            description="Impersonated by Polaris to vend tokens down-scoped to shared prefixes", opts=child)
+            f"{name}-vending",
+            account_id=f"polaris-{owner.name}",
+            display_name=f"Polaris vending for {owner.name}",
+            description="Impersonated by Polaris to vend tokens down-scoped to shared prefixes",
+            opts=child,
+        )
         self._grant(name, owner.gcp, account, federated_principal, child)
         return account.email
 
     @staticmethod
-    def _bucket(name: str, owner: DataOwnerConfig, labels: Mapping[str, str],
-                child: pulumi.ResourceOptions) -> pulumi.Input[str]:
+    def _bucket(
+        name: str, owner: DataOwnerConfig, labels: Mapping[str, str], child: pulumi.ResourceOptions
+    ) -> pulumi.Input[str]:
         if not owner.storage.create:
             return owner.storage.bucket
         return gcp.storage.Bucket(
-            f"{name}-bucket", name=owner.storage.bucket, location=owner.gcp.location,
-            uniform_bucket_level_access=True, public_access_prevention="enforced",
-            versioning={"enabled": True}, labels=gcp_labels(labels),
+            f"{name}-bucket",
+            name=owner.storage.bucket,
+            location=owner.gcp.location,
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            versioning={"enabled": True},
+            labels=gcp_labels(labels),
             # The data belongs to the owner: `pulumi destroy` leaves the bucket (as for AWS buckets).
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))).name
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True)),
+        ).name
 
-    def _grant(self, name: str, project: GcpProject, account: gcp.serviceaccount.Account,
-               federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions) -> None:
+    def _grant(
+        self,
+        name: str,
+        project: GcpProject,
+        account: gcp.serviceaccount.Account,
+        federated_principal: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
+    ) -> None:
         """Bucket access for the vending account (never project-wide storage roles), the project's service
         usage (writes fail on ``serviceusage.services.use`` without it), and impersonation by Polaris alone."""
-        gcp.storage.BucketIAMMember(f"{name}-bucket-access", bucket=self.bucket,
-                                    role=OBJECT_ADMIN if project.object_admin else OBJECT_USER,
-                                    member=account.member, opts=child)
-        gcp.projects.IAMMember(f"{name}-service-usage", project=project.project, role=SERVICE_USAGE_CONSUMER,
-                               member=account.member, opts=child)
-        gcp.serviceaccount.IAMMember(f"{name}-impersonation", service_account_id=account.name, role=TOKEN_CREATOR,
-                                     member=federated_principal, opts=child)
+        gcp.storage.BucketIAMMember(
+            f"{name}-bucket-access",
+            bucket=self.bucket,
+            role=OBJECT_ADMIN if project.object_admin else OBJECT_USER,
+            member=account.member,
+            opts=child,
+        )
+        gcp.projects.IAMMember(
+            f"{name}-service-usage",
+            project=project.project,
+            role=SERVICE_USAGE_CONSUMER,
+            member=account.member,
+            opts=child,
+        )
+        gcp.serviceaccount.IAMMember(
+            f"{name}-impersonation",
+            service_account_id=account.name,
+            role=TOKEN_CREATOR,
+            member=federated_principal,
+            opts=child,
+        )

@@ -11,18 +11,19 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_eks as eks
 import pulumi_kubernetes as k8s
 
-from components.aws_accounts import account_provider, profile_name
 from components.audit import encrypted_log_group
+from components.aws_accounts import account_provider, profile_name
 from components.config import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 from components.key_policies import key_policy
 
@@ -95,19 +96,28 @@ def service_account_subject(namespace: str, service_account: str) -> str:
 
 def irsa_trust_policy(oidc_provider_arn: str, issuer_host: str, subject: str) -> dict[str, Any]:
     """Web-identity trust for one Kubernetes service account of one cluster, with the STS audience."""
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": oidc_provider_arn},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{issuer_host}:sub": subject, f"{issuer_host}:aud": STS_AUDIENCE}},
-    }]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": oidc_provider_arn},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {f"{issuer_host}:sub": subject, f"{issuer_host}:aud": STS_AUDIENCE}},
+            }
+        ],
+    }
 
 
 def vending_access_policy(vending_role_arns: Sequence[str], session_tags: bool) -> dict[str, Any]:
     """The server role may assume exactly the vending roles, and do nothing else."""
     actions = ["sts:AssumeRole", "sts:TagSession"] if session_tags else ["sts:AssumeRole"]
-    return {"Version": "2012-10-17", "Statement": [{
-        "Sid": "AssumeVendingRoles", "Effect": "Allow", "Action": actions, "Resource": sorted(vending_role_arns)}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AssumeVendingRoles", "Effect": "Allow", "Action": actions, "Resource": sorted(vending_role_arns)}
+        ],
+    }
 
 
 def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -134,6 +144,7 @@ def ami_type(instance_types: Sequence[str]) -> str:
 
 class PlatformNetwork(pulumi.ComponentResource):
     """A VPC over several zones: private subnets (nodes, database) behind NAT, public ones for load balancers."""
+
     vpc_id: pulumi.Output[str]
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
@@ -144,17 +155,28 @@ class PlatformNetwork(pulumi.ComponentResource):
         super().__init__("polaris-data-exchange:platform:Network", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         zones = aws.get_availability_zones_output(
-            state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOutputOptions(parent=self))
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOutputOptions(parent=self),
+        )
         private_cidrs, public_cidrs = subnet_cidrs(args.vpc_cidr, args.zone_count)
-        vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=args.vpc_cidr, enable_dns_hostnames=True,
-                          enable_dns_support=True, tags={"Name": f"{name}-vpc"}, opts=child)
+        vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=args.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{name}-vpc"},
+            opts=child,
+        )
         # The default security group stays, but with no rules: nothing may use it by accident.
         aws.ec2.DefaultSecurityGroup(f"{name}-default-sg", vpc_id=vpc.id, opts=child)
-        public = [self._subnet(name, "public", i, vpc, cidr, zones.names, ELB_ROLE_TAG)
-                  for i, cidr in enumerate(public_cidrs)]
-        private = [self._subnet(name, "private", i, vpc, cidr, zones.names, INTERNAL_ELB_ROLE_TAG)
-                   for i, cidr in enumerate(private_cidrs)]
+        public = [
+            self._subnet(name, "public", i, vpc, cidr, zones.names, ELB_ROLE_TAG) for i, cidr in enumerate(public_cidrs)
+        ]
+        private = [
+            self._subnet(name, "private", i, vpc, cidr, zones.names, INTERNAL_ELB_ROLE_TAG)
+            for i, cidr in enumerate(private_cidrs)
+        ]
         self._public_routes(name, vpc, public)
         nat_count = args.zone_count if args.nat_per_zone else 1
         nats = [self._nat(name, i, subnet) for i, subnet in enumerate(public[:nat_count])]
@@ -166,59 +188,133 @@ class PlatformNetwork(pulumi.ComponentResource):
         self.private_subnet_ids = pulumi.Output.all(*[s.id for s in private])
         self.public_subnet_ids = pulumi.Output.all(*[s.id for s in public])
         self.egress_cidrs = pulumi.Output.all(*[nat.public_ip for nat in nats]).apply(
-            lambda ips: [f"{ip}/32" for ip in ips])
-        self.register_outputs({"vpc_id": self.vpc_id, "private_subnet_ids": self.private_subnet_ids,
-                               "public_subnet_ids": self.public_subnet_ids, "egress_cidrs": self.egress_cidrs})
+            lambda ips: [f"{ip}/32" for ip in ips]
+        )
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "egress_cidrs": self.egress_cidrs,
+            }
+        )
 
     def _flow_logs(self, name: str, vpc: aws.ec2.Vpc, args: NetworkArgs) -> None:
         """Every accepted and rejected flow of the VPC, to a retained log group under its own key."""
         child = pulumi.ResourceOptions(parent=self)
         group_name = f"/polaris/{pulumi.get_stack()}/vpc-flow-logs"
         group_arn = f"arn:aws:logs:{args.region}:{args.account_id}:log-group:{group_name}"
-        group = encrypted_log_group(f"{name}-flow-logs", group_name, args.account_id, args.region,
-                                    args.flow_log_retention_days, child)
-        role = aws.iam.Role(f"{name}-flow-logs-role", description="VPC flow log delivery", assume_role_policy=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}}}]}), opts=child)
-        aws.iam.RolePolicy(f"{name}-flow-logs-write", role=role.name, policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [group_arn, f"{group_arn}:log-stream:*"]}]}), opts=child)
-        aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=vpc.id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-                        log_destination=group.arn, iam_role_arn=role.arn, max_aggregation_interval=60, opts=child)
+        group = encrypted_log_group(
+            f"{name}-flow-logs", group_name, args.account_id, args.region, args.flow_log_retention_days, child
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs-role",
+            description="VPC flow log delivery",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": args.account_id}},
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs-write",
+            role=role.name,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            "Resource": [group_arn, f"{group_arn}:log-stream:*"],
+                        }
+                    ],
+                }
+            ),
+            opts=child,
+        )
+        aws.ec2.FlowLog(
+            f"{name}-flow-log",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            opts=child,
+        )
 
-    def _subnet(self, name: str, role: str, index: int, vpc: aws.ec2.Vpc, cidr: str,
-                zone_names: pulumi.Output[list[str]], elb_tag: str) -> aws.ec2.Subnet:
+    def _subnet(
+        self,
+        name: str,
+        role: str,
+        index: int,
+        vpc: aws.ec2.Vpc,
+        cidr: str,
+        zone_names: pulumi.Output[list[str]],
+        elb_tag: str,
+    ) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
-            f"{name}-{role}-{index + 1}", vpc_id=vpc.id, cidr_block=cidr,
-            availability_zone=zone_names.apply(lambda names: _zone(names, index)), map_public_ip_on_launch=False,
-            tags={"Name": f"{name}-{role}-{index + 1}", elb_tag: "1"}, opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-{role}-{index + 1}",
+            vpc_id=vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone_names.apply(lambda names: _zone(names, index)),
+            map_public_ip_on_launch=False,
+            tags={"Name": f"{name}-{role}-{index + 1}", elb_tag: "1"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _public_routes(self, name: str, vpc: aws.ec2.Vpc, subnets: list[aws.ec2.Subnet]) -> None:
         child = pulumi.ResourceOptions(parent=self)
         gateway = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{name}-igw"}, opts=child)
-        table = aws.ec2.RouteTable(f"{name}-public-routes", vpc_id=vpc.id, tags={"Name": f"{name}-public"},
-                                   routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}], opts=child)
+        table = aws.ec2.RouteTable(
+            f"{name}-public-routes",
+            vpc_id=vpc.id,
+            tags={"Name": f"{name}-public"},
+            routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}],
+            opts=child,
+        )
         for i, subnet in enumerate(subnets):
-            aws.ec2.RouteTableAssociation(f"{name}-public-{i + 1}-routes", subnet_id=subnet.id,
-                                          route_table_id=table.id, opts=child)
+            aws.ec2.RouteTableAssociation(
+                f"{name}-public-{i + 1}-routes", subnet_id=subnet.id, route_table_id=table.id, opts=child
+            )
 
     def _nat(self, name: str, index: int, public_subnet: aws.ec2.Subnet) -> aws.ec2.NatGateway:
         child = pulumi.ResourceOptions(parent=self)
-        address = aws.ec2.Eip(f"{name}-nat-{index + 1}-ip", domain="vpc", tags={"Name": f"{name}-nat-{index + 1}"},
-                              opts=child)
-        return aws.ec2.NatGateway(f"{name}-nat-{index + 1}", allocation_id=address.id, subnet_id=public_subnet.id,
-                                  tags={"Name": f"{name}-nat-{index + 1}"}, opts=child)
+        address = aws.ec2.Eip(
+            f"{name}-nat-{index + 1}-ip", domain="vpc", tags={"Name": f"{name}-nat-{index + 1}"}, opts=child
+        )
+        return aws.ec2.NatGateway(
+            f"{name}-nat-{index + 1}",
+            allocation_id=address.id,
+            subnet_id=public_subnet.id,
+            tags={"Name": f"{name}-nat-{index + 1}"},
+            opts=child,
+        )
 
-    def _private_routes(self, name: str, index: int, vpc: aws.ec2.Vpc, subnet: aws.ec2.Subnet,
-                        nat: aws.ec2.NatGateway) -> None:
+    def _private_routes(
+        self, name: str, index: int, vpc: aws.ec2.Vpc, subnet: aws.ec2.Subnet, nat: aws.ec2.NatGateway
+    ) -> None:
         child = pulumi.ResourceOptions(parent=self)
-        table = aws.ec2.RouteTable(f"{name}-private-{index + 1}-routes", vpc_id=vpc.id,
-                                   tags={"Name": f"{name}-private-{index + 1}"},
-                                   routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}], opts=child)
-        aws.ec2.RouteTableAssociation(f"{name}-private-{index + 1}-association", subnet_id=subnet.id,
-                                      route_table_id=table.id, opts=child)
+        table = aws.ec2.RouteTable(
+            f"{name}-private-{index + 1}-routes",
+            vpc_id=vpc.id,
+            tags={"Name": f"{name}-private-{index + 1}"},
+            routes=[{"cidr_block": "0.0.0.0/0", "nat_gateway_id": nat.id}],
+            opts=child,
+        )
+        aws.ec2.RouteTableAssociation(
+            f"{name}-private-{index + 1}-association", subnet_id=subnet.id, route_table_id=table.id, opts=child
+        )
 
 
 def _zone(names: list[str], index: int) -> str:
@@ -229,6 +325,7 @@ def _zone(names: list[str], index: int) -> str:
 
 class PolarisPlatform(pulumi.ComponentResource):
     """The platform account's provider, network, EKS cluster and Polaris' permission-less server role."""
+
     aws_provider: aws.Provider
     kubernetes_provider: k8s.Provider
     kubeconfig: pulumi.Output[str]
@@ -252,9 +349,14 @@ class PolarisPlatform(pulumi.ComponentResource):
         super().__init__("polaris-data-exchange:platform:PolarisPlatform", name, None, opts)
         platform = args.platform
         self.aws_provider = account_provider(
-            f"{name}-aws", account_id=platform.account_id, region=platform.region,
-            deploy_role_arn=platform.deploy_role_arn, credentials=platform.aws_credentials, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-aws",
+            account_id=platform.account_id,
+            region=platform.region,
+            deploy_role_arn=platform.deploy_role_arn,
+            credentials=platform.aws_credentials,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self._network(name, args)
         cluster_name = f"{name}-{pulumi.get_stack()}"
         cluster = self._cluster(name, cluster_name, args)
@@ -265,27 +367,40 @@ class PolarisPlatform(pulumi.ComponentResource):
         # program's own provider asks for a kubeconfig that authenticates as the stack's AWS identity.
         # Every Kubernetes object waits for the nodes, not just for the control plane.
         self.kubernetes_provider = k8s.Provider(
-            f"{name}-kubernetes", kubeconfig=pulumi.Output.secret(cluster.get_kubeconfig(
-                **_kubeconfig_credentials(platform))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]))
+            f"{name}-kubernetes",
+            kubeconfig=pulumi.Output.secret(cluster.get_kubeconfig(**_kubeconfig_credentials(platform))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
+        )
         self.node_security_group_id = cluster.node_security_group_id
         self._deployer_api_access(name, args)
         self.oidc_provider_arn = cluster.oidc_provider_arn
         # `oidcIssuer` is the issuer without its scheme in pulumi-eks; IAM conditions key on that host.
         self.oidc_issuer_url = cluster.oidc_issuer.apply(lambda host: f"https://{host}")
         subject = service_account_subject(args.namespace, args.service_account)
-        role = self._irsa_role(f"{name}-server-role", cluster.oidc_issuer, subject,
-                               f"Polaris server ({subject}); may only assume the vending roles")
+        role = self._irsa_role(
+            f"{name}-server-role",
+            cluster.oidc_issuer,
+            subject,
+            f"Polaris server ({subject}); may only assume the vending roles",
+        )
         self.server_role_arn = role.arn
         self.server_role_name = role.name
         controller = self._load_balancer_controller(name, cluster_name, platform.region, cluster.oidc_issuer)
         self.cluster_addons = [vpc_cni, controller]
-        self.register_outputs({
-            "kubeconfig": self.kubeconfig, "oidc_issuer_url": self.oidc_issuer_url,
-            "oidc_provider_arn": self.oidc_provider_arn, "server_role_arn": self.server_role_arn,
-            "server_role_name": self.server_role_name, "vpc_id": self.vpc_id,
-            "private_subnet_ids": self.private_subnet_ids, "public_subnet_ids": self.public_subnet_ids,
-            "node_security_group_id": self.node_security_group_id, "egress_cidrs": self.egress_cidrs})
+        self.register_outputs(
+            {
+                "kubeconfig": self.kubeconfig,
+                "oidc_issuer_url": self.oidc_issuer_url,
+                "oidc_provider_arn": self.oidc_provider_arn,
+                "server_role_arn": self.server_role_arn,
+                "server_role_name": self.server_role_name,
+                "vpc_id": self.vpc_id,
+                "private_subnet_ids": self.private_subnet_ids,
+                "public_subnet_ids": self.public_subnet_ids,
+                "node_security_group_id": self.node_security_group_id,
+                "egress_cidrs": self.egress_cidrs,
+            }
+        )
 
     def _child(self, **extra: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.aws_provider, **extra)
@@ -298,18 +413,29 @@ class PolarisPlatform(pulumi.ComponentResource):
             self.public_subnet_ids = pulumi.Output.from_input(list(network.existing.public_subnet_ids))
             self.egress_cidrs = pulumi.Output.from_input(list(network.existing.egress_cidrs))
             return
-        created = PlatformNetwork(f"{name}-network", NetworkArgs(
-            vpc_cidr=network.vpc_cidr, zone_count=network.availability_zones, nat_per_zone=args.production,
-            account_id=args.platform.account_id, region=args.platform.region),
-            opts=self._child())
+        created = PlatformNetwork(
+            f"{name}-network",
+            NetworkArgs(
+                vpc_cidr=network.vpc_cidr,
+                zone_count=network.availability_zones,
+                nat_per_zone=args.production,
+                account_id=args.platform.account_id,
+                region=args.platform.region,
+            ),
+            opts=self._child(),
+        )
         self.vpc_id, self.private_subnet_ids = created.vpc_id, created.private_subnet_ids
         self.public_subnet_ids, self.egress_cidrs = created.public_subnet_ids, created.egress_cidrs
 
     def _private_subnet_cidrs(self, network: NetworkConfig) -> list[pulumi.Input[str]]:
         if network.existing is None:
             return list(subnet_cidrs(network.vpc_cidr, network.availability_zones)[0])
-        return [aws.ec2.get_subnet_output(id=subnet_id, opts=pulumi.InvokeOutputOptions(
-            parent=self, provider=self.aws_provider)).cidr_block for subnet_id in network.existing.private_subnet_ids]
+        return [
+            aws.ec2.get_subnet_output(
+                id=subnet_id, opts=pulumi.InvokeOutputOptions(parent=self, provider=self.aws_provider)
+            ).cidr_block
+            for subnet_id in network.existing.private_subnet_ids
+        ]
 
     def _deployer_api_access(self, name: str, args: PlatformArgs) -> None:
         """The private API endpoint for deployers in the private subnets (the CI runners of
@@ -317,29 +443,47 @@ class PolarisPlatform(pulumi.ComponentResource):
         `apiAllowedCidrs: []` the private endpoint is the only way in; an access entry is still needed."""
         for index, cidr in enumerate(self._private_subnet_cidrs(args.platform.network)):
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-api-from-private-{index + 1}", security_group_id=self.node_security_group_id,
-                cidr_ipv4=cidr, ip_protocol="tcp", from_port=KUBERNETES_API_PORT, to_port=KUBERNETES_API_PORT,
-                description="Kubernetes API from deployers in the private subnets", opts=self._child())
+                f"{name}-api-from-private-{index + 1}",
+                security_group_id=self.node_security_group_id,
+                cidr_ipv4=cidr,
+                ip_protocol="tcp",
+                from_port=KUBERNETES_API_PORT,
+                to_port=KUBERNETES_API_PORT,
+                description="Kubernetes API from deployers in the private subnets",
+                opts=self._child(),
+            )
 
     def _cluster(self, name: str, cluster_name: str, args: PlatformArgs) -> eks.Cluster:
         platform = args.platform
-        key = aws.kms.Key(f"{name}-secrets-key", description=f"{name}: envelope encryption of Kubernetes secrets",
-                          enable_key_rotation=True, deletion_window_in_days=30,
-                          policy=json.dumps(key_policy(platform.account_id, [])), opts=self._child())
+        key = aws.kms.Key(
+            f"{name}-secrets-key",
+            description=f"{name}: envelope encryption of Kubernetes secrets",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            policy=json.dumps(key_policy(platform.account_id, [])),
+            opts=self._child(),
+        )
         public_api = bool(platform.api_allowed_cidrs)
         existing = platform.network.existing
         no_public_subnets = existing is not None and not existing.public_subnet_ids
         return eks.Cluster(
-            f"{name}-cluster", name=cluster_name, version=platform.kubernetes_version, vpc_id=self.vpc_id,
+            f"{name}-cluster",
+            name=cluster_name,
+            version=platform.kubernetes_version,
+            vpc_id=self.vpc_id,
             private_subnet_ids=self.private_subnet_ids,
             public_subnet_ids=None if no_public_subnets else self.public_subnet_ids,
-            node_associate_public_ip_address=False, create_oidc_provider=True,
-            authentication_mode=eks.AuthenticationMode.API, skip_default_node_group=True,
+            node_associate_public_ip_address=False,
+            create_oidc_provider=True,
+            authentication_mode=eks.AuthenticationMode.API,
+            skip_default_node_group=True,
             # Managed nodes carry the EKS-created cluster security group, not pulumi-eks' node group; skipping
             # the defaults makes `node_security_group_id` that group, the one the database must admit.
             skip_default_security_groups=True,
-            encryption_config_key_arn=key.arn, enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
-            endpoint_private_access=True, endpoint_public_access=public_api,
+            encryption_config_key_arn=key.arn,
+            enabled_cluster_log_types=list(CONTROL_PLANE_LOGS),
+            endpoint_private_access=True,
+            endpoint_public_access=public_api,
             public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
             deletion_protection=args.production,
             provider_credential_opts=eks.KubeconfigOptionsArgs(**_kubeconfig_credentials(platform)),
@@ -349,7 +493,8 @@ class PolarisPlatform(pulumi.ComponentResource):
             # Unset, pulumi-eks installs the most recent kube-proxy, which moves on its own (drift).
             kube_proxy_addon_options=eks.KubeProxyAddonOptionsArgs(version=platform.addon_versions.kube_proxy),
             access_entries=_viewer_access_entries(platform.cluster_viewers),
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}))
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": self.aws_provider}),
+        )
 
     def _vpc_cni(self, name: str, cluster: eks.Cluster, cluster_name: str, version: str) -> aws.eks.Addon:
         """The managed VPC CNI with network policy enforcement, installed before the nodes so that no pod ever
@@ -358,71 +503,136 @@ class PolarisPlatform(pulumi.ComponentResource):
         EKS bootstraps and keeps these values authoritative; `preserve` keeps pod networking if the add-on is
         ever removed from the program."""
         return aws.eks.Addon(
-            f"{name}-vpc-cni", cluster_name=cluster_name, addon_name="vpc-cni", addon_version=version,
-            configuration_values=json.dumps(VPC_CNI_CONFIGURATION), resolve_conflicts_on_create="OVERWRITE",
-            resolve_conflicts_on_update="OVERWRITE", preserve=True, opts=self._child(depends_on=[cluster]))
+            f"{name}-vpc-cni",
+            cluster_name=cluster_name,
+            addon_name="vpc-cni",
+            addon_version=version,
+            configuration_values=json.dumps(VPC_CNI_CONFIGURATION),
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            preserve=True,
+            opts=self._child(depends_on=[cluster]),
+        )
 
-    def _nodes(self, name: str, after: list[pulumi.Resource], cluster_name: str, node_group: NodeGroupConfig
-               ) -> aws.eks.NodeGroup:
+    def _nodes(
+        self, name: str, after: list[pulumi.Resource], cluster_name: str, node_group: NodeGroupConfig
+    ) -> aws.eks.NodeGroup:
         """A managed node group in the private subnets. Under API authentication EKS creates the node role's
         access entry itself."""
-        role = aws.iam.Role(f"{name}-node-role", description="EKS managed nodes of the Polaris platform",
-                            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                "Action": "sts:AssumeRole"}]}), opts=self._child())
-        attachments = [aws.iam.RolePolicyAttachment(
-            f"{name}-node-{policy}", role=role.name, policy_arn=f"arn:aws:iam::aws:policy/{policy}",
-            opts=self._child()) for policy in NODE_POLICIES]
+        role = aws.iam.Role(
+            f"{name}-node-role",
+            description="EKS managed nodes of the Polaris platform",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
+            opts=self._child(),
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-node-{policy}",
+                role=role.name,
+                policy_arn=f"arn:aws:iam::aws:policy/{policy}",
+                opts=self._child(),
+            )
+            for policy in NODE_POLICIES
+        ]
         template = self._node_template(name, node_group)
         return aws.eks.NodeGroup(
-            f"{name}-nodes", cluster_name=cluster_name, node_role_arn=role.arn, subnet_ids=self.private_subnet_ids,
-            instance_types=list(node_group.instance_types), ami_type=ami_type(node_group.instance_types),
+            f"{name}-nodes",
+            cluster_name=cluster_name,
+            node_role_arn=role.arn,
+            subnet_ids=self.private_subnet_ids,
+            instance_types=list(node_group.instance_types),
+            ami_type=ami_type(node_group.instance_types),
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
-                min_size=node_group.min_size, desired_size=node_group.desired_size, max_size=node_group.max_size),
+                min_size=node_group.min_size, desired_size=node_group.desired_size, max_size=node_group.max_size
+            ),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(
-                id=template.id, version=template.latest_version.apply(str)),
-            opts=self._child(depends_on=[*after, *attachments]))
+                id=template.id, version=template.latest_version.apply(str)
+            ),
+            opts=self._child(depends_on=[*after, *attachments]),
+        )
 
     def _node_template(self, name: str, node_group: NodeGroupConfig) -> aws.ec2.LaunchTemplate:
         """IMDSv2 only, one hop: pods cannot reach the node role's credentials (they use IRSA). Encrypted root."""
         return aws.ec2.LaunchTemplate(
-            f"{name}-node-template", description="Polaris platform nodes", update_default_version=True,
+            f"{name}-node-template",
+            description="Polaris platform nodes",
+            update_default_version=True,
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name=ROOT_DEVICE, ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                    volume_size=node_group.disk_size_gb, volume_type="gp3", encrypted="true",
-                    delete_on_termination="true"))],
-            opts=self._child())
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=ROOT_DEVICE,
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=node_group.disk_size_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            opts=self._child(),
+        )
 
-    def _irsa_role(self, role_name: str, issuer_host: pulumi.Output[str], subject: str, description: str
-                   ) -> aws.iam.Role:
+    def _irsa_role(
+        self, role_name: str, issuer_host: pulumi.Output[str], subject: str, description: str
+    ) -> aws.iam.Role:
         trust = pulumi.Output.all(self.oidc_provider_arn, issuer_host).apply(
-            lambda values: json.dumps(irsa_trust_policy(values[0], values[1], subject)))
-        return aws.iam.Role(role_name, assume_role_policy=trust, max_session_duration=MAX_SESSION_SECONDS,
-                            description=description, opts=self._child())
+            lambda values: json.dumps(irsa_trust_policy(values[0], values[1], subject))
+        )
+        return aws.iam.Role(
+            role_name,
+            assume_role_policy=trust,
+            max_session_duration=MAX_SESSION_SECONDS,
+            description=description,
+            opts=self._child(),
+        )
 
-    def _load_balancer_controller(self, name: str, cluster_name: str, region: str,
-                                  issuer_host: pulumi.Output[str]) -> k8s.helm.v3.Release:
+    def _load_balancer_controller(
+        self, name: str, cluster_name: str, region: str, issuer_host: pulumi.Output[str]
+    ) -> k8s.helm.v3.Release:
         """The AWS Load Balancer Controller: it alone provisions NLBs for `aws-load-balancer-type: external`
         Services (the in-tree controller ignores them, and `pulumi up` would wait for an address forever).
         Installed always, not only for `exposure: load-balancer`: internal NLBs and ALBs need it too, and
         switching exposure must not wait for a platform change. Region and VPC are given because IMDSv2 with
         one hop hides them from pods."""
-        role = self._irsa_role(f"{name}-load-balancer-controller-role", issuer_host,
-                               service_account_subject(LBC_NAMESPACE, LBC_NAME),
-                               f"AWS Load Balancer Controller of {cluster_name}")
-        policy = aws.iam.RolePolicy(f"{name}-load-balancer-controller-policy", role=role.name,
-                                    policy=LBC_POLICY_FILE.read_text(), opts=self._child())
+        role = self._irsa_role(
+            f"{name}-load-balancer-controller-role",
+            issuer_host,
+            service_account_subject(LBC_NAMESPACE, LBC_NAME),
+            f"AWS Load Balancer Controller of {cluster_name}",
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-load-balancer-controller-policy",
+            role=role.name,
+            policy=LBC_POLICY_FILE.read_text(),
+            opts=self._child(),
+        )
         return k8s.helm.v3.Release(
-            f"{name}-load-balancer-controller", name=LBC_NAME, namespace=LBC_NAMESPACE, chart=LBC_NAME,
-            version=LBC_CHART_VERSION, repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=LBC_CHART_REPOSITORY),
-            values={"clusterName": cluster_name, "region": region, "vpcId": self.vpc_id, "replicaCount": LBC_REPLICAS,
-                    "serviceAccount": {"create": True, "name": LBC_NAME,
-                                       "annotations": {IRSA_ROLE_ANNOTATION: role.arn}}},
+            f"{name}-load-balancer-controller",
+            name=LBC_NAME,
+            namespace=LBC_NAMESPACE,
+            chart=LBC_NAME,
+            version=LBC_CHART_VERSION,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=LBC_CHART_REPOSITORY),
+            values={
+                "clusterName": cluster_name,
+                "region": region,
+                "vpcId": self.vpc_id,
+                "replicaCount": LBC_REPLICAS,
+                "serviceAccount": {"create": True, "name": LBC_NAME, "annotations": {IRSA_ROLE_ANNOTATION: role.arn}},
+            },
             # The controller calls AWS as soon as it runs: its permissions come first.
-            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider, depends_on=[policy]))
+            opts=pulumi.ResourceOptions(parent=self, provider=self.kubernetes_provider, depends_on=[policy]),
+        )
 
 
 VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"
@@ -432,9 +642,12 @@ def _viewer_access_entries(viewers: Sequence[str]) -> dict[str, eks.AccessEntryA
     """Read-only cluster access (secrets included, which a refresh of Secrets needs) for previews and drift
     checks: the identity that only reads the clouds must be able to read the cluster too."""
     view = eks.AccessPolicyAssociationArgs(
-        policy_arn=VIEW_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"))
-    return {f"viewer-{index}": eks.AccessEntryArgs(principal_arn=arn, access_policies={"view": view})
-            for index, arn in enumerate(viewers)}
+        policy_arn=VIEW_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster")
+    )
+    return {
+        f"viewer-{index}": eks.AccessEntryArgs(principal_arn=arn, access_policies={"view": view})
+        for index, arn in enumerate(viewers)
+    }
 
 
 def _kubeconfig_credentials(platform: PlatformConfig) -> dict[str, str | None]:
@@ -447,6 +660,7 @@ def _kubeconfig_credentials(platform: PlatformConfig) -> dict[str, str | None]:
 
 class PolarisVendingAccess(pulumi.ComponentResource):
     """The server role's one permission: assume the vending roles. Pass the platform provider in ``opts``."""
+
     policy_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: VendingAccessArgs, opts: pulumi.ResourceOptions | None = None):
@@ -454,8 +668,10 @@ class PolarisVendingAccess(pulumi.ComponentResource):
             raise ValueError("no vending roles: an IAM policy needs at least one resource (create no access)")
         super().__init__("polaris-data-exchange:platform:PolarisVendingAccess", name, None, opts)
         document = pulumi.Output.all(*args.vending_role_arns).apply(
-            lambda arns: json.dumps(vending_access_policy(arns, args.session_tags)))
-        policy = aws.iam.RolePolicy(f"{name}-policy", role=args.server_role_name, policy=document,
-                                    opts=pulumi.ResourceOptions(parent=self))
+            lambda arns: json.dumps(vending_access_policy(arns, args.session_tags))
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy", role=args.server_role_name, policy=document, opts=pulumi.ResourceOptions(parent=self)
+        )
         self.policy_name = policy.name
         self.register_outputs({"policy_name": self.policy_name})

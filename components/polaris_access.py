@@ -13,9 +13,10 @@ on the catalog, so `pulumi destroy` removes grants, then roles and namespaces, t
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 
@@ -55,6 +56,7 @@ class PolarisAccessArgs:
 @dataclass(frozen=True)
 class OrganisationAccess:
     """What an organisation's clients need: its principal's credentials and its own role scope."""
+
     name: str
     principal: Principal
     scope: str
@@ -86,52 +88,84 @@ class PolarisAccess(pulumi.ComponentResource):
         self._catalogs = {c.name: self._catalog(c, args.storage[c.data_owner]) for c in args.catalogs}
         self._namespaces: dict[tuple[str, str], Namespace] = {}
         self.organisations = {org.name: self._organisation(org) for org in args.organisations}
-        self.register_outputs({"catalogs": [c.name for c in args.catalogs],
-                               "organisations": sorted(self.organisations)})
+        self.register_outputs(
+            {"catalogs": [c.name for c in args.catalogs], "organisations": sorted(self.organisations)}
+        )
 
     def _child(self, *depends_on: pulumi.Resource) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
 
     def _catalog(self, catalog: CatalogConfig, storage: Mapping[str, Any]) -> Catalog:
         storage_config = {**storage, "allowedLocations": list(catalog.locations)}
-        return Catalog(f"{self._name}-catalog-{catalog.name}", CatalogArgs(
-            name=catalog.name,
-            properties={"default-base-location": catalog.default_base_location},
-            storage_config_info=storage_config), self._connection, opts=self._child())
+        return Catalog(
+            f"{self._name}-catalog-{catalog.name}",
+            CatalogArgs(
+                name=catalog.name,
+                properties={"default-base-location": catalog.default_base_location},
+                storage_config_info=storage_config,
+            ),
+            self._connection,
+            opts=self._child(),
+        )
 
     def _organisation(self, org: OrganisationConfig) -> OrganisationAccess:
         prefix = f"{self._name}-org-{org.name}"
-        principal = Principal(f"{prefix}-principal", PrincipalArgs(
-            name=org.name, rotation=org.credential_rotation), self._connection, opts=self._child())
-        role = PrincipalRole(f"{prefix}-role", PrincipalRoleArgs(name=org.name), self._connection,
-                             opts=self._child())
-        PrincipalRoleAssignment(f"{prefix}-role-assignment", PrincipalRoleAssignmentArgs(
-            principal_name=principal.name, principal_role_name=role.name), self._connection,
-            opts=self._child(principal, role))
+        principal = Principal(
+            f"{prefix}-principal",
+            PrincipalArgs(name=org.name, rotation=org.credential_rotation),
+            self._connection,
+            opts=self._child(),
+        )
+        role = PrincipalRole(f"{prefix}-role", PrincipalRoleArgs(name=org.name), self._connection, opts=self._child())
+        PrincipalRoleAssignment(
+            f"{prefix}-role-assignment",
+            PrincipalRoleAssignmentArgs(principal_name=principal.name, principal_role_name=role.name),
+            self._connection,
+            opts=self._child(principal, role),
+        )
         for access in org.access:
             self._access(prefix, org.name, role, access)
-        return OrganisationAccess(org.name, principal, f"PRINCIPAL_ROLE:{org.name}",
-                                  tuple(dict.fromkeys(a.catalog for a in org.access)))
+        return OrganisationAccess(
+            org.name, principal, f"PRINCIPAL_ROLE:{org.name}", tuple(dict.fromkeys(a.catalog for a in org.access))
+        )
 
     def _access(self, prefix: str, organisation: str, principal_role: PrincipalRole, access: AccessConfig) -> None:
         catalog = self._catalogs[access.catalog]
         role_name = catalog_role_name(organisation, access)
         resource_prefix = f"{prefix}-{access.catalog}-{role_name}"
-        catalog_role = CatalogRole(f"{resource_prefix}-catalog-role", CatalogRoleArgs(
-            catalog_name=catalog.name, name=role_name), self._connection, opts=self._child(catalog))
-        CatalogRoleAssignment(f"{resource_prefix}-assignment", CatalogRoleAssignmentArgs(
-            principal_role_name=principal_role.name, catalog_name=catalog.name,
-            catalog_role_name=catalog_role.name), self._connection,
-            opts=self._child(principal_role, catalog_role))
-        targets = [(None, {"type": "catalog"})] if not access.namespaces else [
-            (ns, {"type": "namespace", "namespace": namespace_levels(ns)}) for ns in access.namespaces]
+        catalog_role = CatalogRole(
+            f"{resource_prefix}-catalog-role",
+            CatalogRoleArgs(catalog_name=catalog.name, name=role_name),
+            self._connection,
+            opts=self._child(catalog),
+        )
+        CatalogRoleAssignment(
+            f"{resource_prefix}-assignment",
+            CatalogRoleAssignmentArgs(
+                principal_role_name=principal_role.name, catalog_name=catalog.name, catalog_role_name=catalog_role.name
+            ),
+            self._connection,
+            opts=self._child(principal_role, catalog_role),
+        )
+        targets = (
+            [(None, {"type": "catalog"})]
+            if not access.namespaces
+            else [(ns, {"type": "namespace", "namespace": namespace_levels(ns)}) for ns in access.namespaces]
+        )
         for namespace, target in targets:
             depends = [catalog_role] + ([self._namespace(access.catalog, namespace)] if namespace else [])
             for privilege in PRIVILEGES[access.level]:
                 suffix = f"{namespace}-{privilege}" if namespace else privilege
-                Grant(f"{resource_prefix}-grant-{suffix.lower()}", GrantArgs(
-                    catalog_name=catalog.name, catalog_role_name=catalog_role.name,
-                    grant={**target, "privilege": privilege}), self._connection, opts=self._child(*depends))
+                Grant(
+                    f"{resource_prefix}-grant-{suffix.lower()}",
+                    GrantArgs(
+                        catalog_name=catalog.name,
+                        catalog_role_name=catalog_role.name,
+                        grant={**target, "privilege": privilege},
+                    ),
+                    self._connection,
+                    opts=self._child(*depends),
+                )
 
     def _namespace(self, catalog_name: str, namespace: str) -> Namespace:
         """Each namespace level once per catalog; a level depends on its parent (Polaris requires it)."""
@@ -143,8 +177,9 @@ class PolarisAccess(pulumi.ComponentResource):
                 catalog = self._catalogs[catalog_name]
                 self._namespaces[key] = Namespace(
                     f"{self._name}-namespace-{catalog_name}-{key[1]}",
-                    NamespaceArgs(catalog_name=catalog.name,
-                                  namespace=levels[:depth]), self._connection,
-                    opts=self._child(catalog, *([parent] if parent else [])))
+                    NamespaceArgs(catalog_name=catalog.name, namespace=levels[:depth]),
+                    self._connection,
+                    opts=self._child(catalog, *([parent] if parent else [])),
+                )
             parent = self._namespaces[key]
         return parent

@@ -43,6 +43,7 @@ class PolarisName(pulumi.ComponentResource):
     """The hosted zone of Polaris' name and, when asked, its ACM certificate. ``certificate_arn`` resolves only
     once ACM has issued the certificate (CertificateValidation waits), so the load balancer never serves an
     unvalidated one; it is None when an existing certificate is used."""
+
     zone_id: pulumi.Output[str]
     certificate_arn: pulumi.Output[str] | None
 
@@ -50,24 +51,35 @@ class PolarisName(pulumi.ComponentResource):
         super().__init__("polaris-data-exchange:dns:PolarisName", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Public zone only: ACM validates, and partners resolve, through public DNS.
-        self.zone_id = aws.route53.get_zone_output(name=args.hosted_zone, private_zone=False,
-                                                   opts=platform_invoke(self)).zone_id
+        self.zone_id = aws.route53.get_zone_output(
+            name=args.hosted_zone, private_zone=False, opts=platform_invoke(self)
+        ).zone_id
         self.certificate_arn = self._certificate(name, args.hostname, child) if args.issue_certificate else None
         self.register_outputs({"zone_id": self.zone_id, "certificate_arn": self.certificate_arn})
 
     def _certificate(self, name: str, hostname: str, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-        certificate = aws.acm.Certificate(f"{name}-certificate", domain_name=hostname, validation_method="DNS",
-                                          opts=child)
+        certificate = aws.acm.Certificate(
+            f"{name}-certificate", domain_name=hostname, validation_method="DNS", opts=child
+        )
         option = certificate.domain_validation_options[0]
         # The validation CNAME is the same for every certificate of this name in the account: a replacement
         # certificate (created before the old one is deleted) must be able to take the existing record over.
         record = aws.route53.Record(
-            f"{name}-certificate-validation-record", zone_id=self.zone_id, name=option.resource_record_name,
-            type=option.resource_record_type, records=[option.resource_record_value], ttl=VALIDATION_TTL_SECONDS,
-            allow_overwrite=True, opts=child)
+            f"{name}-certificate-validation-record",
+            zone_id=self.zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=VALIDATION_TTL_SECONDS,
+            allow_overwrite=True,
+            opts=child,
+        )
         validation = aws.acm.CertificateValidation(
-            f"{name}-certificate-validation", certificate_arn=certificate.arn, validation_record_fqdns=[record.fqdn],
-            opts=child)
+            f"{name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+            opts=child,
+        )
         return validation.certificate_arn
 
 
@@ -83,16 +95,25 @@ class PolarisAliasArgs:
 
 class PolarisAlias(pulumi.ComponentResource):
     """The A alias record from Polaris' name to its load balancer. ``url`` resolves once the record exists."""
+
     url: pulumi.Output[str]
 
     def __init__(self, name: str, args: PolarisAliasArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:dns:PolarisAlias", name, None, opts)
         balancer_zone = aws.lb.get_hosted_zone_id_output(
-            load_balancer_type=NETWORK_LOAD_BALANCER, region=args.region, opts=platform_invoke(self))
+            load_balancer_type=NETWORK_LOAD_BALANCER, region=args.region, opts=platform_invoke(self)
+        )
         record = aws.route53.Record(
-            f"{name}-record", zone_id=args.zone_id, name=args.hostname, type="A",
-            aliases=[aws.route53.RecordAliasArgs(name=args.load_balancer_hostname, zone_id=balancer_zone.id,
-                                                 evaluate_target_health=True)],
-            opts=pulumi.ResourceOptions(parent=self))
+            f"{name}-record",
+            zone_id=args.zone_id,
+            name=args.hostname,
+            type="A",
+            aliases=[
+                aws.route53.RecordAliasArgs(
+                    name=args.load_balancer_hostname, zone_id=balancer_zone.id, evaluate_target_health=True
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.url = record.fqdn.apply(lambda _: https_url(args.hostname))
         self.register_outputs({"url": self.url})

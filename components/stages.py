@@ -67,6 +67,7 @@ class Stages:
     """Every stage of one stack, kept so tests and exports can reach them.
 
     ``platform`` and ``server`` are None when the stack brings its own Polaris (``polaris.existing``)."""
+
     config: StackConfig
     platform: PolarisPlatform | None
     vending: dict[str, pulumi.ComponentResource]
@@ -90,57 +91,101 @@ class VendingStage:
         server_role_arn = platform.server_role_arn if platform else pol.existing.server_role_arn
         credentials = config.platform.aws_credentials if config.platform else AwsCredentials.ASSUME_ROLE
         for owner in config.owners_on(Cloud.AWS):
-            aws_owner = AwsDataOwner(f"aws-{owner.name}", AwsVendingArgs(
-                owner=owner, polaris_server_role_arn=server_role_arn, session_tags=pol.session_tags,
-                tags=config.tags, credentials=credentials))
+            aws_owner = AwsDataOwner(
+                f"aws-{owner.name}",
+                AwsVendingArgs(
+                    owner=owner,
+                    polaris_server_role_arn=server_role_arn,
+                    session_tags=pol.session_tags,
+                    tags=config.tags,
+                    credentials=credentials,
+                ),
+            )
             self.owners[owner.name] = aws_owner
-            self.storage[owner.name] = {"storageType": "S3", "roleArn": aws_owner.role_arn,
-                                        "externalId": aws_owner.external_id, "region": owner.aws.region,
-                                        **s3_endpoint_settings(owner.aws.endpoints),
-                                        **polaris_kms_settings(owner.aws.kms_key_arn)}
+            self.storage[owner.name] = {
+                "storageType": "S3",
+                "roleArn": aws_owner.role_arn,
+                "externalId": aws_owner.external_id,
+                "region": owner.aws.region,
+                **s3_endpoint_settings(owner.aws.endpoints),
+                **polaris_kms_settings(owner.aws.kms_key_arn),
+            }
         gcp_owners = config.owners_on(Cloud.GCP)
         federated_principal: pulumi.Input[str] = ""  # with polaris.existing every GCP owner brings its account
         apis: tuple = ()
         if gcp_owners and platform is not None:
-            apis = GcpApis("gcp-apis", required_apis(config.gcp_identity_project(),
-                                                     [o.gcp.project for o in gcp_owners])).services
-            identity = GcpWorkloadIdentity("gcp-identity", GcpWorkloadIdentityArgs(
-                project=config.gcp_identity_project(), oidc_issuer_url=issuer, namespace=pol.namespace,
-                service_account=pol.service_account, apis=apis))
+            apis = GcpApis(
+                "gcp-apis", required_apis(config.gcp_identity_project(), [o.gcp.project for o in gcp_owners])
+            ).services
+            identity = GcpWorkloadIdentity(
+                "gcp-identity",
+                GcpWorkloadIdentityArgs(
+                    project=config.gcp_identity_project(),
+                    oidc_issuer_url=issuer,
+                    namespace=pol.namespace,
+                    service_account=pol.service_account,
+                    apis=apis,
+                ),
+            )
             self.gcp_access, federated_principal = identity.access, identity.federated_principal
         for owner in gcp_owners:
-            gcp_owner = GcpDataOwner(f"gcp-{owner.name}", GcpVendingArgs(
-                owner=owner, federated_principal=federated_principal, labels=config.tags, apis=apis,
-                audit=config.audit_enabled))
+            gcp_owner = GcpDataOwner(
+                f"gcp-{owner.name}",
+                GcpVendingArgs(
+                    owner=owner,
+                    federated_principal=federated_principal,
+                    labels=config.tags,
+                    apis=apis,
+                    audit=config.audit_enabled,
+                ),
+            )
             self.owners[owner.name] = gcp_owner
-            self.storage[owner.name] = {"storageType": "GCS",
-                                        "gcsServiceAccount": gcp_owner.service_account_email}
+            self.storage[owner.name] = {"storageType": "GCS", "gcsServiceAccount": gcp_owner.service_account_email}
         azure_owners = config.owners_on(Cloud.AZURE)
         if azure_owners:
             client_id, home_principal = self._azure_application(config, issuer, azure_owners)
             for owner in azure_owners:
-                azure_owner = AzureDataOwner(f"azure-{owner.name}", AzureVendingArgs(
-                    owner=owner, application_client_id=client_id, tags=config.tags,
-                    home_principal=home_principal))
+                azure_owner = AzureDataOwner(
+                    f"azure-{owner.name}",
+                    AzureVendingArgs(
+                        owner=owner, application_client_id=client_id, tags=config.tags, home_principal=home_principal
+                    ),
+                )
                 self.owners[owner.name] = azure_owner
-                self.storage[owner.name] = {"storageType": "AZURE", "tenantId": owner.azure.tenant_id,
-                                            "multiTenantAppName": pol.azure_application.display_name,
-                                            "consentUrl": azure_owner.consent_url, "hierarchical": True}
+                self.storage[owner.name] = {
+                    "storageType": "AZURE",
+                    "tenantId": owner.azure.tenant_id,
+                    "multiTenantAppName": pol.azure_application.display_name,
+                    "consentUrl": azure_owner.consent_url,
+                    "hierarchical": True,
+                }
 
-    def _azure_application(self, config: StackConfig, issuer: pulumi.Input[str] | None,
-                           owners: tuple[DataOwnerConfig, ...]) -> tuple[pulumi.Input[str], Any]:
+    def _azure_application(
+        self, config: StackConfig, issuer: pulumi.Input[str] | None, owners: tuple[DataOwnerConfig, ...]
+    ) -> tuple[pulumi.Input[str], Any]:
         """Polaris' multi-tenant application: the one given (``azureApplication.clientId``), or created."""
         pol, tenants = config.polaris, tuple(o.azure.tenant_id for o in owners)
         if pol.azure_application.client_id is not None:
             home = pol.azure_application.tenant_id
             self.azure_access = AzureWorkloadAccess(
-                client_id=pol.azure_application.client_id, tenant_id=home,
-                additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})), client_secret=None)
+                client_id=pol.azure_application.client_id,
+                tenant_id=home,
+                additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})),
+                client_secret=None,
+            )
             return pol.azure_application.client_id, None
-        application = AzureVendingApplication("azure-vending", AzureApplicationArgs(
-            application=pol.azure_application, credential_mode=pol.credential_mode, oidc_issuer_url=issuer,
-            namespace=pol.namespace, service_account=pol.service_account,
-            secret_validity_days=pol.azure_secret_validity_days, owner_tenants=tenants))
+        application = AzureVendingApplication(
+            "azure-vending",
+            AzureApplicationArgs(
+                application=pol.azure_application,
+                credential_mode=pol.credential_mode,
+                oidc_issuer_url=issuer,
+                namespace=pol.namespace,
+                service_account=pol.service_account,
+                secret_validity_days=pol.azure_secret_validity_days,
+                owner_tenants=tenants,
+            ),
+        )
         self.azure_access = application.access
         return application.client_id, application.service_principal
 
@@ -152,50 +197,105 @@ def build_stages(config: StackConfig) -> Stages:
     if config.polaris.existing is not None:
         return _build_on_existing_polaris(config)
     pol = config.polaris
-    platform = PolarisPlatform("platform", PlatformArgs(
-        platform=config.platform, namespace=pol.namespace, service_account=pol.service_account,
-        production=config.production, tags=config.tags))
+    platform = PolarisPlatform(
+        "platform",
+        PlatformArgs(
+            platform=config.platform,
+            namespace=pol.namespace,
+            service_account=pol.service_account,
+            production=config.production,
+            tags=config.tags,
+        ),
+    )
     vending = VendingStage(config, platform)
     if vending.role_arns():
-        PolarisVendingAccess("polaris-vending-access", VendingAccessArgs(
-            server_role_name=platform.server_role_name, vending_role_arns=vending.role_arns(),
-            session_tags=pol.session_tags), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+        PolarisVendingAccess(
+            "polaris-vending-access",
+            VendingAccessArgs(
+                server_role_name=platform.server_role_name,
+                vending_role_arns=vending.role_arns(),
+                session_tags=pol.session_tags,
+            ),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider),
+        )
     database = None
     if pol.persistence is Persistence.POSTGRES:
-        database = PolarisDatabase("polaris-db", DatabaseArgs(
-            database=pol.database, vpc_id=platform.vpc_id, subnet_ids=platform.private_subnet_ids,
-            client_security_group_id=platform.node_security_group_id, production=config.production,
-            tags=config.tags, performance_insights=True, account_id=config.platform.account_id),
-            opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+        database = PolarisDatabase(
+            "polaris-db",
+            DatabaseArgs(
+                database=pol.database,
+                vpc_id=platform.vpc_id,
+                subnet_ids=platform.private_subnet_ids,
+                client_security_group_id=platform.node_security_group_id,
+                production=config.production,
+                tags=config.tags,
+                performance_insights=True,
+                account_id=config.platform.account_id,
+            ),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider),
+        )
     events = _audit_trail(config, platform, vending)
-    name = PolarisName("polaris-name", PolarisNameArgs(
-        hostname=pol.hostname, hosted_zone=pol.hosted_zone, issue_certificate=pol.tls_certificate_arn is None),
-        opts=pulumi.ResourceOptions(provider=platform.aws_provider)) if pol.hostname else None
-    server = PolarisServer("polaris", PolarisServerArgs(
-        polaris=pol, production=config.production, server_role_arn=platform.server_role_arn,
-        allowed_cidrs=config.platform.polaris_allowed_cidrs,
-        database=database.connection if database else None,
-        gcp=vending.gcp_access, azure=vending.azure_access, aws_region=config.platform.region,
-        certificate_arn=name.certificate_arn if name else None, deployer_cidrs=platform.egress_cidrs,
-        event_log=events.event_log if events else None),
+    name = (
+        PolarisName(
+            "polaris-name",
+            PolarisNameArgs(
+                hostname=pol.hostname, hosted_zone=pol.hosted_zone, issue_certificate=pol.tls_certificate_arn is None
+            ),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider),
+        )
+        if pol.hostname
+        else None
+    )
+    server = PolarisServer(
+        "polaris",
+        PolarisServerArgs(
+            polaris=pol,
+            production=config.production,
+            server_role_arn=platform.server_role_arn,
+            allowed_cidrs=config.platform.polaris_allowed_cidrs,
+            database=database.connection if database else None,
+            gcp=vending.gcp_access,
+            azure=vending.azure_access,
+            aws_region=config.platform.region,
+            certificate_arn=name.certificate_arn if name else None,
+            deployer_cidrs=platform.egress_cidrs,
+            event_log=events.event_log if events else None,
+        ),
         # The load balancer controller's webhook must answer before a LoadBalancer Service is created, and the
         # network policy agent must run before Polaris does.
-        opts=pulumi.ResourceOptions(provider=platform.kubernetes_provider,
-                                    depends_on=[*platform.cluster_addons, *([events] if events else [])]))
+        opts=pulumi.ResourceOptions(
+            provider=platform.kubernetes_provider, depends_on=[*platform.cluster_addons, *([events] if events else [])]
+        ),
+    )
     public_url = server.api_url
     if name is not None:
-        alias = PolarisAlias("polaris-alias", PolarisAliasArgs(
-            hostname=pol.hostname, zone_id=name.zone_id, load_balancer_hostname=server.load_balancer_hostname,
-            region=config.platform.region), opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+        alias = PolarisAlias(
+            "polaris-alias",
+            PolarisAliasArgs(
+                hostname=pol.hostname,
+                zone_id=name.zone_id,
+                load_balancer_hostname=server.load_balancer_hostname,
+                region=config.platform.region,
+            ),
+            opts=pulumi.ResourceOptions(provider=platform.aws_provider),
+        )
         # The name once its record exists and the rollout is done (``api_url`` waits for it).
         public_url = pulumi.Output.all(alias.url, server.api_url).apply(lambda urls: urls[0])
     endpoint = pol.endpoint or public_url
-    connection = PolarisConnection(endpoint=endpoint, client_id=server.admin_client_id,
-                                   client_secret=server.admin_client_secret, realm=pol.realm,
-                                   tunnel=_tunnel(config, platform))
-    access = PolarisAccess("polaris-access", PolarisAccessArgs(
-        connection=connection, catalogs=config.catalogs, organisations=config.organisations,
-        storage=vending.storage), opts=pulumi.ResourceOptions(depends_on=[server]))
+    connection = PolarisConnection(
+        endpoint=endpoint,
+        client_id=server.admin_client_id,
+        client_secret=server.admin_client_secret,
+        realm=pol.realm,
+        tunnel=_tunnel(config, platform),
+    )
+    access = PolarisAccess(
+        "polaris-access",
+        PolarisAccessArgs(
+            connection=connection, catalogs=config.catalogs, organisations=config.organisations, storage=vending.storage
+        ),
+        opts=pulumi.ResourceOptions(depends_on=[server]),
+    )
     stages = Stages(config, platform, vending.owners, server, access)
     # Clients use the public name whenever there is one, even if the engine goes through `polaris.endpoint`.
     client_url = public_url if name is not None else endpoint
@@ -214,18 +314,34 @@ def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: Vendin
         created = vending.owners[owner.name]
         opts = pulumi.ResourceOptions(provider=created.provider)
         if owner.cloud is Cloud.AWS:
-            AwsStorageAccessLog(f"audit-{owner.name}", AwsAccessLogArgs(
-                bucket=created.bucket, account_id=owner.aws.account_id, retention_days=days), opts=opts)
+            AwsStorageAccessLog(
+                f"audit-{owner.name}",
+                AwsAccessLogArgs(bucket=created.bucket, account_id=owner.aws.account_id, retention_days=days),
+                opts=opts,
+            )
         elif owner.cloud is Cloud.GCP:
             GcpStorageAuditLog(f"audit-{owner.name}", owner.gcp.project, opts=opts)
         else:
-            AzureStorageAuditLog(f"audit-{owner.name}", AzureAuditArgs(
-                storage_account_id=created.storage_account_id, resource_group=owner.azure.resource_group,
-                location=owner.azure.location, retention_days=days), opts=opts)
-    events = PolarisEventLog("audit-polaris-events", EventLogArgs(
-        account_id=config.platform.account_id, region=config.platform.region,
-        server_role_name=platform.server_role_name, retention_days=days),
-        opts=pulumi.ResourceOptions(provider=platform.aws_provider))
+            AzureStorageAuditLog(
+                f"audit-{owner.name}",
+                AzureAuditArgs(
+                    storage_account_id=created.storage_account_id,
+                    resource_group=owner.azure.resource_group,
+                    location=owner.azure.location,
+                    retention_days=days,
+                ),
+                opts=opts,
+            )
+    events = PolarisEventLog(
+        "audit-polaris-events",
+        EventLogArgs(
+            account_id=config.platform.account_id,
+            region=config.platform.region,
+            server_role_name=platform.server_role_name,
+            retention_days=days,
+        ),
+        opts=pulumi.ResourceOptions(provider=platform.aws_provider),
+    )
     return events
 
 
@@ -242,12 +358,18 @@ def _build_on_existing_polaris(config: StackConfig) -> Stages:
     """Bring your own Polaris: only the vending identities it needs, the objects inside it, client configs."""
     existing = config.polaris.existing
     vending = VendingStage(config, None)
-    connection = PolarisConnection(endpoint=existing.url, client_id=existing.client_id,
-                                   client_secret=pulumi.Output.secret(str(existing.client_secret)),
-                                   realm=config.polaris.realm)
-    access = PolarisAccess("polaris-access", PolarisAccessArgs(
-        connection=connection, catalogs=config.catalogs, organisations=config.organisations,
-        storage=vending.storage))
+    connection = PolarisConnection(
+        endpoint=existing.url,
+        client_id=existing.client_id,
+        client_secret=pulumi.Output.secret(str(existing.client_secret)),
+        realm=config.polaris.realm,
+    )
+    access = PolarisAccess(
+        "polaris-access",
+        PolarisAccessArgs(
+            connection=connection, catalogs=config.catalogs, organisations=config.organisations, storage=vending.storage
+        ),
+    )
     stages = Stages(config, None, vending.owners, None, access)
     stages.exports.update(_exports(config, vending, access, existing.url))
     return stages
@@ -263,17 +385,20 @@ def s3_endpoint_settings(endpoints: S3CompatibleEndpoints | None) -> dict[str, A
     return settings
 
 
-def _exports(config: StackConfig, vending: VendingStage, access: PolarisAccess,
-             endpoint: pulumi.Input[str]) -> dict[str, Any]:
+def _exports(
+    config: StackConfig, vending: VendingStage, access: PolarisAccess, endpoint: pulumi.Input[str]
+) -> dict[str, Any]:
     """What operators and organisations need; every credential is a secret."""
     return {
         "polarisUrl": endpoint,
         "catalogs": {c.name: {"dataOwner": c.data_owner, "locations": list(c.locations)} for c in config.catalogs},
         "dataOwners": {name: _owner_summary(owner) for name, owner in vending.owners.items()},
         "clientConfigurations": {
-            name: client_configuration(config, endpoint, org.principal.clientId, org.principal.clientSecret,
-                                       org.scope, org.catalogs)
-            for name, org in access.organisations.items()},
+            name: client_configuration(
+                config, endpoint, org.principal.clientId, org.principal.clientSecret, org.scope, org.catalogs
+            )
+            for name, org in access.organisations.items()
+        },
     }
 
 
@@ -292,10 +417,22 @@ def _platform_exports(platform: PolarisPlatform, server: PolarisServer) -> dict[
 
 def _owner_summary(owner: pulumi.ComponentResource) -> dict[str, Any]:
     if isinstance(owner, AwsDataOwner):
-        return {"cloud": "aws", "roleArn": owner.role_arn, "externalId": pulumi.Output.secret(owner.external_id),
-                "allowedLocations": owner.allowed_locations}
+        return {
+            "cloud": "aws",
+            "roleArn": owner.role_arn,
+            "externalId": pulumi.Output.secret(owner.external_id),
+            "allowedLocations": owner.allowed_locations,
+        }
     if isinstance(owner, GcpDataOwner):
-        return {"cloud": "gcp", "serviceAccount": owner.service_account_email,
-                "allowedLocations": owner.allowed_locations}
-    return {"cloud": "azure", "tenantId": owner.tenant_id, "clientId": owner.client_id,
-            "consentUrl": owner.consent_url, "allowedLocations": owner.allowed_locations}
+        return {
+            "cloud": "gcp",
+            "serviceAccount": owner.service_account_email,
+            "allowedLocations": owner.allowed_locations,
+        }
+    return {
+        "cloud": "azure",
+        "tenantId": owner.tenant_id,
+        "clientId": owner.client_id,
+        "consentUrl": owner.consent_url,
+        "allowedLocations": owner.allowed_locations,
+    }

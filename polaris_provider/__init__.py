@@ -4,6 +4,7 @@ Each class registers as ``pulumi-python:dynamic/polaris:<Class>``; its provider 
 module, so dill pickles it by reference and the provider process runs the current code of this package.
 See docs/polaris-provider.md.
 """
+
 from polaris_provider.connection import PolarisConnection
 from polaris_provider.resources.catalog import Catalog, CatalogArgs
 from polaris_provider.resources.grants import (
@@ -22,7 +23,22 @@ TYPE_PREFIX = "pulumi-python:dynamic/polaris:"
 """Type tokens are TYPE_PREFIX + class name, e.g. "pulumi-python:dynamic/polaris:Catalog"."""
 
 __all__ = [
-    "Catalog", "CatalogArgs", "CatalogRole", "CatalogRoleArgs", "CatalogRoleAssignment", "CatalogRoleAssignmentArgs",
-    "Grant", "GrantArgs", "Namespace", "NamespaceArgs", "PolarisConnection", "Principal", "PrincipalArgs",
-    "PrincipalRole", "PrincipalRoleArgs", "PrincipalRoleAssignment", "PrincipalRoleAssignmentArgs", "TYPE_PREFIX",
+    "TYPE_PREFIX",
+    "Catalog",
+    "CatalogArgs",
+    "CatalogRole",
+    "CatalogRoleArgs",
+    "CatalogRoleAssignment",
+    "CatalogRoleAssignmentArgs",
+    "Grant",
+    "GrantArgs",
+    "Namespace",
+    "NamespaceArgs",
+    "PolarisConnection",
+    "Principal",
+    "PrincipalArgs",
+    "PrincipalRole",
+    "PrincipalRoleArgs",
+    "PrincipalRoleAssignment",
+    "PrincipalRoleAssignmentArgs",
 ]

@@ -4,9 +4,11 @@ Each method states its operationId from the 1.7.0 specs; the client raises a ``P
 error status, so methods return the decoded body. Names are percent-encoded as single path segments;
 namespace levels are joined by the unit separator (``%1F``) as the Iceberg REST spec defines.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 from urllib.parse import quote
 
 from polaris_provider.client import Call, PolarisClient, Reply
@@ -32,8 +34,9 @@ class PolarisApi:
     def __init__(self, client: PolarisClient):
         self.client = client
 
-    def _send(self, operation: str, obj: str, method: str, path: str, json: Any = None, retry: bool = True,
-              **params: str) -> Reply:
+    def _send(
+        self, operation: str, obj: str, method: str, path: str, json: Any = None, retry: bool = True, **params: str
+    ) -> Reply:
         return self.client.send(Call(operation, obj, method, path, json=json, params=params or None, retry=retry))
 
     # ---- catalogs ---------------------------------------------------------------------------------------
@@ -49,8 +52,9 @@ class PolarisApi:
     def update_catalog(self, name: str, version: int, properties: dict, storage: dict) -> dict:
         """updateCatalog: PUT /catalogs/{name} -> 200; properties and storage are replaced whole."""
         body = {"currentEntityVersion": version, "properties": properties, "storageConfigInfo": storage}
-        return self._send("updateCatalog", f"catalog '{name}'", "PUT", f"{MANAGEMENT}/catalogs/{segment(name)}",
-                          body).body
+        return self._send(
+            "updateCatalog", f"catalog '{name}'", "PUT", f"{MANAGEMENT}/catalogs/{segment(name)}", body
+        ).body
 
     def delete_catalog(self, name: str) -> None:
         """deleteCatalog: DELETE /catalogs/{name} -> 204; 400 while namespaces or user catalog roles remain."""
@@ -79,15 +83,21 @@ class PolarisApi:
         """rotateCredentials: POST /principals/{name}/rotate -> 200 (old secret stays valid until the next).
 
         Sent once, never repeated: a second rotate would revoke the secret the first one kept valid."""
-        return self._send("rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate",
-                          retry=False).body
+        return self._send(
+            "rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate", retry=False
+        ).body
 
     def reset_credentials(self, name: str, client_secret: str) -> dict:
         """resetCredentials: POST /principals/{name}/reset {clientSecret} -> 200; every other secret stops working.
 
         With a caller-chosen secret the call is idempotent (a repeat sets the same secret), so it is retried."""
-        return self._send("resetCredentials", f"principal '{name}'", "POST", self._principal(name) + "/reset",
-                          {"clientSecret": client_secret}).body
+        return self._send(
+            "resetCredentials",
+            f"principal '{name}'",
+            "POST",
+            self._principal(name) + "/reset",
+            {"clientSecret": client_secret},
+        ).body
 
     @staticmethod
     def _principal(name: str) -> str:
@@ -97,8 +107,9 @@ class PolarisApi:
     def create_principal_role(self, name: str, properties: dict) -> dict:
         """createPrincipalRole: POST /principal-roles -> 201 PrincipalRole."""
         body = {"principalRole": {"name": name, "properties": properties}}
-        return self._send("createPrincipalRole", f"principal role '{name}'", "POST", f"{MANAGEMENT}/principal-roles",
-                          body).body
+        return self._send(
+            "createPrincipalRole", f"principal role '{name}'", "POST", f"{MANAGEMENT}/principal-roles", body
+        ).body
 
     def get_principal_role(self, name: str) -> dict:
         """getPrincipalRole: GET /principal-roles/{name} -> 200."""
@@ -107,8 +118,9 @@ class PolarisApi:
     def update_principal_role(self, name: str, version: int, properties: dict) -> dict:
         """updatePrincipalRole: PUT /principal-roles/{name} -> 200."""
         body = {"currentEntityVersion": version, "properties": properties}
-        return self._send("updatePrincipalRole", f"principal role '{name}'", "PUT", self._principal_role(name),
-                          body).body
+        return self._send(
+            "updatePrincipalRole", f"principal role '{name}'", "PUT", self._principal_role(name), body
+        ).body
 
     def delete_principal_role(self, name: str) -> None:
         """deletePrincipalRole: DELETE /principal-roles/{name} -> 204."""
@@ -132,8 +144,9 @@ class PolarisApi:
     def update_catalog_role(self, catalog: str, name: str, version: int, properties: dict) -> dict:
         """updateCatalogRole: PUT /catalogs/{catalog}/catalog-roles/{name} -> 200."""
         body = {"currentEntityVersion": version, "properties": properties}
-        return self._send("updateCatalogRole", _catalog_role(catalog, name), "PUT", self._catalog_role(catalog, name),
-                          body).body
+        return self._send(
+            "updateCatalogRole", _catalog_role(catalog, name), "PUT", self._catalog_role(catalog, name), body
+        ).body
 
     def delete_catalog_role(self, catalog: str, name: str) -> None:
         """deleteCatalogRole: DELETE /catalogs/{catalog}/catalog-roles/{name} -> 204 (its grants go too)."""
@@ -152,34 +165,60 @@ class PolarisApi:
     def assign_principal_role(self, principal: str, role: str) -> None:
         """assignPrincipalRole: PUT /principals/{p}/principal-roles -> 201 (a repeat is a no-op)."""
         body = {"principalRole": {"name": role}}
-        self._send("assignPrincipalRole", _principal_assignment(principal, role), "PUT",
-                   self._principal(principal) + "/principal-roles", body)
+        self._send(
+            "assignPrincipalRole",
+            _principal_assignment(principal, role),
+            "PUT",
+            self._principal(principal) + "/principal-roles",
+            body,
+        )
 
     def principal_roles_of(self, principal: str) -> list[dict]:
         """listPrincipalRolesAssigned: GET /principals/{p}/principal-roles -> 200 PrincipalRoles."""
-        return self._send("listPrincipalRolesAssigned", f"principal '{principal}'", "GET",
-                          self._principal(principal) + "/principal-roles").body["roles"]
+        return self._send(
+            "listPrincipalRolesAssigned",
+            f"principal '{principal}'",
+            "GET",
+            self._principal(principal) + "/principal-roles",
+        ).body["roles"]
 
     def revoke_principal_role(self, principal: str, role: str) -> None:
         """revokePrincipalRole: DELETE /principals/{p}/principal-roles/{r} -> 204; 400 GRANT_NOT_FOUND if absent."""
-        self._send("revokePrincipalRole", _principal_assignment(principal, role), "DELETE",
-                   f"{self._principal(principal)}/principal-roles/{segment(role)}")
+        self._send(
+            "revokePrincipalRole",
+            _principal_assignment(principal, role),
+            "DELETE",
+            f"{self._principal(principal)}/principal-roles/{segment(role)}",
+        )
 
     def assign_catalog_role(self, principal_role: str, catalog: str, role: str) -> None:
         """assignCatalogRoleToPrincipalRole: PUT /principal-roles/{pr}/catalog-roles/{catalog} -> 201."""
         body = {"catalogRole": {"name": role}}
-        self._send("assignCatalogRoleToPrincipalRole", _catalog_assignment(principal_role, catalog, role), "PUT",
-                   self._assigned_catalog_roles(principal_role, catalog), body)
+        self._send(
+            "assignCatalogRoleToPrincipalRole",
+            _catalog_assignment(principal_role, catalog, role),
+            "PUT",
+            self._assigned_catalog_roles(principal_role, catalog),
+            body,
+        )
 
     def catalog_roles_of(self, principal_role: str, catalog: str) -> list[dict]:
         """listCatalogRolesForPrincipalRole: GET /principal-roles/{pr}/catalog-roles/{catalog} -> 200."""
-        return self._send("listCatalogRolesForPrincipalRole", f"principal role '{principal_role}'", "GET",
-                          self._assigned_catalog_roles(principal_role, catalog)).body["roles"]
+        return self._send(
+            "listCatalogRolesForPrincipalRole",
+            f"principal role '{principal_role}'",
+            "GET",
+            self._assigned_catalog_roles(principal_role, catalog),
+        ).body["roles"]
 
     def revoke_catalog_role(self, principal_role: str, catalog: str, role: str) -> None:
         """revokeCatalogRoleFromPrincipalRole: DELETE .../catalog-roles/{catalog}/{role} -> 204."""
-        self._send("revokeCatalogRoleFromPrincipalRole", _catalog_assignment(principal_role, catalog, role), "DELETE",
-                   f"{self._assigned_catalog_roles(principal_role, catalog)}/{segment(role)}")
+        self._send(
+            "revokeCatalogRoleFromPrincipalRole",
+            _catalog_assignment(principal_role, catalog, role),
+            "DELETE",
+            f"{self._assigned_catalog_roles(principal_role, catalog)}/{segment(role)}",
+        )
 
     def _assigned_catalog_roles(self, principal_role: str, catalog: str) -> str:
         return f"{self._principal_role(principal_role)}/catalog-roles/{segment(catalog)}"
@@ -187,37 +226,64 @@ class PolarisApi:
     # ---- grants -----------------------------------------------------------------------------------------
     def add_grant(self, catalog: str, role: str, grant: dict) -> None:
         """addGrantToCatalogRole: PUT .../catalog-roles/{role}/grants -> 201."""
-        self._send("addGrantToCatalogRole", describe_grant(catalog, role, grant), "PUT",
-                   self._catalog_role(catalog, role) + "/grants", {"grant": grant})
+        self._send(
+            "addGrantToCatalogRole",
+            describe_grant(catalog, role, grant),
+            "PUT",
+            self._catalog_role(catalog, role) + "/grants",
+            {"grant": grant},
+        )
 
     def list_grants(self, catalog: str, role: str) -> list[dict]:
         """listGrantsForCatalogRole: GET .../catalog-roles/{role}/grants -> 200 GrantResources."""
-        return self._send("listGrantsForCatalogRole", _catalog_role(catalog, role), "GET",
-                          self._catalog_role(catalog, role) + "/grants").body["grants"]
+        return self._send(
+            "listGrantsForCatalogRole",
+            _catalog_role(catalog, role),
+            "GET",
+            self._catalog_role(catalog, role) + "/grants",
+        ).body["grants"]
 
     def revoke_grant(self, catalog: str, role: str, grant: dict) -> None:
         """revokeGrantFromCatalogRole: POST .../grants?cascade=false -> 201; 400 GRANT_NOT_FOUND if absent."""
-        self._send("revokeGrantFromCatalogRole", describe_grant(catalog, role, grant), "POST",
-                   self._catalog_role(catalog, role) + "/grants", {"grant": grant}, cascade="false")
+        self._send(
+            "revokeGrantFromCatalogRole",
+            describe_grant(catalog, role, grant),
+            "POST",
+            self._catalog_role(catalog, role) + "/grants",
+            {"grant": grant},
+            cascade="false",
+        )
 
     # ---- namespaces (Iceberg REST, prefix = catalog name) -----------------------------------------------
     def create_namespace(self, catalog: str, levels: Sequence[str], properties: dict) -> dict:
         """createNamespace: POST /v1/{prefix}/namespaces -> 200; 409 if it exists."""
         body = {"namespace": list(levels), "properties": properties}
-        return self._send("createNamespace", describe_namespace(catalog, levels), "POST",
-                          f"{CATALOG_API}/{segment(catalog)}/namespaces", body).body
+        return self._send(
+            "createNamespace",
+            describe_namespace(catalog, levels),
+            "POST",
+            f"{CATALOG_API}/{segment(catalog)}/namespaces",
+            body,
+        ).body
 
     def load_namespace(self, catalog: str, levels: Sequence[str]) -> dict:
         """loadNamespaceMetadata: GET /v1/{prefix}/namespaces/{ns} -> 200 {namespace, properties}."""
-        return self._send("loadNamespaceMetadata", describe_namespace(catalog, levels), "GET",
-                          self._namespace(catalog, levels)).body
+        return self._send(
+            "loadNamespaceMetadata", describe_namespace(catalog, levels), "GET", self._namespace(catalog, levels)
+        ).body
 
-    def update_namespace_properties(self, catalog: str, levels: Sequence[str], updates: dict,
-                                    removals: list[str]) -> dict:
+    def update_namespace_properties(
+        self, catalog: str, levels: Sequence[str], updates: dict, removals: list[str]
+    ) -> dict:
         """updateProperties: POST /v1/{prefix}/namespaces/{ns}/properties -> 200."""
         body = {"updates": updates, "removals": removals}
-        return self._send("updateProperties", describe_namespace(catalog, levels), "POST",
-                          self._namespace(catalog, levels) + "/properties", body).body
+        return self._send(
+            "updateProperties",
+            describe_namespace(catalog, levels),
+            "POST",
+            self._namespace(catalog, levels) + "/properties",
+            body,
+        ).body
 
     def drop_namespace(self, catalog: str, levels: Sequence[str]) -> None:
         """dropNamespace: DELETE /v1/{prefix}/namespaces/{ns} -> 204; 409 while not empty."""
@@ -225,8 +291,9 @@ class PolarisApi:
 
     def list_namespaces(self, catalog: str) -> list[list[str]]:
         """listNamespaces: GET /v1/{prefix}/namespaces -> 200 (top level)."""
-        return self._send("listNamespaces", f"catalog '{catalog}'", "GET",
-                          f"{CATALOG_API}/{segment(catalog)}/namespaces").body["namespaces"]
+        return self._send(
+            "listNamespaces", f"catalog '{catalog}'", "GET", f"{CATALOG_API}/{segment(catalog)}/namespaces"
+        ).body["namespaces"]
 
     @staticmethod
     def _namespace(catalog: str, levels: Sequence[str]) -> str:

@@ -10,9 +10,11 @@ retried too; the caller learns that from ``Reply.attempts``/``PolarisError.after
 following 409 or lost reply by reading (see ``resources.base``). A call marked ``retry=False`` (credential
 rotation, whose repeat would revoke the secret the state holds) gets exactly one attempt.
 """
+
 from __future__ import annotations
 
 import atexit
+import contextlib
 import email.utils
 import hashlib
 import logging
@@ -21,8 +23,9 @@ import random
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import requests
 
@@ -67,7 +70,7 @@ class RetryPolicy:
     clock: Callable[[], float] = time.time  # wall clock, for a Retry-After given as an HTTP date
 
     @classmethod
-    def from_config(cls, get: Callable[[str], str | None]) -> "RetryPolicy":
+    def from_config(cls, get: Callable[[str], str | None]) -> RetryPolicy:
         """Optional stack config overrides (``polarisProvider:timeoutSeconds``, ``:maxAttempts``, ``:backoffSeconds``)."""
         overrides: dict[str, Any] = {}
         for key, field_name, kind in CONFIG_KEYS:
@@ -186,10 +189,8 @@ def ca_bundle_path(pem: str) -> str:
 
 
 def _remove(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):  # already gone: nothing to clean up
         os.remove(path)
-    except OSError:
-        pass  # already gone: nothing to clean up
 
 
 class PolarisClient:
@@ -206,10 +207,14 @@ class PolarisClient:
             TOKENS.drop(self.connection.token_key, token)
             reply = self._with_retries(call, self._token())
             if reply.status == 401:
-                raise self._error(call, reply, AuthenticationError,
-                                  "the call was refused with a cached token, and a freshly issued token was refused "
-                                  "too (the principal may lack the scope's roles, or the token signing keys differ "
-                                  "between Polaris replicas)")
+                raise self._error(
+                    call,
+                    reply,
+                    AuthenticationError,
+                    "the call was refused with a cached token, and a freshly issued token was refused "
+                    "too (the principal may lack the scope's roles, or the token signing keys differ "
+                    "between Polaris replicas)",
+                )
         if reply.status >= 400:
             raise self._error(call, reply)
         return reply
@@ -280,8 +285,15 @@ class PolarisClient:
 
     def _pause(self, call: Call, attempt: int, reason: str, retry_after: str | None) -> None:
         delay = self.policy.delay(attempt, retry_after)
-        LOG.info("Polaris %s on %s: %s, retry %d/%d in %.2fs", call.operation, call.obj, reason, attempt,
-                 self.policy.attempts - 1, delay)
+        LOG.info(
+            "Polaris %s on %s: %s, retry %d/%d in %.2fs",
+            call.operation,
+            call.obj,
+            reason,
+            attempt,
+            self.policy.attempts - 1,
+            delay,
+        )
         self.policy.sleep(delay)
 
     # ---- errors -----------------------------------------------------------------------------------------
@@ -292,8 +304,9 @@ class PolarisClient:
         message = redact(f"{type(error).__name__} after {attempts} attempt(s): {error}", self._secrets())
         return TransportError(call.operation, call.obj, message, after_retry=attempts > 1)
 
-    def _error(self, call: Call, reply: Reply, cls: type[PolarisError] | None = None,
-               context: str | None = None) -> PolarisError:
+    def _error(
+        self, call: Call, reply: Reply, cls: type[PolarisError] | None = None, context: str | None = None
+    ) -> PolarisError:
         error_type, message = _error_details(reply.body)
         if context:
             message = f"{context}: {message}"
@@ -301,8 +314,14 @@ class PolarisClient:
             message = f"{message} (after {reply.attempts} attempts)"
         message = redact(message, self._secrets())
         if cls is not None:
-            return cls(call.operation, call.obj, message, status=reply.status, error_type=error_type,
-                       after_retry=reply.attempts > 1)
+            return cls(
+                call.operation,
+                call.obj,
+                message,
+                status=reply.status,
+                error_type=error_type,
+                after_retry=reply.attempts > 1,
+            )
         return from_status(reply.status, error_type, call.operation, call.obj, message, after_retry=reply.attempts > 1)
 
 
@@ -323,5 +342,3 @@ def _error_details(body: Any) -> tuple[str | None, str]:
     if isinstance(body, dict) and isinstance(body.get("error"), str):
         return body["error"], str(body.get("error_description") or "")
     return None, str(body or "no response body")
-
-

@@ -5,11 +5,13 @@ that key secret too, in state and in plan output). It is stored with the resourc
 ``read`` and ``delete`` only see the stored outputs: a refresh or destroy must reach Polaris without the
 program.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 
@@ -61,10 +63,13 @@ class ConnectionSpec:
     ca_bundle: str | None = field(default=None, repr=False)
 
     @classmethod
-    def from_props(cls, value: Mapping[str, Any]) -> "ConnectionSpec":
+    def from_props(cls, value: Mapping[str, Any]) -> ConnectionSpec:
         """With a ``tunnel``, requests go to its loopback listener instead of the (cluster-internal) endpoint."""
-        endpoint = local_endpoint(TunnelSpec.from_props(value["tunnel"])) if value.get("tunnel") \
+        endpoint = (
+            local_endpoint(TunnelSpec.from_props(value["tunnel"]))
+            if value.get("tunnel")
             else str(value["endpoint"]).rstrip("/")
+        )
         return cls(
             endpoint=endpoint,
             client_id=value["clientId"],

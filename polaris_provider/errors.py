@@ -5,9 +5,10 @@ status and Polaris' own error type and message. ``from_status`` maps a status (a
 subclass in one place, so callers catch ``NotFound``/``AlreadyExists``/``CommitConflict`` instead of
 comparing numbers.
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 REDACTED = "***"
 

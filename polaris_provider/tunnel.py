@@ -18,6 +18,7 @@ no port-forward can be opened, the listener answers the request with 503 and an 
 the cause, before any byte reaches Polaris; ``client.py`` retries it as any 503. A forward that breaks
 mid-request closes the connection: a connection error, retried likewise.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,9 @@ import select
 import socket
 import ssl
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 import pulumi
 import yaml
@@ -60,8 +62,7 @@ class PolarisTunnel:
 
     def to_input(self) -> dict[str, Any]:
         selector = ",".join(f"{key}={value}" for key, value in sorted(self.selector.items()))
-        return {"namespace": self.namespace, "podSelector": selector, "port": self.port,
-                "kubeconfig": self.kubeconfig}
+        return {"namespace": self.namespace, "podSelector": selector, "port": self.port, "kubeconfig": self.kubeconfig}
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,13 @@ class TunnelSpec:
     kubeconfig: str = field(repr=False)
 
     @classmethod
-    def from_props(cls, value: Mapping[str, Any]) -> "TunnelSpec":
-        return cls(namespace=value["namespace"], pod_selector=value["podSelector"], port=int(value["port"]),
-                   kubeconfig=value["kubeconfig"])
+    def from_props(cls, value: Mapping[str, Any]) -> TunnelSpec:
+        return cls(
+            namespace=value["namespace"],
+            pod_selector=value["podSelector"],
+            port=int(value["port"]),
+            kubeconfig=value["kubeconfig"],
+        )
 
     def kubeconfig_document(self) -> dict[str, Any]:
         """The environment's kubeconfig file when set, else the stored one."""
@@ -91,8 +96,11 @@ def problems(value: Any) -> list[str]:
     """Why a ``tunnel`` property cannot be used (empty when it can); never echoes a credential."""
     if not isinstance(value, Mapping):
         return ["tunnel must be an object with namespace, podSelector, port and kubeconfig"]
-    found = [f"tunnel.{key} must be a non-empty string" for key in ("namespace", "podSelector")
-             if not (isinstance(value.get(key), str) and value[key])]
+    found = [
+        f"tunnel.{key} must be a non-empty string"
+        for key in ("namespace", "podSelector")
+        if not (isinstance(value.get(key), str) and value[key])
+    ]
     port = value.get("port")
     if not (isinstance(port, (int, float)) and int(port) == port and 0 < port < 65536):
         found.append(f"tunnel.port must be a TCP port (1-65535), got {port!r}")
@@ -108,10 +116,14 @@ def _kubeconfig_problems(text: Any) -> list[str]:
         return ["tunnel.kubeconfig is not valid YAML or JSON"]
     if not isinstance(document, Mapping) or not document.get("clusters") or not document.get("users"):
         return ["tunnel.kubeconfig must hold at least one cluster and one user"]
-    return [f"tunnel.kubeconfig user {user.get('name')!r} holds an inline credential ({key}); use an exec "
-            "plugin (e.g. `aws eks get-token`) so that no token is stored in state"
-            for user in document["users"] if isinstance(user, Mapping)
-            for key in FORBIDDEN_USER_KEYS if key in (user.get("user") or {})]
+    return [
+        f"tunnel.kubeconfig user {user.get('name')!r} holds an inline credential ({key}); use an exec "
+        "plugin (e.g. `aws eks get-token`) so that no token is stored in state"
+        for user in document["users"]
+        if isinstance(user, Mapping)
+        for key in FORBIDDEN_USER_KEYS
+        if key in (user.get("user") or {})
+    ]
 
 
 class Connector(Protocol):
@@ -129,7 +141,6 @@ class PodPortForward:
         """One open at a time: ``_websocket_request`` swaps the shared API client's request method meanwhile."""
 
     def open(self) -> Any:
-        from kubernetes.client.exceptions import ApiException
 
         with self._lock:
             return self._open()
@@ -162,28 +173,36 @@ class PodPortForward:
                 try:
                     api = config.new_client_from_config_dict(self._spec.kubeconfig_document())
                 except Exception as error:  # the loader raises plain exceptions for every kind of bad kubeconfig
-                    raise TunnelError(f"cannot load the cluster credentials: {type(error).__name__}: "
-                                      f"{_first_line(error)}") from None
+                    raise TunnelError(
+                        f"cannot load the cluster credentials: {type(error).__name__}: {_first_line(error)}"
+                    ) from None
                 self._core = client.CoreV1Api(api)
             return self._core
 
     def _ready_pod(self, core: Any) -> str:
         spec = self._spec
-        pods = core.list_namespaced_pod(spec.namespace, label_selector=spec.pod_selector,
-                                        _request_timeout=API_TIMEOUT_SECONDS).items
+        pods = core.list_namespaced_pod(
+            spec.namespace, label_selector=spec.pod_selector, _request_timeout=API_TIMEOUT_SECONDS
+        ).items
         ready = [pod.metadata.name for pod in pods if _is_ready(pod)]
         if not ready:
-            raise TunnelError(f"no ready pod matches {spec.pod_selector!r} in namespace {spec.namespace!r} "
-                              f"({len(pods)} pod(s) found)")
+            raise TunnelError(
+                f"no ready pod matches {spec.pod_selector!r} in namespace {spec.namespace!r} ({len(pods)} pod(s) found)"
+            )
         return random.choice(ready)  # spreads the engine's parallel requests over the replicas
 
     def _forward(self, core: Any, pod: str) -> Any:
         """The raw WebSocket of ``pods/{pod}/portforward``: the generated API method builds URL and auth."""
         from kubernetes.stream.stream import _websocket_request
 
-        opened = _websocket_request(_open_websocket, {"_preload_content": False},
-                                    core.connect_get_namespaced_pod_portforward, pod, self._spec.namespace,
-                                    ports=str(self._spec.port))
+        opened = _websocket_request(
+            _open_websocket,
+            {"_preload_content": False},
+            core.connect_get_namespaced_pod_portforward,
+            pod,
+            self._spec.namespace,
+            ports=str(self._spec.port),
+        )
         return opened
 
     def _describe(self, core: Any, status: int | None, detail: Any) -> str:
@@ -200,8 +219,9 @@ def _open_websocket(configuration: Any, _method: str, url: str, **kwargs: Any) -
     from kubernetes.stream.ws_client import create_websocket, get_websocket_url
 
     try:
-        return create_websocket(configuration, get_websocket_url(url, kwargs.get("query_params")),
-                                kwargs.get("headers"))
+        return create_websocket(
+            configuration, get_websocket_url(url, kwargs.get("query_params")), kwargs.get("headers")
+        )
     except Exception as error:  # handshake refusals (401, 403, 404) and connection failures alike
         raise ApiException(status=0, reason=str(error)) from None
 
@@ -285,8 +305,10 @@ def _relay(client: socket.socket, forward: Any) -> None:
                         elif channel == 0:
                             client.sendall(payload)
                         elif payload:
-                            LOG.info("Polaris tunnel: the pod refused the forward: %s", payload[:300].decode(
-                                errors="replace"))
+                            LOG.info(
+                                "Polaris tunnel: the pod refused the forward: %s",
+                                payload[:300].decode(errors="replace"),
+                            )
                             return
                     if not (isinstance(forward.sock, ssl.SSLSocket) and forward.sock.pending()):
                         break
@@ -302,8 +324,10 @@ def _refuse(client: socket.socket, message: str) -> None:
     try:
         _read_request(client)
         body = json.dumps({"error": {"message": message, "type": "TunnelUnavailable", "code": 503}}).encode()
-        client.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                       b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        client.sendall(
+            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
     except OSError:
         return  # the client went away: nothing to tell
 
@@ -316,8 +340,14 @@ def _read_request(client: socket.socket) -> None:
             return
         data += chunk
     head, body = data.split(b"\r\n\r\n", 1)
-    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")[1:]
-                   if line.lower().startswith(b"content-length:")), 0)
+    length = next(
+        (
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")[1:]
+            if line.lower().startswith(b"content-length:")
+        ),
+        0,
+    )
     while len(body) < length:
         chunk = client.recv(CHUNK)
         if not chunk:

@@ -4,10 +4,12 @@ Every function returns a list of ``CheckFailure``s (all problems at once). A val
 at preview (``pulumi.runtime.rpc.UNKNOWN``, e.g. an endpoint from a load balancer not yet created) is
 never judged: its rule runs again when the value is known, at ``up``.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 from pulumi.dynamic import CheckFailure
@@ -26,30 +28,32 @@ applies it: to the whole name (Matcher.matches), with Java's dot (any character 
 U+0085, U+2028, U+2029) and Java's ASCII-only whitespace class."""
 LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
 RESERVED_PREFIX = "polaris."
-CATALOG_CONFIGS = frozenset({
-    "polaris.config.add-trailing-slash-to-location",
-    "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
-    "polaris.config.allow-federated-catalogs-credential-vending",
-    "polaris.config.allow.client-specified.table.location",
-    "polaris.config.allow.external.metadata.file.location",
-    "polaris.config.allow.external.table.location",
-    "polaris.config.allow.overlapping.table.location",
-    "polaris.config.allow.unstructured.table.location",
-    "polaris.config.cleanup.on.catalog.drop",
-    "polaris.config.cleanup.on.namespace.drop",
-    "polaris.config.default-table-location-object-storage-prefix.enabled",
-    "polaris.config.default-unique-table-location.enabled",
-    "polaris.config.drop-with-purge.enabled",
-    "polaris.config.enable-fine-grained-update-table-privileges",
-    "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
-    "polaris.config.enable.credential.vending",
-    "polaris.config.iceberg-commit-max-retries",
-    "polaris.config.list-pagination-enabled",
-    "polaris.config.namespace-custom-location.enabled",
-    "polaris.config.purge-view-metadata-on-drop",
-    "polaris.config.rollback.compaction.on-conflicts.enabled",
-    "polaris.config.supported.storage.types",
-})
+CATALOG_CONFIGS = frozenset(
+    {
+        "polaris.config.add-trailing-slash-to-location",
+        "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
+        "polaris.config.allow-federated-catalogs-credential-vending",
+        "polaris.config.allow.client-specified.table.location",
+        "polaris.config.allow.external.metadata.file.location",
+        "polaris.config.allow.external.table.location",
+        "polaris.config.allow.overlapping.table.location",
+        "polaris.config.allow.unstructured.table.location",
+        "polaris.config.cleanup.on.catalog.drop",
+        "polaris.config.cleanup.on.namespace.drop",
+        "polaris.config.default-table-location-object-storage-prefix.enabled",
+        "polaris.config.default-unique-table-location.enabled",
+        "polaris.config.drop-with-purge.enabled",
+        "polaris.config.enable-fine-grained-update-table-privileges",
+        "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
+        "polaris.config.enable.credential.vending",
+        "polaris.config.iceberg-commit-max-retries",
+        "polaris.config.list-pagination-enabled",
+        "polaris.config.namespace-custom-location.enabled",
+        "polaris.config.purge-view-metadata-on-drop",
+        "polaris.config.rollback.compaction.on-conflicts.enabled",
+        "polaris.config.supported.storage.types",
+    }
+)
 """The catalog-level feature overrides Polaris 1.7.0 accepts under the reserved prefix (its ReservedProperties
 allowlist: every registered catalogConfig key); any other `polaris.` key is answered 400."""
 LOCATION_SCHEMES = {
@@ -61,9 +65,23 @@ AZURE_LOCATION = re.compile(r"^[a-z]+://[^@/]+@[^./]+\.(dfs|blob)\.core\.windows
 ROLE_ARN = re.compile(r"^arn:[^:]+:iam::(\d{12}):role/.+$")
 _COMMON_STORAGE_FIELDS = ("storageType", "allowedLocations", "storageName")
 STORAGE_FIELDS: dict[str, frozenset[str]] = {
-    "S3": frozenset((*_COMMON_STORAGE_FIELDS, "roleArn", "externalId", "userArn", "currentKmsKey", "allowedKmsKeys",
-                     "region", "endpoint", "stsEndpoint", "stsUnavailable", "endpointInternal", "pathStyleAccess",
-                     "kmsUnavailable")),
+    "S3": frozenset(
+        (
+            *_COMMON_STORAGE_FIELDS,
+            "roleArn",
+            "externalId",
+            "userArn",
+            "currentKmsKey",
+            "allowedKmsKeys",
+            "region",
+            "endpoint",
+            "stsEndpoint",
+            "stsUnavailable",
+            "endpointInternal",
+            "pathStyleAccess",
+            "kmsUnavailable",
+        )
+    ),
     "GCS": frozenset((*_COMMON_STORAGE_FIELDS, "gcsServiceAccount")),
     "AZURE": frozenset((*_COMMON_STORAGE_FIELDS, "tenantId", "multiTenantAppName", "consentUrl", "hierarchical")),
 }
@@ -98,14 +116,22 @@ def name(prop: str, value: Any, what: str) -> list[CheckFailure]:
     if is_unknown(value):
         return []
     if not isinstance(value, str) or not 1 <= java_length(value) <= MAX_NAME:
-        return _fail(prop, f"{what} name must be a string of 1 to {MAX_NAME} characters (UTF-16 code units, as "
-                           f"Polaris counts them), got {value!r}")
+        return _fail(
+            prop,
+            f"{what} name must be a string of 1 to {MAX_NAME} characters (UTF-16 code units, as "
+            f"Polaris counts them), got {value!r}",
+        )
     if any(terminator in value for terminator in LINE_TERMINATORS):
-        return _fail(prop, f"{what} name {value!r} must not contain a line break (\\n, \\r, U+0085, U+2028, U+2029): "
-                           "Polaris' name pattern refuses it")
+        return _fail(
+            prop,
+            f"{what} name {value!r} must not contain a line break (\\n, \\r, U+0085, U+2028, U+2029): "
+            "Polaris' name pattern refuses it",
+        )
     if NAME_PATTERN.fullmatch(value) is None:
-        return _fail(prop, f"{what} name {value!r} must not start with 'system$' in any case, even after blanks "
-                           "(reserved by Polaris)")
+        return _fail(
+            prop,
+            f"{what} name {value!r} must not start with 'system$' in any case, even after blanks (reserved by Polaris)",
+        )
     return []
 
 
@@ -135,8 +161,11 @@ def connection(value: Any) -> list[CheckFailure]:
         return _fail("connection", "must be an object")
     failures: list[CheckFailure] = []
     endpoint = value.get("endpoint")
-    if not is_unknown(endpoint) and (not isinstance(endpoint, str) or urlparse(endpoint).scheme not in ("http", "https")
-                                     or not urlparse(endpoint).netloc):
+    if not is_unknown(endpoint) and (
+        not isinstance(endpoint, str)
+        or urlparse(endpoint).scheme not in ("http", "https")
+        or not urlparse(endpoint).netloc
+    ):
         failures += _fail("connection", f"endpoint must be an http(s) URL, got {endpoint!r}")
     for key in ("clientId", "clientSecret"):
         if not is_unknown(value.get(key)) and not (isinstance(value.get(key), str) and value.get(key)):
@@ -172,8 +201,10 @@ def storage(value: Any, catalog_properties: Any) -> list[CheckFailure]:
     if storage_type not in STORAGE_FIELDS:
         return _fail("storageConfigInfo", f"storageType must be one of {sorted(STORAGE_FIELDS)}, got {storage_type!r}")
     unknown_fields = sorted(set(value) - STORAGE_FIELDS[storage_type])
-    failures = [CheckFailure("storageConfigInfo", f"field {f!r} is not valid for storageType {storage_type}")
-                for f in unknown_fields]
+    failures = [
+        CheckFailure("storageConfigInfo", f"field {f!r} is not valid for storageType {storage_type}")
+        for f in unknown_fields
+    ]
     return failures + _locations(storage_type, value, catalog_properties) + _identity(storage_type, value)
 
 
@@ -191,8 +222,11 @@ def _locations(storage_type: str, value: Mapping, catalog_properties: Any) -> li
         return failures + _fail("properties", f"'{BASE_LOCATION}' is required")
     failures += _location("properties", storage_type, base)
     if allowed and not any(_within(base, a) for a in allowed):
-        failures += _fail("properties", f"'{BASE_LOCATION}' {base!r} must lie inside one of the allowedLocations "
-                                        f"{allowed} (Polaris 1.7.0 rejects it otherwise)")
+        failures += _fail(
+            "properties",
+            f"'{BASE_LOCATION}' {base!r} must lie inside one of the allowedLocations "
+            f"{allowed} (Polaris 1.7.0 rejects it otherwise)",
+        )
     return failures
 
 
@@ -201,8 +235,11 @@ def _location(prop: str, storage_type: str, location: str) -> list[CheckFailure]
     if not location.startswith(schemes):
         return _fail(prop, f"location {location!r} must start with one of {list(schemes)} for {storage_type}")
     if storage_type == "AZURE" and not AZURE_LOCATION.match(location):
-        return _fail(prop, f"location {location!r} must look like "
-                           "abfss://<container>@<account>.dfs.core.windows.net/<path> (or .blob.core.windows.net)")
+        return _fail(
+            prop,
+            f"location {location!r} must look like "
+            "abfss://<container>@<account>.dfs.core.windows.net/<path> (or .blob.core.windows.net)",
+        )
     return []
 
 
@@ -214,8 +251,10 @@ def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
     if storage_type == "S3":
         arn = value.get("roleArn")
         if arn is not None and not is_unknown(arn) and not (isinstance(arn, str) and ROLE_ARN.match(arn)):
-            return _fail("storageConfigInfo", f"roleArn must be an IAM role ARN (arn:<partition>:iam::<account>:role/"
-                                              f"<name>), got {arn!r}")
+            return _fail(
+                "storageConfigInfo",
+                f"roleArn must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), got {arn!r}",
+            )
     if storage_type == "AZURE" and not value.get("tenantId"):
         return _fail("storageConfigInfo", "tenantId is required for AZURE storage")
     return []
@@ -250,8 +289,9 @@ def grant(value: Any) -> list[CheckFailure]:
     failures = _grant_fields(kind, value)
     privilege = value.get("privilege")
     if not is_unknown(privilege) and privilege not in PRIVILEGES[kind]:
-        failures += _fail("grant", f"privilege {privilege!r} is not a {kind} privilege; allowed: "
-                                   f"{sorted(PRIVILEGES[kind])}")
+        failures += _fail(
+            "grant", f"privilege {privilege!r} is not a {kind} privilege; allowed: {sorted(PRIVILEGES[kind])}"
+        )
     return failures
 
 

@@ -7,5 +7,12 @@
 from policies import audit, aws, azure, gcp, kubernetes, polaris, stack
 
 PACK_NAME = "polaris-data-exchange-guardrails"
-ALL_POLICIES = [*aws.POLICIES, *gcp.POLICIES, *azure.POLICIES, *kubernetes.POLICIES, *polaris.POLICIES,
-                *stack.POLICIES, *audit.POLICIES]
+ALL_POLICIES = [
+    *aws.POLICIES,
+    *gcp.POLICIES,
+    *azure.POLICIES,
+    *kubernetes.POLICIES,
+    *polaris.POLICIES,
+    *stack.POLICIES,
+    *audit.POLICIES,
+]

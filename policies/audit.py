@@ -5,15 +5,25 @@ Azure storage account's blob service sends read, write and delete logs to a dest
 Stack rules, judged only when the policy config says ``production: true`` (prod.json); dev stacks may turn
 the trail off (``audit.enabled: false``).
 """
+
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 
-from policies.common import (AWS_S3_BUCKETS, AZURE_BLOB_CONTAINER, GCP_SERVICE_ACCOUNT, K8S_CONFIG_MAP, PRODUCTION,
-                             as_list, get, of_type, stack_policy)
+from policies.common import (
+    AWS_S3_BUCKETS,
+    AZURE_BLOB_CONTAINER,
+    GCP_SERVICE_ACCOUNT,
+    K8S_CONFIG_MAP,
+    PRODUCTION,
+    as_list,
+    get,
+    of_type,
+    stack_policy,
+)
 
 AWS_LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 AWS_S3_LOGGING = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
@@ -23,9 +33,14 @@ EVENT_TYPES_KEY = "polaris.event-listener.types"
 EVENT_GROUP_KEY = "polaris.event-listener.aws-cloudwatch.log-group"
 GCS_LOG_TYPES = {"DATA_READ", "DATA_WRITE"}
 BLOB_CATEGORIES = {"StorageRead", "StorageWrite", "StorageDelete"}
-EXISTING_S3 = {"existingBuckets": {
-    "type": "array", "items": {"type": "string"}, "default": [],
-    "description": "Storage roots the stack uses but does not create (s3://<bucket> entries must be logged too)."}}
+EXISTING_S3 = {
+    "existingBuckets": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Storage roots the stack uses but does not create (s3://<bucket> entries must be logged too).",
+    }
+}
 
 Findings = Iterable[tuple[str, str | None]]
 
@@ -35,6 +50,7 @@ def _production(check):
         if not config.get("production"):
             args.not_applicable("not a production stack")
         return check(args, config)
+
     return guarded
 
 
@@ -73,9 +89,12 @@ def _s3_logging_findings(args: StackValidationArgs, config: Mapping[str, Any]) -
 
 def _gcs_audit_findings(args: StackValidationArgs, _config: Mapping[str, Any]) -> Findings:
     vending = list(of_type(args.resources, GCP_SERVICE_ACCOUNT))
-    complete = [c for c in of_type(args.resources, GCP_AUDIT_CONFIG)
-                if get(c.props, "service") in ("storage.googleapis.com", "allServices")
-                and GCS_LOG_TYPES <= {get(log, "logType") for log in as_list(get(c.props, "auditLogConfigs"))}]
+    complete = [
+        c
+        for c in of_type(args.resources, GCP_AUDIT_CONFIG)
+        if get(c.props, "service") in ("storage.googleapis.com", "allServices")
+        and {get(log, "logType") for log in as_list(get(c.props, "auditLogConfigs"))} >= GCS_LOG_TYPES
+    ]
     if vending and not complete:
         yield "no Data Access audit configuration (DATA_READ, DATA_WRITE) for storage.googleapis.com", vending[0].urn
 
@@ -85,43 +104,60 @@ def _blob_diagnostic_findings(args: StackValidationArgs, _config: Mapping[str, A
     for setting in of_type(args.resources, AZURE_DIAGNOSTIC_SETTING):
         enabled = {get(log, "category") for log in as_list(get(setting.props, "logs")) if get(log, "enabled")}
         uri = str(get(setting.props, "resourceUri", default=""))
-        if BLOB_CATEGORIES <= enabled and uri.endswith("/blobServices/default") and (
-                get(setting.props, "workspaceId") or get(setting.props, "storageAccountId")):
+        if (
+            enabled >= BLOB_CATEGORIES
+            and uri.endswith("/blobServices/default")
+            and (get(setting.props, "workspaceId") or get(setting.props, "storageAccountId"))
+        ):
             covered.add(uri.removesuffix("/blobServices/default").rsplit("/", 1)[-1])
     for container in of_type(args.resources, AZURE_BLOB_CONTAINER):
         account = get(container.props, "accountName")
         if account not in covered:
-            yield f"storage account {account} has no blob diagnostic setting for reads, writes and deletes", \
-                container.urn
+            yield (
+                f"storage account {account} has no blob diagnostic setting for reads, writes and deletes",
+                container.urn,
+            )
 
 
 POLICIES = [
     stack_policy(
         "audit-polaris-events",
         description="Records who obtained credentials for what in production: Polaris' configuration enables the "
-                    "aws-cloudwatch event listener writing to a declared log group with a retention and a KMS key."
-                    " Fix: leave `audit.enabled` unset or true.",
+        "aws-cloudwatch event listener writing to a declared log group with a retention and a KMS key."
+        " Fix: leave `audit.enabled` unset or true.",
         remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH, check=_production(_polaris_event_findings), config=PRODUCTION),
+        severity=Severity.HIGH,
+        check=_production(_polaris_event_findings),
+        config=PRODUCTION,
+    ),
     stack_policy(
         "audit-s3-access-logging",
         description="Records who read what in each AWS owner's account in production: every shared S3 bucket "
-                    "(created or existing) has server access logging to a log bucket."
-                    " Fix: leave `audit.enabled` unset or true.",
+        "(created or existing) has server access logging to a log bucket."
+        " Fix: leave `audit.enabled` unset or true.",
         remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH, check=_production(_s3_logging_findings), config={**PRODUCTION, **EXISTING_S3}),
+        severity=Severity.HIGH,
+        check=_production(_s3_logging_findings),
+        config={**PRODUCTION, **EXISTING_S3},
+    ),
     stack_policy(
         "audit-gcs-data-access",
         description="Records who read what in each GCP owner's project in production: Cloud Storage Data Access "
-                    "audit logs (DATA_READ and DATA_WRITE) are on."
-                    " Fix: leave `audit.enabled` unset or true.",
+        "audit logs (DATA_READ and DATA_WRITE) are on."
+        " Fix: leave `audit.enabled` unset or true.",
         remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH, check=_production(_gcs_audit_findings), config=PRODUCTION),
+        severity=Severity.HIGH,
+        check=_production(_gcs_audit_findings),
+        config=PRODUCTION,
+    ),
     stack_policy(
         "audit-azure-blob-diagnostics",
         description="Records who read what in each Azure owner's subscription in production: the storage "
-                    "account's blob service sends StorageRead, StorageWrite and StorageDelete logs to a destination."
-                    " Fix: leave `audit.enabled` unset or true.",
+        "account's blob service sends StorageRead, StorageWrite and StorageDelete logs to a destination."
+        " Fix: leave `audit.enabled` unset or true.",
         remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH, check=_production(_blob_diagnostic_findings), config=PRODUCTION),
+        severity=Severity.HIGH,
+        check=_production(_blob_diagnostic_findings),
+        config=PRODUCTION,
+    ),
 ]

@@ -9,10 +9,25 @@ from typing import Any
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.cloud_facts import covers_internet
-from policies.common import (AWS_EKS_CLUSTER, AWS_IAM_POLICY, AWS_IAM_ROLE, AWS_IAM_ROLE_POLICY,
-                             AWS_RDS_INSTANCE, AWS_S3_PUBLIC_ACCESS_BLOCK, EKS_COMPONENT_CLUSTER, PRODUCTION,
-                             Messages, Setting, as_list, get, is_false, is_true, json_document,
-                             resource_policy, setting_check)
+from policies.common import (
+    AWS_EKS_CLUSTER,
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_RDS_INSTANCE,
+    AWS_S3_PUBLIC_ACCESS_BLOCK,
+    EKS_COMPONENT_CLUSTER,
+    PRODUCTION,
+    Messages,
+    Setting,
+    as_list,
+    get,
+    is_false,
+    is_true,
+    json_document,
+    resource_policy,
+    setting_check,
+)
 
 _ACCOUNT_ROOT = re.compile(r"(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -40,7 +55,7 @@ def _trust_problems(args: ResourceValidationArgs, _config: Mapping[str, Any]) ->
         principals = principal if isinstance(principal, Mapping) else {}
         for kind in principals:
             if "*" in as_list(principals[kind]):
-                yield f"{label} trusts every {kind} principal (\"*\")"
+                yield f'{label} trusts every {kind} principal ("*")'
         aws = as_list(get(principals, "AWS"))
         for name in aws:
             if name != "*" and _ACCOUNT_ROOT.fullmatch(name):
@@ -50,7 +65,7 @@ def _trust_problems(args: ResourceValidationArgs, _config: Mapping[str, Any]) ->
 
 
 def _s3_bucket(resource: str) -> str | None:
-    return resource[len("arn:aws:s3:::"):].split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else None
+    return resource[len("arn:aws:s3:::") :].split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else None
 
 
 def _touches_s3(statements: list[tuple[str, Mapping[str, Any]]]) -> bool:
@@ -89,11 +104,16 @@ def _max_session_problems(args: ResourceValidationArgs, config: Mapping[str, Any
 
 
 _EKS_ENCRYPTION = {
-    EKS_COMPONENT_CLUSTER: Setting(("encryptionConfigKeyArn",), bool,
-                                   "encryptionConfigKeyArn is not set: Kubernetes secrets are not envelope-encrypted"),
-    AWS_EKS_CLUSTER: Setting(("encryptionConfig",), lambda c: "secrets" in as_list(get(c, "resources"))
-                             and bool(get(c, "provider", "keyArn")),
-                             "encryptionConfig {value} does not encrypt `secrets` with a KMS key"),
+    EKS_COMPONENT_CLUSTER: Setting(
+        ("encryptionConfigKeyArn",),
+        bool,
+        "encryptionConfigKeyArn is not set: Kubernetes secrets are not envelope-encrypted",
+    ),
+    AWS_EKS_CLUSTER: Setting(
+        ("encryptionConfig",),
+        lambda c: "secrets" in as_list(get(c, "resources")) and bool(get(c, "provider", "keyArn")),
+        "encryptionConfig {value} does not encrypt `secrets` with a KMS key",
+    ),
 }
 
 
@@ -128,11 +148,11 @@ vending_role_trust = resource_policy(
     "aws-role-trust-specific",
     types=[AWS_IAM_ROLE],
     description="Protects vending roles from being assumed by anyone but Polaris: a trust must name specific "
-                "principals (no `*`, no account root or bare account id) and AWS principals must present "
-                "sts:ExternalId. Fix: trust the Polaris server role ARN with a StringEquals sts:ExternalId "
-                "condition.",
+    "principals (no `*`, no account root or bare account id) and AWS principals must present "
+    "sts:ExternalId. Fix: trust the Polaris server role ARN with a StringEquals sts:ExternalId "
+    "condition.",
     remediation="Set the role's assumeRolePolicy Principal.AWS to the Polaris server role ARN and add "
-                "Condition.StringEquals.sts:ExternalId with the owner's external id.",
+    "Condition.StringEquals.sts:ExternalId with the owner's external id.",
     severity=Severity.CRITICAL,
     check=_trust_problems,
 )
@@ -141,23 +161,27 @@ vending_permissions = resource_policy(
     "aws-permissions-scoped",
     types=[AWS_IAM_ROLE_POLICY, AWS_IAM_POLICY],
     description="Protects owners' data from over-broad vending: an IAM policy that grants S3 access (a vending "
-                "permission) may only allow named S3 and KMS actions on named resources, never `*`. Fix: list "
-                "the actions and the bucket/prefix ARNs explicitly.",
+    "permission) may only allow named S3 and KMS actions on named resources, never `*`. Fix: list "
+    "the actions and the bucket/prefix ARNs explicitly.",
     remediation="Replace wildcard actions with the S3 object and list actions Polaris needs, and `*` "
-                "resources with arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/<prefix>/*.",
+    "resources with arn:aws:s3:::<bucket> and arn:aws:s3:::<bucket>/<prefix>/*.",
     severity=Severity.CRITICAL,
     check=_permission_problems,
-    config={"allowedActionPrefixes": {
-        "type": "array", "items": {"type": "string"},
-        "default": ["s3:", "kms:"],
-        "description": "Action prefixes a vending policy may allow (case-insensitive)."}},
+    config={
+        "allowedActionPrefixes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["s3:", "kms:"],
+            "description": "Action prefixes a vending policy may allow (case-insensitive).",
+        }
+    },
 )
 
 role_max_session = resource_policy(
     "aws-role-max-session",
     types=[AWS_IAM_ROLE],
     description="Limits how long an assumed role session, and so a vended credential, stays valid. Fix: set "
-                "maxSessionDuration to at most the configured maximum (3600 s by default).",
+    "maxSessionDuration to at most the configured maximum (3600 s by default).",
     remediation="Set maxSessionDuration=3600 (or less) on the role.",
     severity=Severity.MEDIUM,
     check=_max_session_problems,
@@ -168,20 +192,21 @@ s3_public_access_block = resource_policy(
     "s3-public-access-block-complete",
     types=[AWS_S3_PUBLIC_ACCESS_BLOCK],
     description="Keeps shared buckets private: a public access block must set all four flags. Fix: set "
-                "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.",
+    "blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets to true.",
     remediation="Set all four flags of the BucketPublicAccessBlock to true.",
     severity=Severity.HIGH,
-    check=setting_check(*(Setting((flag,), is_true, f"{flag} is {{value}}, not true", absent=False)
-                          for flag in PUBLIC_ACCESS_FLAGS)),
+    check=setting_check(
+        *(Setting((flag,), is_true, f"{flag} is {{value}}, not true", absent=False) for flag in PUBLIC_ACCESS_FLAGS)
+    ),
 )
 
 eks_secrets_encryption = resource_policy(
     "eks-secrets-encryption",
     types=list(_EKS_ENCRYPTION),
     description="Protects Kubernetes secrets (Polaris' database password and root credentials) at rest. Fix: "
-                "encrypt `secrets` with a KMS key (encryptionConfigKeyArn on pulumi-eks).",
+    "encrypt `secrets` with a KMS key (encryptionConfigKeyArn on pulumi-eks).",
     remediation="Pass a KMS key ARN as encryptionConfigKeyArn (pulumi-eks) or encryptionConfig "
-                "{resources: [secrets], provider: {keyArn}} (aws.eks.Cluster).",
+    "{resources: [secrets], provider: {keyArn}} (aws.eks.Cluster).",
     severity=Severity.HIGH,
     check=_eks_encryption_problems,
 )
@@ -190,22 +215,27 @@ eks_control_plane_logging = resource_policy(
     "eks-control-plane-logging",
     types=list(_EKS_ENCRYPTION),
     description="Keeps an audit trail of who changed the cluster: api, audit and authenticator control-plane "
-                "logs must be on. Fix: add them to enabledClusterLogTypes.",
+    "logs must be on. Fix: add them to enabledClusterLogTypes.",
     remediation="Set enabledClusterLogTypes to include api, audit and authenticator.",
     severity=Severity.MEDIUM,
     check=_eks_logging_problems,
-    config={"requiredLogTypes": {"type": "array", "items": {"type": "string"},
-                                 "default": ["api", "audit", "authenticator"],
-                                 "description": "Log types that must be enabled."}},
+    config={
+        "requiredLogTypes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["api", "audit", "authenticator"],
+            "description": "Log types that must be enabled.",
+        }
+    },
 )
 
 eks_public_endpoint = resource_policy(
     "eks-public-endpoint-restricted",
     types=list(_EKS_ENDPOINT),
     description="Keeps the production Kubernetes API off the open internet: the public endpoint must not "
-                "admit the whole internet, whether as 0.0.0.0/0 (EKS' default when public access is on) or as CIDRs "
-                "that together cover every address (0.0.0.0/1 + 128.0.0.0/1). Fix: list office/CI CIDRs in "
-                "publicAccessCidrs or disable endpointPublicAccess.",
+    "admit the whole internet, whether as 0.0.0.0/0 (EKS' default when public access is on) or as CIDRs "
+    "that together cover every address (0.0.0.0/1 + 128.0.0.0/1). Fix: list office/CI CIDRs in "
+    "publicAccessCidrs or disable endpointPublicAccess.",
     remediation="Set platform.apiAllowedCidrs to specific CIDRs, or leave it empty for a private endpoint.",
     severity=Severity.HIGH,
     check=_eks_public_endpoint_problems,
@@ -216,37 +246,46 @@ rds_storage_encrypted = resource_policy(
     "rds-storage-encrypted",
     types=[AWS_RDS_INSTANCE],
     description="Protects the Polaris metastore at rest (catalog metadata, principal secrets' hashes). Fix: "
-                "set storageEncrypted to true.",
+    "set storageEncrypted to true.",
     remediation="Set storageEncrypted=true (and a kmsKeyId) on the RDS instance; existing instances need a "
-                "snapshot restore.",
+    "snapshot restore.",
     severity=Severity.HIGH,
-    check=setting_check(Setting(("storageEncrypted",), is_true, "storageEncrypted is {value}, not true",
-                                absent=False)),
+    check=setting_check(Setting(("storageEncrypted",), is_true, "storageEncrypted is {value}, not true", absent=False)),
 )
 
 rds_not_public = resource_policy(
     "rds-not-public",
     types=[AWS_RDS_INSTANCE],
     description="Keeps the Polaris database unreachable from the internet. Fix: set publiclyAccessible to "
-                "false and use private subnets.",
+    "false and use private subnets.",
     remediation="Set publiclyAccessible=false.",
     severity=Severity.CRITICAL,
-    check=setting_check(Setting(("publiclyAccessible",), is_false, "publiclyAccessible is {value}",
-                                absent=False)),
+    check=setting_check(Setting(("publiclyAccessible",), is_false, "publiclyAccessible is {value}", absent=False)),
 )
 
 rds_deletion_protection = resource_policy(
     "rds-deletion-protection",
     types=[AWS_RDS_INSTANCE],
     description="Keeps the production Polaris database from being deleted by a mistaken update. Fix: set "
-                "deletionProtection to true in production.",
+    "deletionProtection to true in production.",
     remediation="Set deletionProtection=true on the production RDS instance.",
     severity=Severity.HIGH,
-    check=setting_check(Setting(("deletionProtection",), is_true, "deletionProtection is {value} in production",
-                                absent=False), production_only=True),
+    check=setting_check(
+        Setting(("deletionProtection",), is_true, "deletionProtection is {value} in production", absent=False),
+        production_only=True,
+    ),
     config=PRODUCTION,
 )
 
-POLICIES = [vending_role_trust, vending_permissions, role_max_session, s3_public_access_block,
-            eks_secrets_encryption, eks_control_plane_logging, eks_public_endpoint, rds_storage_encrypted,
-            rds_not_public, rds_deletion_protection]
+POLICIES = [
+    vending_role_trust,
+    vending_permissions,
+    role_max_session,
+    s3_public_access_block,
+    eks_secrets_encryption,
+    eks_control_plane_logging,
+    eks_public_endpoint,
+    rds_storage_encrypted,
+    rds_not_public,
+    rds_deletion_protection,
+]

@@ -4,14 +4,24 @@ wider than a storage account, application passwords that expire."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from policies.common import (AZURE_ROLE_ASSIGNMENT, AZURE_STORAGE_ACCOUNT, AZUREAD_APPLICATION_PASSWORD,
-                             Messages, Setting, get, is_false, is_true, resource_policy, setting_check)
+from policies.common import (
+    AZURE_ROLE_ASSIGNMENT,
+    AZURE_STORAGE_ACCOUNT,
+    AZUREAD_APPLICATION_PASSWORD,
+    Messages,
+    Setting,
+    get,
+    is_false,
+    is_true,
+    resource_policy,
+    setting_check,
+)
 
 STORAGE_SCOPE = "/providers/Microsoft.Storage/storageAccounts/"
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
@@ -41,7 +51,7 @@ def _password_problems_at(now: Callable[[], datetime]):
             end = _parse_timestamp(end_date)
             if end is None:
                 yield f"endDate {end_date!r} is not an RFC 3339 timestamp"
-            elif (end if end.tzinfo else end.replace(tzinfo=timezone.utc)) - now() > limit:
+            elif (end if end.tzinfo else end.replace(tzinfo=UTC)) - now() > limit:
                 yield f"endDate {end_date} is more than {config['maxDays']:g} days away"
         elif relative:
             lifetime = parse_duration(relative)
@@ -65,25 +75,27 @@ storage_account_hardened = resource_policy(
     "azure-storage-account-hardened",
     types=[AZURE_STORAGE_ACCOUNT],
     description="Protects owners' Azure data in transit and from anonymous reads: HTTPS only, minimum TLS 1.2, "
-                "no public blob access, each set explicitly. Fix: set enableHttpsTrafficOnly=true, "
-                "minimumTlsVersion=\"TLS1_2\" and allowBlobPublicAccess=false.",
-    remediation="Set enableHttpsTrafficOnly=true, minimumTlsVersion=\"TLS1_2\", allowBlobPublicAccess=false.",
+    "no public blob access, each set explicitly. Fix: set enableHttpsTrafficOnly=true, "
+    'minimumTlsVersion="TLS1_2" and allowBlobPublicAccess=false.',
+    remediation='Set enableHttpsTrafficOnly=true, minimumTlsVersion="TLS1_2", allowBlobPublicAccess=false.',
     severity=Severity.HIGH,
     check=setting_check(
         Setting(("enableHttpsTrafficOnly",), is_true, "enableHttpsTrafficOnly is {value}, not true"),
-        Setting(("minimumTlsVersion",), lambda v: v in ("TLS1_2", "TLS1_3"),
-                "minimumTlsVersion is {value}, below TLS1_2"),
-        Setting(("allowBlobPublicAccess",), is_false, "allowBlobPublicAccess is {value}, not false")),
+        Setting(
+            ("minimumTlsVersion",), lambda v: v in ("TLS1_2", "TLS1_3"), "minimumTlsVersion is {value}, below TLS1_2"
+        ),
+        Setting(("allowBlobPublicAccess",), is_false, "allowBlobPublicAccess is {value}, not false"),
+    ),
 )
 
 role_assignment_scope = resource_policy(
     "azure-role-assignment-storage-scope",
     types=[AZURE_ROLE_ASSIGNMENT],
     description="Keeps the vending application's access to one storage account (or a container in it), never "
-                "a resource group, subscription or management group. Fix: assign the role on the storage "
-                "account or container scope.",
+    "a resource group, subscription or management group. Fix: assign the role on the storage "
+    "account or container scope.",
     remediation="Set scope to /subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.Storage/"
-                "storageAccounts/<account>[/blobServices/default/containers/<container>].",
+    "storageAccounts/<account>[/blobServices/default/containers/<container>].",
     severity=Severity.CRITICAL,
     check=_scope_problems,
 )
@@ -92,11 +104,11 @@ application_password_expiry = resource_policy(
     "azure-application-password-expiry",
     types=[AZUREAD_APPLICATION_PASSWORD],
     description="Bounds the life of the static-secret fallback: an application password must expire within "
-                "the configured maximum (90 days by default). Fix: set endDateRelative (e.g. \"2160h\") or an "
-                "endDate within the limit, and rotate.",
+    'the configured maximum (90 days by default). Fix: set endDateRelative (e.g. "2160h") or an '
+    "endDate within the limit, and rotate.",
     remediation="Set endDateRelative to at most maxDays*24 hours and rotate through rotateWhenChanged.",
     severity=Severity.HIGH,
-    check=_password_problems_at(lambda: datetime.now(timezone.utc)),
+    check=_password_problems_at(lambda: datetime.now(UTC)),
     config={"maxDays": {"type": "integer", "default": 90, "description": "Longest allowed password life."}},
 )
 

@@ -10,12 +10,19 @@ preview". Nothing here catches it, so an unknown value is never mistaken for a p
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from pulumi_policy import (EnforcementLevel, PolicyConfigSchema, ResourceValidationArgs,
-                           ResourceValidationPolicy, Severity, StackValidationArgs, StackValidationPolicy)
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 # -- type tokens -------------------------------------------------------------------------------------
 
@@ -36,12 +43,21 @@ AWS_RDS_INSTANCE = "aws:rds/instance:Instance"
 GCP_SERVICE_ACCOUNT = "gcp:serviceaccount/account:Account"
 GCP_SERVICE_ACCOUNT_KEY = "gcp:serviceaccount/key:Key"
 GCP_BUCKET = "gcp:storage/bucket:Bucket"
-GCP_PROJECT_IAM = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding",
-                   "gcp:projects/iAMPolicy:IAMPolicy")
-GCP_BUCKET_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding",
-                  "gcp:storage/bucketIAMPolicy:BucketIAMPolicy")
-GCP_SERVICE_ACCOUNT_IAM = ("gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding",
-                           "gcp:serviceaccount/iAMPolicy:IAMPolicy")
+GCP_PROJECT_IAM = (
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:projects/iAMBinding:IAMBinding",
+    "gcp:projects/iAMPolicy:IAMPolicy",
+)
+GCP_BUCKET_IAM = (
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+)
+GCP_SERVICE_ACCOUNT_IAM = (
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+    "gcp:serviceaccount/iAMPolicy:IAMPolicy",
+)
 GCP_WIF_PROVIDER = "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider"
 
 AZURE_STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
@@ -69,8 +85,13 @@ STACK = "pulumi:pulumi:Stack"
 
 MANDATORY = EnforcementLevel.MANDATORY
 
-PRODUCTION = {"production": {"type": "boolean", "default": False,
-                             "description": "The stack is production: the stricter rules apply."}}
+PRODUCTION = {
+    "production": {
+        "type": "boolean",
+        "default": False,
+        "description": "The stack is production: the stricter rules apply.",
+    }
+}
 """Config property of the policies whose rule depends on the stack being production (prod.json sets it)."""
 
 Messages = Iterable[str]
@@ -88,9 +109,17 @@ def _schema(config: Mapping[str, Any] | None) -> PolicyConfigSchema | None:
     return PolicyConfigSchema(properties=dict(config)) if config else None
 
 
-def resource_policy(name: str, *, types: Sequence[str], description: str, remediation: str,
-                    severity: Severity, check: ResourceCheck, level: EnforcementLevel = MANDATORY,
-                    config: Mapping[str, Any] | None = None) -> ResourceValidationPolicy:
+def resource_policy(
+    name: str,
+    *,
+    types: Sequence[str],
+    description: str,
+    remediation: str,
+    severity: Severity,
+    check: ResourceCheck,
+    level: EnforcementLevel = MANDATORY,
+    config: Mapping[str, Any] | None = None,
+) -> ResourceValidationPolicy:
     """A resource rule: ``check`` yields one message per problem on a resource of one of ``types``."""
 
     def validate(args: ResourceValidationArgs, report_violation) -> None:
@@ -99,22 +128,42 @@ def resource_policy(name: str, *, types: Sequence[str], description: str, remedi
         for message in check(args, settings(args, config)):
             report_violation(message, None)
 
-    return ResourceValidationPolicy(name=name, description=description, validate=validate,
-                                    enforcement_level=level, config_schema=_schema(config), severity=severity,
-                                    remediation_steps=remediation)
+    return ResourceValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=_schema(config),
+        severity=severity,
+        remediation_steps=remediation,
+    )
 
 
-def stack_policy(name: str, *, description: str, remediation: str, severity: Severity, check: StackCheck,
-                 level: EnforcementLevel = MANDATORY,
-                 config: Mapping[str, Any] | None = None) -> StackValidationPolicy:
+def stack_policy(
+    name: str,
+    *,
+    description: str,
+    remediation: str,
+    severity: Severity,
+    check: StackCheck,
+    level: EnforcementLevel = MANDATORY,
+    config: Mapping[str, Any] | None = None,
+) -> StackValidationPolicy:
     """A rule across resources: ``check`` yields (message, urn of the offending resource or None)."""
 
     def validate(args: StackValidationArgs, report_violation) -> None:
         for message, urn in check(args, settings(args, config)):
             report_violation(message, urn)
 
-    return StackValidationPolicy(name=name, description=description, validate=validate, enforcement_level=level,
-                                 config_schema=_schema(config), severity=severity, remediation_steps=remediation)
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        validate=validate,
+        enforcement_level=level,
+        config_schema=_schema(config),
+        severity=severity,
+        remediation_steps=remediation,
+    )
 
 
 # -- property readers --------------------------------------------------------------------------------
@@ -172,6 +221,7 @@ def is_false(value: Any) -> bool:
 class Setting:
     """One property that must satisfy ``ok``. ``absent`` is what the provider does when the property is
     not set (stated here, never assumed to pass); ``problem`` is formatted with ``value``."""
+
     path: tuple[str, ...]
     ok: Callable[[Any], bool]
     problem: str

@@ -5,14 +5,23 @@ insecure Polaris feature flag, and no production load balancer open to the whole
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from components.cloud_facts import covers_internet
-from policies.common import (K8S_CONFIG_MAP, K8S_DEPLOYMENT, K8S_SERVICE, K8S_WORKLOADS, PRODUCTION, Messages,
-                             as_list, get, resource_policy)
+from policies.common import (
+    K8S_CONFIG_MAP,
+    K8S_DEPLOYMENT,
+    K8S_SERVICE,
+    K8S_WORKLOADS,
+    PRODUCTION,
+    Messages,
+    as_list,
+    get,
+    resource_policy,
+)
 
 PROPERTIES_FILE = "application.properties"
 PERSISTENCE_KEY = "polaris.persistence.type"
@@ -159,8 +168,8 @@ image_pinned = resource_policy(
     "k8s-image-pinned",
     types=K8S_WORKLOADS,
     description="Makes what runs reproducible and reviewable: every container image is pinned to a version "
-                "tag or digest, never `latest` or untagged. Fix: set the image to apache/polaris:<version> "
-                "(polaris.version) or a digest.",
+    "tag or digest, never `latest` or untagged. Fix: set the image to apache/polaris:<version> "
+    "(polaris.version) or a digest.",
     remediation="Use an explicit version tag (e.g. apache/polaris:1.7.0) or an @sha256 digest.",
     severity=Severity.HIGH,
     check=_image_problems,
@@ -170,10 +179,10 @@ container_hardened = resource_policy(
     "k8s-container-hardened",
     types=K8S_WORKLOADS,
     description="Limits what a compromised Polaris container can do: non-root, no privilege escalation, all "
-                "capabilities dropped. Fix: set runAsNonRoot=true, allowPrivilegeEscalation=false and "
-                "capabilities.drop=[ALL] in the container securityContext.",
+    "capabilities dropped. Fix: set runAsNonRoot=true, allowPrivilegeEscalation=false and "
+    "capabilities.drop=[ALL] in the container securityContext.",
     remediation="Add securityContext {runAsNonRoot: true, allowPrivilegeEscalation: false, "
-                "capabilities: {drop: [ALL]}} to every container.",
+    "capabilities: {drop: [ALL]}} to every container.",
     severity=Severity.HIGH,
     check=_security_problems,
 )
@@ -182,7 +191,7 @@ resource_limits = resource_policy(
     "k8s-resource-limits",
     types=K8S_WORKLOADS,
     description="Keeps one pod from starving the node group: every container declares CPU and memory limits. "
-                "Fix: set resources.limits.cpu and .memory (polaris.resources).",
+    "Fix: set resources.limits.cpu and .memory (polaris.resources).",
     remediation="Set resources.limits {cpu, memory} on every container.",
     severity=Severity.MEDIUM,
     check=_limit_problems,
@@ -192,8 +201,8 @@ probes = resource_policy(
     "k8s-probes",
     types=[K8S_DEPLOYMENT],
     description="Lets Kubernetes restart a hung Polaris and keep unready pods out of the Service: liveness and "
-                "readiness probes on every server container. Fix: probe /q/health/live and /q/health/ready on "
-                "the management port.",
+    "readiness probes on every server container. Fix: probe /q/health/live and /q/health/ready on "
+    "the management port.",
     remediation="Add livenessProbe and readinessProbe (httpGet /q/health/live, /q/health/ready, port 8182).",
     severity=Severity.MEDIUM,
     check=_probe_problems,
@@ -203,22 +212,27 @@ no_literal_secrets = resource_policy(
     "k8s-no-literal-secrets",
     types=K8S_WORKLOADS,
     description="Keeps secrets out of pod specs, state and `kubectl describe`: environment variables whose "
-                "name looks secret (SECRET, PASSWORD, TOKEN, CREDENTIALS, KEY) take valueFrom.secretKeyRef, or "
-                "an absolute file path. Fix: move the value to a Secret and reference it.",
+    "name looks secret (SECRET, PASSWORD, TOKEN, CREDENTIALS, KEY) take valueFrom.secretKeyRef, or "
+    "an absolute file path. Fix: move the value to a Secret and reference it.",
     remediation="Replace `value:` with valueFrom.secretKeyRef {name, key} pointing at a Kubernetes Secret.",
     severity=Severity.CRITICAL,
     check=_literal_secret_problems,
-    config={"secretNamePatterns": {"type": "array", "items": {"type": "string"},
-                                   "default": ["SECRET", "PASSWORD", "TOKEN", "CREDENTIALS", "KEY"],
-                                   "description": "Substrings of environment variable names that hold secrets."}},
+    config={
+        "secretNamePatterns": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["SECRET", "PASSWORD", "TOKEN", "CREDENTIALS", "KEY"],
+            "description": "Substrings of environment variable names that hold secrets.",
+        }
+    },
 )
 
 insecure_features = resource_policy(
     "polaris-insecure-features-disabled",
     types=[*K8S_WORKLOADS, K8S_CONFIG_MAP],
     description="Keeps Polaris' credential vending sound: ALLOW_INSECURE_STORAGE_TYPES and "
-                "SKIP_CREDENTIAL_SUBSCOPING_INDIRECTION stay off and FILE is not a supported storage type, in "
-                "application.properties and in container env. Fix: remove the flag from polaris.features.",
+    "SKIP_CREDENTIAL_SUBSCOPING_INDIRECTION stay off and FILE is not a supported storage type, in "
+    "application.properties and in container env. Fix: remove the flag from polaris.features.",
     remediation="Delete the flag from polaris.features (stack config) and from any container env.",
     severity=Severity.CRITICAL,
     check=_insecure_feature_problems,
@@ -228,8 +242,8 @@ production_persistence = resource_policy(
     "polaris-production-persistence",
     types=[*K8S_WORKLOADS, K8S_CONFIG_MAP],
     description="Keeps production catalogs and principals across restarts: production Polaris persists to "
-                "PostgreSQL (polaris.persistence.type=relational-jdbc), not in memory. Fix: set "
-                "polaris.persistence: postgres in the production stack.",
+    "PostgreSQL (polaris.persistence.type=relational-jdbc), not in memory. Fix: set "
+    "polaris.persistence: postgres in the production stack.",
     remediation="Set polaris.persistence=postgres in Pulumi.<stack>.yaml.",
     severity=Severity.HIGH,
     check=_persistence_problems,
@@ -240,14 +254,19 @@ production_replicas = resource_policy(
     "polaris-production-replicas",
     types=[K8S_DEPLOYMENT],
     description="Keeps the production catalog available through a node or zone loss: more than one Polaris "
-                "server replica. Fix: set polaris.replicas to 2 or more (requires postgres persistence).",
+    "server replica. Fix: set polaris.replicas to 2 or more (requires postgres persistence).",
     remediation="Set polaris.replicas >= 2 in the production stack configuration.",
     severity=Severity.MEDIUM,
     check=_replica_problems,
-    config={**PRODUCTION, "serverImage": {"type": "string", "default": "apache/polaris",
-                                          "description": "Image repository of the Polaris server."}},
+    config={
+        **PRODUCTION,
+        "serverImage": {
+            "type": "string",
+            "default": "apache/polaris",
+            "description": "Image repository of the Polaris server.",
+        },
+    },
 )
-
 
 
 def _load_balancer_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
@@ -264,14 +283,23 @@ load_balancer_restricted = resource_policy(
     "load-balancer-source-ranges-restricted",
     types=[K8S_SERVICE],
     description="Keeps the production Polaris load balancer (which carries client secrets and tokens) off the "
-                "open internet: a LoadBalancer Service lists loadBalancerSourceRanges, and together they do not "
-                "cover every address (0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1). Fix: list the partners' CIDRs in "
-                "platform.polarisAllowedCidrs.",
+    "open internet: a LoadBalancer Service lists loadBalancerSourceRanges, and together they do not "
+    "cover every address (0.0.0.0/0, or 0.0.0.0/1 + 128.0.0.0/1). Fix: list the partners' CIDRs in "
+    "platform.polarisAllowedCidrs.",
     remediation="Set platform.polarisAllowedCidrs to the partners' specific CIDRs.",
     severity=Severity.HIGH,
     check=_load_balancer_problems,
     config=PRODUCTION,
 )
 
-POLICIES = [image_pinned, container_hardened, resource_limits, probes, no_literal_secrets, insecure_features,
-            production_persistence, production_replicas, load_balancer_restricted]
+POLICIES = [
+    image_pinned,
+    container_hardened,
+    resource_limits,
+    probes,
+    no_literal_secrets,
+    insecure_features,
+    production_persistence,
+    production_replicas,
+    load_balancer_restricted,
+]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime import proto
@@ -29,8 +30,12 @@ SECRET = "[secret]"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's unknown-string sentinel, as it arrives in a Struct during preview."""
 LEVELS = {level.value: level for level in EnforcementLevel}
-_TO_PROTO = {EnforcementLevel.ADVISORY: proto.ADVISORY, EnforcementLevel.MANDATORY: proto.MANDATORY,
-             EnforcementLevel.REMEDIATE: proto.REMEDIATE, EnforcementLevel.DISABLED: proto.DISABLED}
+_TO_PROTO = {
+    EnforcementLevel.ADVISORY: proto.ADVISORY,
+    EnforcementLevel.MANDATORY: proto.MANDATORY,
+    EnforcementLevel.REMEDIATE: proto.REMEDIATE,
+    EnforcementLevel.DISABLED: proto.DISABLED,
+}
 _FROM_PROTO = {value: key.value for key, value in _TO_PROTO.items()}
 _CANNOT_RUN = "can't run policy"
 
@@ -49,6 +54,7 @@ class Violation:
 @dataclass(frozen=True)
 class Skipped:
     """A policy that could not run on a resource because a value it reads is unknown (or masked)."""
+
     policy: str
     urn: str
     reason: str
@@ -76,9 +82,11 @@ class Report:
         return grouped
 
     def render(self) -> str:
-        lines = [f"Policy pack {PACK_NAME}: {len(self.mandatory)} mandatory and "
-                 f"{len(self.violations) - len(self.mandatory)} advisory violation(s), "
-                 f"{len(self.skipped)} check(s) skipped on unknown values"]
+        lines = [
+            f"Policy pack {PACK_NAME}: {len(self.mandatory)} mandatory and "
+            f"{len(self.violations) - len(self.mandatory)} advisory violation(s), "
+            f"{len(self.skipped)} check(s) skipped on unknown values"
+        ]
         for policy, violations in sorted(self.by_policy().items()):
             first = violations[0]
             lines.append(f"[{first.level}] {policy} (severity {first.severity})")
@@ -117,8 +125,10 @@ def with_stack_facts(policy_config: Mapping[str, Any], stack_config: Any) -> dic
     access = {org.name: sorted({a.catalog for a in org.access}) for org in stack_config.organisations}
     existing = sorted(o.storage_root for o in stack_config.data_owners if not o.storage.create)
     result = dict(policy_config)
-    result["organisation-access-declared"] = {**_entry(policy_config, "organisation-access-declared"),
-                                              "organisationAccess": access}
+    result["organisation-access-declared"] = {
+        **_entry(policy_config, "organisation-access-declared"),
+        "organisationAccess": access,
+    }
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
         result[name] = {**_entry(policy_config, name), "existingBuckets": existing}
     given = given_vending_identities(stack_config)
@@ -131,8 +141,13 @@ def given_vending_identities(stack_config: Any) -> dict[str, list[str]]:
     """Identities the owners' security teams brought (not created by the stack) -> the owner's storage root."""
     given: dict[str, list[str]] = {}
     for owner in stack_config.data_owners:
-        identity = (owner.aws.vending_role.role_arn if owner.aws and owner.aws.vending_role else
-                    owner.gcp.service_account if owner.gcp and owner.gcp.service_account else None)
+        identity = (
+            owner.aws.vending_role.role_arn
+            if owner.aws and owner.aws.vending_role
+            else owner.gcp.service_account
+            if owner.gcp and owner.gcp.service_account
+            else None
+        )
         if identity:
             given.setdefault(identity, []).append(owner.storage_root)
     return given
@@ -150,8 +165,10 @@ def reconcile(policies: list[Policy], policy_config: Mapping[str, Any]) -> dict[
         level = entry.pop("enforcementLevel", None) or every
         schema = policy.config_schema.properties if policy.config_schema else {}
         defaults = {key: spec["default"] for key, spec in schema.items() if "default" in spec}
-        reconciled[policy.name] = (LEVELS[level] if level else policy.enforcement_level or EnforcementLevel.ADVISORY,
-                                   {**defaults, **entry})
+        reconciled[policy.name] = (
+            LEVELS[level] if level else policy.enforcement_level or EnforcementLevel.ADVISORY,
+            {**defaults, **entry},
+        )
     return reconciled
 
 
@@ -175,9 +192,12 @@ def _unknown_secrets(value: Any) -> Any:
 def configured_servicer(policies: list[Policy], policy_config: Mapping[str, Any]) -> _PolicyAnalyzerServicer:
     """The pack's analyzer servicer, configured as the CLI configures it; no gRPC server is started."""
     servicer = _PolicyAnalyzerServicer(PACK_NAME, pack_version(), policies, EnforcementLevel.ADVISORY)
-    request = proto.ConfigureAnalyzerRequest(policyConfig={
-        name: proto.PolicyConfig(enforcementLevel=_TO_PROTO[level], properties=_struct(properties))
-        for name, (level, properties) in reconcile(policies, policy_config).items()})
+    request = proto.ConfigureAnalyzerRequest(
+        policyConfig={
+            name: proto.PolicyConfig(enforcementLevel=_TO_PROTO[level], properties=_struct(properties))
+            for name, (level, properties) in reconcile(policies, policy_config).items()
+        }
+    )
     servicer.Configure(request, None)
     return servicer
 
@@ -191,17 +211,27 @@ def pack_version() -> str:
 
 
 def _providers(resources: list[Mapping[str, Any]]) -> dict[str, proto.AnalyzerProviderResource]:
-    return {r["urn"]: proto.AnalyzerProviderResource(type=r["type"], properties=_struct(r.get("inputs", {})),
-                                                     urn=r["urn"], name=r["name"])
-            for r in resources if r["type"].startswith("pulumi:providers:")}
+    return {
+        r["urn"]: proto.AnalyzerProviderResource(
+            type=r["type"], properties=_struct(r.get("inputs", {})), urn=r["urn"], name=r["name"]
+        )
+        for r in resources
+        if r["type"].startswith("pulumi:providers:")
+    }
 
 
 def _stack_resource(resources: list[Mapping[str, Any]], outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The `pulumi:pulumi:Stack` resource the engine includes in AnalyzeStack, its outputs as properties."""
-    prefix, project = (resources[0]["urn"].split("::")[:2] if resources else ("urn:pulumi:stack", "project"))
+    prefix, project = resources[0]["urn"].split("::")[:2] if resources else ("urn:pulumi:stack", "project")
     stack = prefix.removeprefix("urn:pulumi:")
-    return {"urn": f"{prefix}::{project}::{STACK}::{project}-{stack}", "type": STACK,
-            "name": f"{project}-{stack}", "parent": "", "provider": "", "inputs": dict(outputs)}
+    return {
+        "urn": f"{prefix}::{project}::{STACK}::{project}-{stack}",
+        "type": STACK,
+        "name": f"{project}-{stack}",
+        "parent": "",
+        "provider": "",
+        "inputs": dict(outputs),
+    }
 
 
 def _stack_properties(resource: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,8 +239,12 @@ def _stack_properties(resource: Mapping[str, Any]) -> dict[str, Any]:
     return {**resource.get("outputs", {}), **resource.get("inputs", {})}
 
 
-def evaluate(resources: list[Mapping[str, Any]], outputs: Mapping[str, Any], policy_config: Mapping[str, Any],
-             policies: list[Policy] | None = None) -> Report:
+def evaluate(
+    resources: list[Mapping[str, Any]],
+    outputs: Mapping[str, Any],
+    policy_config: Mapping[str, Any],
+    policies: list[Policy] | None = None,
+) -> Report:
     """Run every policy on the plan: `Analyze` per resource, then `AnalyzeStack` once.
 
     ``resources`` are the plan's `{"urn", "type", "name", "parent", "provider", "custom", "inputs"}` dicts,
@@ -223,14 +257,17 @@ def evaluate(resources: list[Mapping[str, Any]], outputs: Mapping[str, Any], pol
     names = {r["urn"]: r["name"] for r in resources}
     report = Report()
     for resource in resources:
-        request = proto.AnalyzeRequest(type=resource["type"], urn=resource["urn"], name=resource["name"],
-                                       properties=_struct(resource.get("inputs", {})))
+        request = proto.AnalyzeRequest(
+            type=resource["type"],
+            urn=resource["urn"],
+            name=resource["name"],
+            properties=_struct(resource.get("inputs", {})),
+        )
         if resource.get("provider") in providers:
             request.provider.CopyFrom(providers[resource["provider"]])
         _collect(report, servicer.Analyze(request, None), policies, names, resource["urn"])
     everything = [*resources, _stack_resource(resources, outputs)]
-    stack_request = proto.AnalyzeStackRequest(resources=[
-        _stack_analyzer_resource(r, providers) for r in everything])
+    stack_request = proto.AnalyzeStackRequest(resources=[_stack_analyzer_resource(r, providers) for r in everything])
     names[everything[-1]["urn"]] = everything[-1]["name"]
     _collect(report, servicer.AnalyzeStack(stack_request, None), policies, names, "")
     return report
@@ -246,16 +283,21 @@ def evaluate_plan(plan: Any, outputs: Mapping[str, Any] | None = None) -> Report
 
 
 def _stack_analyzer_resource(resource: Mapping[str, Any], providers: Mapping[str, Any]) -> proto.AnalyzerResource:
-    analyzed = proto.AnalyzerResource(type=resource["type"], urn=resource["urn"], name=resource["name"],
-                                      parent=resource.get("parent", ""),
-                                      properties=_struct(_stack_properties(resource)))
+    analyzed = proto.AnalyzerResource(
+        type=resource["type"],
+        urn=resource["urn"],
+        name=resource["name"],
+        parent=resource.get("parent", ""),
+        properties=_struct(_stack_properties(resource)),
+    )
     if resource.get("provider") in providers:
         analyzed.provider.CopyFrom(providers[resource["provider"]])
     return analyzed
 
 
-def _collect(report: Report, response: Any, policies: Iterable[Policy], names: Mapping[str, str],
-             default_urn: str) -> None:
+def _collect(
+    report: Report, response: Any, policies: Iterable[Policy], names: Mapping[str, str], default_urn: str
+) -> None:
     by_name = {p.name: p for p in policies}
     for diagnostic in response.diagnostics:
         urn = diagnostic.urn or default_urn
@@ -263,9 +305,16 @@ def _collect(report: Report, response: Any, policies: Iterable[Policy], names: M
             report.skipped.append(Skipped(diagnostic.policyName, urn, diagnostic.message.split(": ", 1)[-1]))
             continue
         policy = by_name[diagnostic.policyName]
-        report.violations.append(Violation(
-            policy=policy.name, level=_FROM_PROTO[diagnostic.enforcementLevel], urn=urn, name=names.get(urn, ""),
-            message=diagnostic.message.removeprefix(policy.description).lstrip("\n"),
-            severity=policy.severity.value if policy.severity else "", remediation=policy.remediation_steps or ""))
+        report.violations.append(
+            Violation(
+                policy=policy.name,
+                level=_FROM_PROTO[diagnostic.enforcementLevel],
+                urn=urn,
+                name=names.get(urn, ""),
+                message=diagnostic.message.removeprefix(policy.description).lstrip("\n"),
+                severity=policy.severity.value if policy.severity else "",
+                remediation=policy.remediation_steps or "",
+            )
+        )
     for skipped in response.not_applicable:
         report.not_applicable.setdefault(skipped.policy_name, skipped.reason)

@@ -12,16 +12,40 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity, StackValidationArgs
 
-from policies.common import (POLARIS_CATALOG_ROLE_ASSIGNMENT, POLARIS_GRANT, POLARIS_PRINCIPAL_ROLE_ASSIGNMENT,
-                             STACK, Messages, get, of_type, resource_policy, stack_policy)
+from policies.common import (
+    POLARIS_CATALOG_ROLE_ASSIGNMENT,
+    POLARIS_GRANT,
+    POLARIS_PRINCIPAL_ROLE_ASSIGNMENT,
+    STACK,
+    Messages,
+    get,
+    of_type,
+    resource_policy,
+    stack_policy,
+)
 
-READ_PRIVILEGES = frozenset({
-    "NAMESPACE_LIST", "NAMESPACE_READ_PROPERTIES", "TABLE_LIST", "TABLE_READ_PROPERTIES", "VIEW_LIST",
-    "VIEW_READ_PROPERTIES", "TABLE_READ_DATA",
-})
+READ_PRIVILEGES = frozenset(
+    {
+        "NAMESPACE_LIST",
+        "NAMESPACE_READ_PROPERTIES",
+        "TABLE_LIST",
+        "TABLE_READ_PROPERTIES",
+        "VIEW_LIST",
+        "VIEW_READ_PROPERTIES",
+        "TABLE_READ_DATA",
+    }
+)
 WRITE_PRIVILEGES = READ_PRIVILEGES | {
-    "TABLE_WRITE_DATA", "TABLE_WRITE_PROPERTIES", "TABLE_CREATE", "TABLE_DROP", "NAMESPACE_CREATE",
-    "NAMESPACE_DROP", "NAMESPACE_WRITE_PROPERTIES", "VIEW_CREATE", "VIEW_DROP", "VIEW_WRITE_PROPERTIES",
+    "TABLE_WRITE_DATA",
+    "TABLE_WRITE_PROPERTIES",
+    "TABLE_CREATE",
+    "TABLE_DROP",
+    "NAMESPACE_CREATE",
+    "NAMESPACE_DROP",
+    "NAMESPACE_WRITE_PROPERTIES",
+    "VIEW_CREATE",
+    "VIEW_DROP",
+    "VIEW_WRITE_PROPERTIES",
 }
 """The most an organisation may hold: read is listing, metadata and TABLE_READ_DATA; write adds data writes,
 property writes and create/drop. The pack keeps its own copy so it runs without the program's code; a test
@@ -87,8 +111,11 @@ def check_client_configs(outputs: Mapping[str, Any]) -> list[str]:
         if configuration is None:
             problems.append(f"client configuration of {org} cannot be inspected ({value!r})")
             continue
-        problems += [f"client configuration of {org}: {where} is {scope}"
-                     for where, scope in _scopes(configuration, org) if ALL_ROLES_SCOPE in str(scope)]
+        problems += [
+            f"client configuration of {org}: {where} is {scope}"
+            for where, scope in _scopes(configuration, org)
+            if ALL_ROLES_SCOPE in str(scope)
+        ]
     return problems
 
 
@@ -102,8 +129,8 @@ grant_within_write_level = resource_policy(
     "polaris-grant-within-write-level",
     types=[POLARIS_GRANT],
     description="Keeps organisations from managing catalogs or reaching beyond read/write data access: a grant "
-                "may only carry a privilege of the write level (never CATALOG_MANAGE_ACCESS or "
-                "CATALOG_MANAGE_CONTENT). Fix: grant the level's privileges from the access mapping only.",
+    "may only carry a privilege of the write level (never CATALOG_MANAGE_ACCESS or "
+    "CATALOG_MANAGE_CONTENT). Fix: grant the level's privileges from the access mapping only.",
     remediation="Remove the grant; declare the organisation's access as read or write in the stack config.",
     severity=Severity.CRITICAL,
     check=_grant_problems,
@@ -113,8 +140,8 @@ no_admin_roles = resource_policy(
     "polaris-no-admin-roles",
     types=list(ADMIN_ROLES),
     description="Keeps Polaris administration with the platform: no organisation is assigned service_admin "
-                "(only root holds it) or a catalog's catalog_admin role. Fix: assign the organisation's own "
-                "principal and catalog roles instead.",
+    "(only root holds it) or a catalog's catalog_admin role. Fix: assign the organisation's own "
+    "principal and catalog roles instead.",
     remediation="Delete the assignment; organisations get <org> principal roles and <org>_<level> catalog roles.",
     severity=Severity.CRITICAL,
     check=_admin_role_problems,
@@ -123,8 +150,8 @@ no_admin_roles = resource_policy(
 client_scope = stack_policy(
     "polaris-client-scope",
     description="Keeps each organisation's token limited to its own principal role: exported client "
-                "configurations never ask for PRINCIPAL_ROLE:ALL. Fix: set the scope to "
-                "PRINCIPAL_ROLE:<organisation>.",
+    "configurations never ask for PRINCIPAL_ROLE:ALL. Fix: set the scope to "
+    "PRINCIPAL_ROLE:<organisation>.",
     remediation="Build client configurations with scope PRINCIPAL_ROLE:<org> (components/client_config.py).",
     severity=Severity.HIGH,
     check=_client_scope_problems,

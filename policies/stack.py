@@ -8,38 +8,67 @@ makes the whole rule advisory-skipped, never passed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from pulumi_policy import Severity, StackValidationArgs
 
 from policies.aws import PUBLIC_ACCESS_FLAGS
-from policies.common import (AWS_IAM_POLICY, AWS_IAM_ROLE, AWS_IAM_ROLE_POLICY, AWS_S3_BUCKET_POLICY,
-                             AWS_S3_BUCKETS, AWS_S3_ENCRYPTION, AWS_S3_PUBLIC_ACCESS_BLOCK, AZURE_BLOB_CONTAINER,
-                             AZUREAD_SERVICE_PRINCIPAL, GCP_BUCKET, GCP_BUCKET_IAM, GCP_SERVICE_ACCOUNT,
-                             POLARIS_CATALOG, POLARIS_CATALOG_ROLE_ASSIGNMENT, POLARIS_GRANT, POLARIS_PRINCIPAL,
-                             POLARIS_PRINCIPAL_ROLE_ASSIGNMENT, as_list, get, json_document, of_type,
-                             stack_policy)
+from policies.common import (
+    AWS_IAM_POLICY,
+    AWS_IAM_ROLE,
+    AWS_IAM_ROLE_POLICY,
+    AWS_S3_BUCKET_POLICY,
+    AWS_S3_BUCKETS,
+    AWS_S3_ENCRYPTION,
+    AWS_S3_PUBLIC_ACCESS_BLOCK,
+    AZURE_BLOB_CONTAINER,
+    AZUREAD_SERVICE_PRINCIPAL,
+    GCP_BUCKET,
+    GCP_BUCKET_IAM,
+    GCP_SERVICE_ACCOUNT,
+    POLARIS_CATALOG,
+    POLARIS_CATALOG_ROLE_ASSIGNMENT,
+    POLARIS_GRANT,
+    POLARIS_PRINCIPAL,
+    POLARIS_PRINCIPAL_ROLE_ASSIGNMENT,
+    as_list,
+    get,
+    json_document,
+    of_type,
+    stack_policy,
+)
 
 Findings = Iterable[tuple[str, str | None]]
-EXISTING_BUCKETS = {"existingBuckets": {
-    "type": "array", "items": {"type": "string"}, "default": [],
-    "description": "Storage roots the stack uses but does not create: s3://<bucket>, gs://<bucket>, "
-                   "abfss://<container>@<account>.dfs.core.windows.net."}}
+EXISTING_BUCKETS = {
+    "existingBuckets": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Storage roots the stack uses but does not create: s3://<bucket>, gs://<bucket>, "
+        "abfss://<container>@<account>.dfs.core.windows.net.",
+    }
+}
 
 
-GIVEN_IDENTITIES = {"givenVendingIdentities": {
-    "type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}, "default": {},
-    "description": "Vending identities the stack uses but does not create (a role ARN or a service account "
-                   "e-mail, brought by the owner's security team) -> the storage roots each may reach."}}
+GIVEN_IDENTITIES = {
+    "givenVendingIdentities": {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "default": {},
+        "description": "Vending identities the stack uses but does not create (a role ARN or a service account "
+        "e-mail, brought by the owner's security team) -> the storage roots each may reach.",
+    }
+}
 
 
 # -- bucket companions -------------------------------------------------------------------------------
 
 
 def _encrypts(props: Mapping[str, Any]) -> bool:
-    algorithms = [get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") for rule in
-                  as_list(get(props, "rules"))]
+    algorithms = [
+        get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm") for rule in as_list(get(props, "rules"))
+    ]
     return any(a in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms)
 
 
@@ -49,8 +78,10 @@ def _blocks_public_access(props: Mapping[str, Any]) -> bool:
 
 def _denies_plain_http(props: Mapping[str, Any]) -> bool:
     document = json_document(get(props, "policy")) or {}
-    return any(get(s, "Effect") == "Deny" and str(get(s, "Condition", "Bool", "aws:SecureTransport")).lower()
-               == "false" for s in as_list(get(document, "Statement")))
+    return any(
+        get(s, "Effect") == "Deny" and str(get(s, "Condition", "Bool", "aws:SecureTransport")).lower() == "false"
+        for s in as_list(get(document, "Statement"))
+    )
 
 
 def _companion_check(types: tuple[str, ...], satisfied: Callable[[Mapping[str, Any]], bool], missing: str):
@@ -67,17 +98,24 @@ def _companion_check(types: tuple[str, ...], satisfied: Callable[[Mapping[str, A
 
 
 def _s3_bucket_of(arn: str) -> str | None:
-    return arn[len("arn:aws:s3:::"):].split("/", 1)[0] if arn.startswith("arn:aws:s3:::") else None
+    return arn[len("arn:aws:s3:::") :].split("/", 1)[0] if arn.startswith("arn:aws:s3:::") else None
 
 
 def _permitted_buckets(resources: list, role_name: str | None) -> set[str]:
     """Buckets named in Allow statements of the inline policies of ``role_name`` (every policy if None)."""
-    policies = [p for p in of_type(resources, AWS_IAM_ROLE_POLICY, AWS_IAM_POLICY)
-                if role_name is None or get(p.props, "role") == role_name]
-    return {bucket for p in policies
-            for s in as_list(get(json_document(get(p.props, "policy")) or {}, "Statement"))
-            if get(s, "Effect") == "Allow"
-            for bucket in map(_s3_bucket_of, as_list(get(s, "Resource"))) if bucket}
+    policies = [
+        p
+        for p in of_type(resources, AWS_IAM_ROLE_POLICY, AWS_IAM_POLICY)
+        if role_name is None or get(p.props, "role") == role_name
+    ]
+    return {
+        bucket
+        for p in policies
+        for s in as_list(get(json_document(get(p.props, "policy")) or {}, "Statement"))
+        if get(s, "Effect") == "Allow"
+        for bucket in map(_s3_bucket_of, as_list(get(s, "Resource")))
+        if bucket
+    }
 
 
 def _tenant(resource) -> str | None:
@@ -86,14 +124,19 @@ def _tenant(resource) -> str | None:
 
 def _gcs_buckets_of(resources: list, account: str) -> set[str]:
     member = f"serviceAccount:{account}"
-    return {get(b.props, "bucket", default="").removeprefix("b/") for b in of_type(resources, *GCP_BUCKET_IAM)
-            if member in (get(b.props, "member"), *as_list(get(b.props, "members")))}
+    return {
+        get(b.props, "bucket", default="").removeprefix("b/")
+        for b in of_type(resources, *GCP_BUCKET_IAM)
+        if member in (get(b.props, "member"), *as_list(get(b.props, "members")))
+    }
 
 
 def _declared_roots(resources: list, config: Mapping[str, Any]) -> set[str]:
-    created = ({f"s3://{get(b.props, 'bucket')}" for b in of_type(resources, *AWS_S3_BUCKETS)}
-               | {f"gs://{get(b.props, 'name')}" for b in of_type(resources, GCP_BUCKET)}
-               | {_container_root(c.props) for c in of_type(resources, AZURE_BLOB_CONTAINER)})
+    created = (
+        {f"s3://{get(b.props, 'bucket')}" for b in of_type(resources, *AWS_S3_BUCKETS)}
+        | {f"gs://{get(b.props, 'name')}" for b in of_type(resources, GCP_BUCKET)}
+        | {_container_root(c.props) for c in of_type(resources, AZURE_BLOB_CONTAINER)}
+    )
     return created | {root.rstrip("/") for root in config["existingBuckets"]}
 
 
@@ -110,8 +153,11 @@ def _identity_roots(resources: list, storage: Mapping[str, Any]) -> set[str]:
     if kind == "GCS":
         return {f"gs://{b}" for b in _gcs_buckets_of(resources, get(storage, "gcsServiceAccount", default=""))}
     if kind == "AZURE":
-        return {_container_root(c.props) for c in of_type(resources, AZURE_BLOB_CONTAINER)
-                if _tenant(c) == get(storage, "tenantId")}
+        return {
+            _container_root(c.props)
+            for c in of_type(resources, AZURE_BLOB_CONTAINER)
+            if _tenant(c) == get(storage, "tenantId")
+        }
     return set()
 
 
@@ -131,8 +177,13 @@ def _location_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> 
         roots = (_identity_roots(args.resources, storage) | brought) & declared
         for location in as_list(get(storage, "allowedLocations")):
             if not any(location.rstrip("/") == r or location.startswith(r + "/") for r in roots):
-                yield (f"catalog {get(catalog.props, 'name')}: {location} is outside the storage declared for its "
-                       f"vending identity ({', '.join(sorted(roots)) or 'none'})"), catalog.urn
+                yield (
+                    (
+                        f"catalog {get(catalog.props, 'name')}: {location} is outside the storage declared for its "
+                        f"vending identity ({', '.join(sorted(roots)) or 'none'})"
+                    ),
+                    catalog.urn,
+                )
 
 
 def _undeclared_bucket_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> Findings:
@@ -149,12 +200,20 @@ def _gcp_email(account) -> str:
 
 
 _IDENTITIES: dict[str, tuple[str, Callable[[list, Mapping[str, Any]], list]]] = {
-    "S3": ("roleArn", lambda rs, s: [r for r in of_type(rs, AWS_IAM_ROLE)
-                                     if get(s, "roleArn") in (get(r.props, "arn"), _role_arn_of(r, s))]),
-    "GCS": ("gcsServiceAccount", lambda rs, s: [a for a in of_type(rs, GCP_SERVICE_ACCOUNT)
-                                                if _gcp_email(a) == get(s, "gcsServiceAccount")]),
-    "AZURE": ("tenantId", lambda rs, s: [p for p in of_type(rs, AZUREAD_SERVICE_PRINCIPAL)
-                                         if _tenant(p) == get(s, "tenantId")]),
+    "S3": (
+        "roleArn",
+        lambda rs, s: [
+            r for r in of_type(rs, AWS_IAM_ROLE) if get(s, "roleArn") in (get(r.props, "arn"), _role_arn_of(r, s))
+        ],
+    ),
+    "GCS": (
+        "gcsServiceAccount",
+        lambda rs, s: [a for a in of_type(rs, GCP_SERVICE_ACCOUNT) if _gcp_email(a) == get(s, "gcsServiceAccount")],
+    ),
+    "AZURE": (
+        "tenantId",
+        lambda rs, s: [p for p in of_type(rs, AZUREAD_SERVICE_PRINCIPAL) if _tenant(p) == get(s, "tenantId")],
+    ),
 }
 """storageType -> (the catalog field naming its identity, the stack's identities that match it)."""
 
@@ -171,13 +230,20 @@ def _identity_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> 
         storage = get(catalog.props, "storageConfigInfo", default={})
         field, matching = _IDENTITIES.get(get(storage, "storageType"), (None, None))
         if field is None:
-            yield f"catalog {get(catalog.props, 'name')} uses unsupported storage {get(storage, 'storageType')}", \
-                catalog.urn
+            yield (
+                f"catalog {get(catalog.props, 'name')} uses unsupported storage {get(storage, 'storageType')}",
+                catalog.urn,
+            )
             continue
         found = [*matching(args.resources, storage), *([True] if _given_identity(storage, config) else [])]
         if len(found) != 1:
-            yield (f"catalog {get(catalog.props, 'name')}: {len(found)} vending identities match "
-                   f"{field} {get(storage, field)}, expected exactly one"), catalog.urn
+            yield (
+                (
+                    f"catalog {get(catalog.props, 'name')}: {len(found)} vending identities match "
+                    f"{field} {get(storage, field)}, expected exactly one"
+                ),
+                catalog.urn,
+            )
 
 
 # -- organisation reach --------------------------------------------------------------------------------
@@ -185,8 +251,9 @@ def _identity_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> 
 
 def reachable_catalogs(resources: list) -> dict[str, set[str]]:
     """Principal name -> catalogs it reaches through principal role -> catalog role -> at least one grant."""
-    granted = {(get(g.props, "catalogName"), get(g.props, "catalogRoleName"))
-               for g in of_type(resources, POLARIS_GRANT)}
+    granted = {
+        (get(g.props, "catalogName"), get(g.props, "catalogRoleName")) for g in of_type(resources, POLARIS_GRANT)
+    }
     catalogs_of_role: dict[str, set[str]] = {}
     for a in of_type(resources, POLARIS_CATALOG_ROLE_ASSIGNMENT):
         if (get(a.props, "catalogName"), get(a.props, "catalogRoleName")) in granted:
@@ -194,7 +261,8 @@ def reachable_catalogs(resources: list) -> dict[str, set[str]]:
     reach = {get(p.props, "name"): set() for p in of_type(resources, POLARIS_PRINCIPAL)}
     for a in of_type(resources, POLARIS_PRINCIPAL_ROLE_ASSIGNMENT):
         reach.setdefault(get(a.props, "principalName"), set()).update(
-            catalogs_of_role.get(get(a.props, "principalRoleName"), set()))
+            catalogs_of_role.get(get(a.props, "principalRoleName"), set())
+        )
     return reach
 
 
@@ -205,60 +273,99 @@ def _reach_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> Fin
     for principal, catalogs in sorted(reachable_catalogs(args.resources).items()):
         allowed = set(config["organisationAccess"].get(principal, []))
         for catalog in sorted(catalogs - allowed):
-            yield f"principal {principal} reaches catalog {catalog}, which its declared access does not list", \
-                urns.get(principal)
+            yield (
+                f"principal {principal} reaches catalog {catalog}, which its declared access does not list",
+                urns.get(principal),
+            )
 
 
 _COMPANIONS = [  # (policy, companion types, what makes it compliant, what is missing, protects, severity)
-    ("s3-bucket-encrypted", AWS_S3_ENCRYPTION, _encrypts, "default encryption configuration",
-     "Protects shared data at rest: every created bucket has a server-side encryption configuration "
-     "(SSE-S3 or SSE-KMS). Fix: declare a BucketServerSideEncryptionConfiguration for the bucket.",
-     Severity.HIGH),
-    ("s3-bucket-public-access-blocked", (AWS_S3_PUBLIC_ACCESS_BLOCK,), _blocks_public_access,
-     "public access block with all four flags",
-     "Keeps every created bucket private: it has a BucketPublicAccessBlock with all four flags true. Fix: "
-     "declare one for the bucket.", Severity.HIGH),
-    ("s3-bucket-tls-only", (AWS_S3_BUCKET_POLICY,), _denies_plain_http,
-     "bucket policy denying aws:SecureTransport=false",
-     "Keeps shared data off plain HTTP: every created bucket's policy denies requests with "
-     "aws:SecureTransport false. Fix: add a Deny statement on s3:* with that condition.", Severity.MEDIUM),
+    (
+        "s3-bucket-encrypted",
+        AWS_S3_ENCRYPTION,
+        _encrypts,
+        "default encryption configuration",
+        "Protects shared data at rest: every created bucket has a server-side encryption configuration "
+        "(SSE-S3 or SSE-KMS). Fix: declare a BucketServerSideEncryptionConfiguration for the bucket.",
+        Severity.HIGH,
+    ),
+    (
+        "s3-bucket-public-access-blocked",
+        (AWS_S3_PUBLIC_ACCESS_BLOCK,),
+        _blocks_public_access,
+        "public access block with all four flags",
+        "Keeps every created bucket private: it has a BucketPublicAccessBlock with all four flags true. Fix: "
+        "declare one for the bucket.",
+        Severity.HIGH,
+    ),
+    (
+        "s3-bucket-tls-only",
+        (AWS_S3_BUCKET_POLICY,),
+        _denies_plain_http,
+        "bucket policy denying aws:SecureTransport=false",
+        "Keeps shared data off plain HTTP: every created bucket's policy denies requests with "
+        "aws:SecureTransport false. Fix: add a Deny statement on s3:* with that condition.",
+        Severity.MEDIUM,
+    ),
 ]
 
 POLICIES = [
-    *(stack_policy(name, description=description, severity=severity, check=_companion_check(types, ok, missing),
-                   remediation=f"Declare a {missing} for the bucket (components/aws_vending.py hardens owners' "
-                               "buckets this way).")
-      for name, types, ok, missing, description, severity in _COMPANIONS),
+    *(
+        stack_policy(
+            name,
+            description=description,
+            severity=severity,
+            check=_companion_check(types, ok, missing),
+            remediation=f"Declare a {missing} for the bucket (components/aws_vending.py hardens owners' "
+            "buckets this way).",
+        )
+        for name, types, ok, missing, description, severity in _COMPANIONS
+    ),
     stack_policy(
         "vending-permissions-on-declared-buckets",
         description="Keeps vending to data the stack knows about: every bucket an IAM policy allows is created "
-                    "by the stack or listed in existingBuckets. Fix: declare the bucket (storage.create) or list "
-                    "it as an existing bucket.",
+        "by the stack or listed in existingBuckets. Fix: declare the bucket (storage.create) or list "
+        "it as an existing bucket.",
         remediation="Declare the bucket in the data owner's storage, or add s3://<bucket> to existingBuckets.",
-        severity=Severity.HIGH, check=_undeclared_bucket_findings, config=EXISTING_BUCKETS),
+        severity=Severity.HIGH,
+        check=_undeclared_bucket_findings,
+        config=EXISTING_BUCKETS,
+    ),
     stack_policy(
         "catalog-locations-declared",
         description="Keeps each catalog inside its data owner's storage: every allowed location lies in a bucket "
-                    "or container the stack declares (or lists as existing) and the catalog's vending identity "
-                    "is given access to. Fix: use a location under the owner's shared prefixes.",
+        "or container the stack declares (or lists as existing) and the catalog's vending identity "
+        "is given access to. Fix: use a location under the owner's shared prefixes.",
         remediation="Set the catalog's locations under its data owner's storage root and shared prefixes.",
-        severity=Severity.CRITICAL, check=_location_findings, config={**EXISTING_BUCKETS, **GIVEN_IDENTITIES}),
+        severity=Severity.CRITICAL,
+        check=_location_findings,
+        config={**EXISTING_BUCKETS, **GIVEN_IDENTITIES},
+    ),
     stack_policy(
         "vending-identity-unique",
         description="Makes every catalog's credentials come from one known identity: exactly one IAM role (S3), "
-                    "service account (GCS) or service principal in the tenant (Azure) matches the catalog's "
-                    "storage configuration. Fix: point the catalog at its data owner's vending identity.",
+        "service account (GCS) or service principal in the tenant (Azure) matches the catalog's "
+        "storage configuration. Fix: point the catalog at its data owner's vending identity.",
         remediation="Set roleArn / gcsServiceAccount / tenantId to the identity the stack declares for the owner.",
-        severity=Severity.HIGH, check=_identity_findings, config=GIVEN_IDENTITIES),
+        severity=Severity.HIGH,
+        check=_identity_findings,
+        config=GIVEN_IDENTITIES,
+    ),
     stack_policy(
         "organisation-access-declared",
         description="Keeps each organisation to the catalogs its access entries list: the chain principal -> "
-                    "principal role -> catalog role -> grant reaches no other catalog. Fix: remove the extra "
-                    "assignment or add an access entry.",
+        "principal role -> catalog role -> grant reaches no other catalog. Fix: remove the extra "
+        "assignment or add an access entry.",
         remediation="Remove the CatalogRoleAssignment/PrincipalRoleAssignment, or add the catalog to the "
-                    "organisation's access in the stack configuration.",
-        severity=Severity.CRITICAL, check=_reach_findings,
-        config={"organisationAccess": {"type": "object", "additionalProperties": {
-            "type": "array", "items": {"type": "string"}},
-            "description": "Organisation (principal) name -> catalogs it may reach; absent = not applicable."}}),
+        "organisation's access in the stack configuration.",
+        severity=Severity.CRITICAL,
+        check=_reach_findings,
+        config={
+            "organisationAccess": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "description": "Organisation (principal) name -> catalogs it may reach; absent = not applicable.",
+            }
+        },
+    ),
 ]

@@ -39,11 +39,15 @@ class AccountAccess:
 
 def accounts(config: StackConfig) -> list[AccountAccess]:
     """The platform account first, then every AWS data owner's account, each once."""
-    found = {config.platform.account_id: AccountAccess(config.platform.account_id, config.platform.region,
-                                                        config.platform.deploy_role_arn)}
+    found = {
+        config.platform.account_id: AccountAccess(
+            config.platform.account_id, config.platform.region, config.platform.deploy_role_arn
+        )
+    }
     for owner in config.owners_on(Cloud.AWS):
-        found.setdefault(owner.aws.account_id, AccountAccess(owner.aws.account_id, owner.aws.region,
-                                                             owner.aws.deploy_role_arn))
+        found.setdefault(
+            owner.aws.account_id, AccountAccess(owner.aws.account_id, owner.aws.region, owner.aws.deploy_role_arn)
+        )
     return list(found.values())
 
 
@@ -73,8 +77,11 @@ def direct_profiles(config: StackConfig, identity: str, prefix: str = "polaris-c
     """Profiles that assume no role: the caller's credentials go into them directly."""
     if config.platform.aws_credentials is not AwsCredentials.PROFILE:
         return []
-    return [profile_name(a.account_id) for a in accounts(config)
-            if role_for(a, identity, config.platform.account_id, prefix) is None]
+    return [
+        profile_name(a.account_id)
+        for a in accounts(config)
+        if role_for(a, identity, config.platform.account_id, prefix) is None
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,8 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--identity", required=True, choices=["preview", "deploy"])
     parser.add_argument("--prefix", default="polaris-ci", help="name prefix of bootstrap/ci-identities' roles")
     parser.add_argument("--config-dir", type=Path, default=ROOT)
-    parser.add_argument("--direct-profiles", action="store_true",
-                        help="print the names of the profiles that take the caller's credentials directly")
+    parser.add_argument(
+        "--direct-profiles",
+        action="store_true",
+        help="print the names of the profiles that take the caller's credentials directly",
+    )
     args = parser.parse_args(argv)
     try:
         config = load_stack(args.stack, args.config_dir)

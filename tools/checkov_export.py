@@ -10,6 +10,7 @@ their inputs in snake_case (the Pulumi bridge's names are Terraform's). Azure-na
 Terraform shape (they follow ARM, not azurerm) and are left out; docs/hardening.md says what was scanned.
 checkov runs in its own virtualenv (requirements-checkov.txt): its pins conflict with the test toolchain's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +37,7 @@ TERRAFORM_TYPES = {
     "aws:s3/bucketLogging:BucketLogging": "aws_s3_bucket_logging",
     "aws:s3/bucketVersioning:BucketVersioning": "aws_s3_bucket_versioning",
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "aws_s3_bucket_public_access_block",
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
-        "aws_s3_bucket_server_side_encryption_configuration",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "aws_s3_bucket_server_side_encryption_configuration",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "aws_s3_bucket_lifecycle_configuration",
     "aws:s3/bucketPolicy:BucketPolicy": "aws_s3_bucket_policy",
     "aws:cloudwatch/logGroup:LogGroup": "aws_cloudwatch_log_group",
@@ -66,19 +66,40 @@ def manifest(resource: PlannedResource) -> dict[str, Any] | None:
     if group_version.startswith("helm.sh") or ("/" not in group_version and group_version != "v1"):
         return None
     api_version = group_version.removeprefix("core/")
-    return {"apiVersion": api_version, "kind": kind, **{k: v for k, v in resource.inputs.items()
-                                                         if k not in ("apiVersion", "kind")}}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        **{k: v for k, v in resource.inputs.items() if k not in ("apiVersion", "kind")},
+    }
 
 
 def terraform_plan(resources: list[PlannedResource]) -> dict[str, Any]:
-    planned = [{"address": f"{TERRAFORM_TYPES[r.type]}.{r.name.replace('-', '_')}", "mode": "managed",
-                "type": TERRAFORM_TYPES[r.type], "name": r.name.replace("-", "_"),
-                "values": snake({**r.state, **r.inputs})} for r in resources if r.type in TERRAFORM_TYPES]
-    return {"format_version": "1.2", "terraform_version": "1.9.0",
-            "planned_values": {"root_module": {"resources": planned}},
-            "resource_changes": [{"address": p["address"], "mode": "managed", "type": p["type"], "name": p["name"],
-                                  "change": {"actions": ["create"], "before": None, "after": p["values"]}}
-                                 for p in planned]}
+    planned = [
+        {
+            "address": f"{TERRAFORM_TYPES[r.type]}.{r.name.replace('-', '_')}",
+            "mode": "managed",
+            "type": TERRAFORM_TYPES[r.type],
+            "name": r.name.replace("-", "_"),
+            "values": snake({**r.state, **r.inputs}),
+        }
+        for r in resources
+        if r.type in TERRAFORM_TYPES
+    ]
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "planned_values": {"root_module": {"resources": planned}},
+        "resource_changes": [
+            {
+                "address": p["address"],
+                "mode": "managed",
+                "type": p["type"],
+                "name": p["name"],
+                "change": {"actions": ["create"], "before": None, "after": p["values"]},
+            }
+            for p in planned
+        ],
+    }
 
 
 def export(stack: str, out: Path) -> tuple[int, int]:

@@ -40,8 +40,10 @@ def write_all(configurations: dict[str, Any], out: Path) -> list[Path]:
     written = []
     for organisation, configuration in sorted(configurations.items()):
         if "spark" not in configuration or "pyiceberg" not in configuration:
-            raise ValueError(f"clientConfigurations.{organisation}: expected 'spark' and 'pyiceberg' entries; "
-                             "was the output read with --show-secrets?")
+            raise ValueError(
+                f"clientConfigurations.{organisation}: expected 'spark' and 'pyiceberg' entries; "
+                "was the output read with --show-secrets?"
+            )
         folder = out / organisation
         _write_private(folder / "spark-defaults.conf", render_spark(configuration["spark"]))
         _write_private(folder / ".pyiceberg.yaml", render_pyiceberg(configuration["pyiceberg"]))
@@ -56,8 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         configurations = json.load(sys.stdin)
     except json.JSONDecodeError as error:
-        print(f"stdin is not the JSON of `pulumi stack output clientConfigurations --show-secrets --json`: {error}",
-              file=sys.stderr)
+        print(
+            f"stdin is not the JSON of `pulumi stack output clientConfigurations --show-secrets --json`: {error}",
+            file=sys.stderr,
+        )
         return 2
     if configurations == "[secret]" or not isinstance(configurations, dict):
         print("clientConfigurations is masked: pass --show-secrets to `pulumi stack output`", file=sys.stderr)

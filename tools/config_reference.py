@@ -70,8 +70,9 @@ def _sections(cls: type, prefix: str, out: list[tuple[str, type]]) -> None:
         inner = typing.get_args(inner[0]) if typing.get_origin(inner[0]) is tuple else inner
         if dataclasses.is_dataclass(inner[0]):
             suffix = "[]" if typing.get_origin(tp) is tuple else ""
-            _sections(inner[0], f"{prefix}.{fld.metadata['key']}{suffix}" if prefix else
-                      f"{fld.metadata['key']}{suffix}", out)
+            _sections(
+                inner[0], f"{prefix}.{fld.metadata['key']}{suffix}" if prefix else f"{fld.metadata['key']}{suffix}", out
+            )
 
 
 def render() -> str:
@@ -83,8 +84,10 @@ def render() -> str:
         lines += [f"#### {title}", "", "| key | type | default | description | example |", "|---|---|---|---|---|"]
         hints = typing.get_type_hints(cls)
         for fld in dataclasses.fields(cls):
-            lines.append(f"| `{fld.metadata['key']}` | {_type_name(hints[fld.name])} | {_default(fld)} | "
-                         f"{fld.metadata['doc']} | {_example(fld)} |")
+            lines.append(
+                f"| `{fld.metadata['key']}` | {_type_name(hints[fld.name])} | {_default(fld)} | "
+                f"{fld.metadata['doc']} | {_example(fld)} |"
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -97,8 +100,10 @@ def readme_copy(text: str) -> str:
 def main(argv: list[str]) -> int:
     if "--check" in argv:
         if readme_copy(README.read_text()) != render():
-            print("README.md's configuration reference is out of date: run `python -m tools.config_reference"
-                  " --write`", file=sys.stderr)
+            print(
+                "README.md's configuration reference is out of date: run `python -m tools.config_reference --write`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if "--write" in argv:

@@ -9,6 +9,7 @@ salt and secrets there, never into the checkout), sets the admin secret and the 
 runs `pulumi up --stack local` with the CLI built by toolchain/pulumi.sh, and writes every organisation's
 client configuration. It then waits for Enter and destroys the stack; `--once` destroys it at once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = CACHE / "local"
     shutil.rmtree(workdir, ignore_errors=True)
-    with PolarisTestServer(realm="POLARIS", root_client_id="root", port=POLARIS_PORT) as polaris, \
-            AwsEmulator(region="us-east-1") as aws:
+    with (
+        PolarisTestServer(realm="POLARIS", root_client_id="root", port=POLARIS_PORT) as polaris,
+        AwsEmulator(region="us-east-1") as aws,
+    ):
         create_buckets(aws)
         stack = LocalStack.create(workdir, pulumi_bin(), STACK)
         configure(stack, polaris)

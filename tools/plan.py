@@ -18,9 +18,10 @@ import json
 import runpy
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -51,8 +52,15 @@ class PlannedResource:
     retain_on_delete: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"urn": self.urn, "type": self.type, "name": self.name, "parent": self.parent,
-                "provider": self.provider, "custom": self.custom, "inputs": self.inputs}
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "provider": self.provider,
+            "custom": self.custom,
+            "inputs": self.inputs,
+        }
 
 
 @dataclass
@@ -67,8 +75,12 @@ class Plan:
     """Stack outputs with secrets in plaintext, for in-process policy evaluation only; never printed."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"project": self.project, "stack": self.stack,
-                "resources": [r.to_json() for r in self.resources], "outputs": self.outputs}
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
 
     def of_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -125,8 +137,11 @@ def _read_stack(stack: str, root: Path) -> tuple[dict[str, Any], list]:
 
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise FileNotFoundError(f"no stack configuration {path.name} (stacks: "
-                                + ", ".join(sorted(p.name[7:-5] for p in root.glob("Pulumi.*.yaml"))) + ")")
+        raise FileNotFoundError(
+            f"no stack configuration {path.name} (stacks: "
+            + ", ".join(sorted(p.name[7:-5] for p in root.glob("Pulumi.*.yaml")))
+            + ")"
+        )
     config, problems = read_stack_file(path)
     if config is None:
         raise ConfigError(problems, stack)
@@ -168,8 +183,15 @@ def load_stack(stack: str, config_dir: Path = ROOT):
     return parse_flat(flat, stack, _read_stack(stack, config_dir)[1], frozenset(secret_keys))
 
 
-def run_program(program: Callable[[], None], *, stack: str, config: dict[str, str] | None = None,
-                secret_keys: list[str] | None = None, project: str | None = None, mocks=None) -> Plan:
+def run_program(
+    program: Callable[[], None],
+    *,
+    stack: str,
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    project: str | None = None,
+    mocks=None,
+) -> Plan:
     """Run ``program`` under fresh mocks and return every registration it made."""
     import pulumi
     from pulumi.runtime import settings
@@ -183,12 +205,12 @@ def run_program(program: Callable[[], None], *, stack: str, config: dict[str, st
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
-    pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False,
-                             monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False, monitor=monitor)
     _sync_await(run_pulumi_func(program))
     raw_outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
-    return Plan(project or project_name(), stack, monitor.planned, mask_secrets(raw_outputs),
-                unmask_secrets(raw_outputs))
+    return Plan(
+        project or project_name(), stack, monitor.planned, mask_secrets(raw_outputs), unmask_secrets(raw_outputs)
+    )
 
 
 def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
@@ -200,8 +222,13 @@ def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
     config, secret_keys = stack_config(stack, config_dir)
     main = str(ROOT / "__main__.py")
     with contextlib.chdir(config_dir):
-        plan = run_program(lambda: runpy.run_path(main, run_name="__main__"), stack=stack, config=config,
-                           secret_keys=secret_keys, mocks=mocks)
+        plan = run_program(
+            lambda: runpy.run_path(main, run_name="__main__"),
+            stack=stack,
+            config=config,
+            secret_keys=secret_keys,
+            mocks=mocks,
+        )
     plan.config_dir = config_dir
     return plan
 
@@ -238,10 +265,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.plan", description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the tree")
-    parser.add_argument("--config-dir", type=Path, default=ROOT,
-                        help="directory holding Pulumi.<stack>.yaml (default: the project directory)")
-    parser.add_argument("--policy", action="store_true",
-                        help="evaluate the policy pack with policies/<stack>.json; exit 1 on a mandatory violation")
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        default=ROOT,
+        help="directory holding Pulumi.<stack>.yaml (default: the project directory)",
+    )
+    parser.add_argument(
+        "--policy",
+        action="store_true",
+        help="evaluate the policy pack with policies/<stack>.json; exit 1 on a mandatory violation",
+    )
     args = parser.parse_args(argv)
 
     from components.config_parser import ConfigError

@@ -36,11 +36,21 @@ class RecordingMonitor(MockMonitor):
         raw_inputs = json_format.MessageToDict(request.object)
         inputs = mask_secrets(raw_inputs)
         state = mask_secrets(json_format.MessageToDict(response.object))
-        self.planned.append(PlannedResource(
-            urn=urn, type=request.type, name=request.name, parent=request.parent,
-            provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
-            custom=bool(request.custom), inputs=inputs, state=state, dependencies=list(request.dependencies),
-            unmasked_inputs=unmask_secrets(raw_inputs), retain_on_delete=bool(request.retainOnDelete)))
+        self.planned.append(
+            PlannedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
+                custom=bool(request.custom),
+                inputs=inputs,
+                state=state,
+                dependencies=list(request.dependencies),
+                unmasked_inputs=unmask_secrets(raw_inputs),
+                retain_on_delete=bool(request.retainOnDelete),
+            )
+        )
         return response
 
     def Call(self, request):

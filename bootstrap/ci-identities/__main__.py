@@ -5,10 +5,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the application's typed configuration
 
-import pulumi  # noqa: E402
-
-from ci_identities import CiIdentities  # noqa: E402
-from ci_settings import build_args, read_config  # noqa: E402
+import pulumi
+from ci_identities import CiIdentities
+from ci_settings import build_args, read_config
 
 identities = CiIdentities("ci", build_args(read_config(pulumi.Config())))
 pulumi.export("githubVariables", identities.github_variables)

@@ -16,16 +16,17 @@ assignments on the data owners' resource groups only.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 import pulumi_gcp as gcp
-
 from ci_runners import CiRunners, CiRunnersArgs
 from ci_settings import AwsAccountTarget, AzureTarget, CiIdentitiesArgs, GcpProjectTarget
+
 from components.azure_vending import ASSIGNED_ROLES
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -34,29 +35,78 @@ IDENTITIES = ("preview", "deploy")
 # -- AWS policies ------------------------------------------------------------------------------------------
 
 READ_ONLY_ACTIONS = (
-    "ec2:Describe*", "eks:Describe*", "eks:List*", "iam:Get*", "iam:List*", "rds:Describe*",
-    "rds:ListTagsForResource", "elasticloadbalancing:Describe*", "autoscaling:Describe*", "logs:Describe*",
-    "logs:ListTagsForResource", "acm:DescribeCertificate", "acm:ListTagsForCertificate", "kms:DescribeKey",
-    "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
-    "ssm:GetParameter", "route53:GetHostedZone", "route53:ListHostedZones", "route53:ListResourceRecordSets",
-    "route53:ListTagsForResource", "route53:GetChange",
+    "ec2:Describe*",
+    "eks:Describe*",
+    "eks:List*",
+    "iam:Get*",
+    "iam:List*",
+    "rds:Describe*",
+    "rds:ListTagsForResource",
+    "elasticloadbalancing:Describe*",
+    "autoscaling:Describe*",
+    "logs:Describe*",
+    "logs:ListTagsForResource",
+    "acm:DescribeCertificate",
+    "acm:ListTagsForCertificate",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListResourceTags",
+    "ssm:GetParameter",
+    "route53:GetHostedZone",
+    "route53:ListHostedZones",
+    "route53:ListResourceRecordSets",
+    "route53:ListTagsForResource",
+    "route53:GetChange",
 )
 # Bucket-level reads only: the resources are bucket ARNs, so no object (data) can be read.
-BUCKET_READ_ACTIONS = ("s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
-                       "s3:GetReplicationConfiguration", "s3:GetAccelerateConfiguration", "s3:ListBucket")
+BUCKET_READ_ACTIONS = (
+    "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetAccelerateConfiguration",
+    "s3:ListBucket",
+)
 # The platform stack creates networking, EKS, RDS, IAM roles, KMS keys, load balancers and logs.
-PLATFORM_SERVICES = ("ec2", "eks", "rds", "iam", "kms", "elasticloadbalancing", "autoscaling", "logs", "acm",
-                     "ssm", "route53")
-OWNER_ROLE_ACTIONS = ("iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:TagRole",
-                      "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy",
-                      "iam:DeleteRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
-                      "iam:ListInstanceProfilesForRole")
+PLATFORM_SERVICES = (
+    "ec2",
+    "eks",
+    "rds",
+    "iam",
+    "kms",
+    "elasticloadbalancing",
+    "autoscaling",
+    "logs",
+    "acm",
+    "ssm",
+    "route53",
+)
+OWNER_ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:GetRole",
+    "iam:UpdateRole",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListInstanceProfilesForRole",
+)
 OWNER_KEY_ACTIONS = ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant")
 
 
 def statement(actions: Iterable[str], resources: Iterable[str] | str) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": sorted(actions),
-            "Resource": resources if isinstance(resources, str) else sorted(resources)}
+    return {
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources if isinstance(resources, str) else sorted(resources),
+    }
 
 
 def document(*statements: dict[str, Any]) -> str:
@@ -65,10 +115,14 @@ def document(*statements: dict[str, Any]) -> str:
 
 def github_trust(oidc_provider_arn: str, subjects: Iterable[str]) -> str:
     host = GITHUB_ISSUER.removeprefix("https://")
-    return document({"Effect": "Allow", "Principal": {"Federated": oidc_provider_arn},
-                     "Action": "sts:AssumeRoleWithWebIdentity",
-                     "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com",
-                                                    f"{host}:sub": sorted(subjects)}}})
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": oidc_provider_arn},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {"StringEquals": {f"{host}:aud": "sts.amazonaws.com", f"{host}:sub": sorted(subjects)}},
+        }
+    )
 
 
 def role_trust(role_arn: str) -> str:
@@ -101,8 +155,10 @@ def state_statements(args: CiIdentitiesArgs, identity: str) -> list[dict[str, An
     statements = []
     if args.state.bucket:
         objects = ["s3:GetObject"] + (["s3:PutObject", "s3:DeleteObject"] if identity == "deploy" else [])
-        statements += [statement(["s3:ListBucket"], bucket_arns([args.state.bucket])),
-                       statement(objects, [f"arn:aws:s3:::{args.state.bucket}/*"])]
+        statements += [
+            statement(["s3:ListBucket"], bucket_arns([args.state.bucket])),
+            statement(objects, [f"arn:aws:s3:::{args.state.bucket}/*"]),
+        ]
     if args.state.kms_key_arn:
         crypto = ["kms:Decrypt"] + (["kms:Encrypt", "kms:GenerateDataKey"] if identity == "deploy" else [])
         statements.append(statement(crypto, [args.state.kms_key_arn]))
@@ -125,31 +181,46 @@ class AwsCiIdentities(pulumi.ComponentResource):
         self._accounts: dict[str, aws.Provider] = {}
         home = self._scoped_provider(args.home.aws_account_id, args.home.aws_region)
         self.oidc = aws.iam.OpenIdConnectProvider(
-            f"{name}-github", url=GITHUB_ISSUER, client_id_lists=["sts.amazonaws.com"],
-            opts=pulumi.ResourceOptions(parent=self, provider=home))
+            f"{name}-github",
+            url=GITHUB_ISSUER,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=pulumi.ResourceOptions(parent=self, provider=home),
+        )
         self.home_roles = {identity: self._home_role(identity, home) for identity in IDENTITIES}
         self.role_arns = {identity: role.arn for identity, role in self.home_roles.items()}
         for target in args.aws_accounts:
             self._target_roles(target)
         self.runners = None
         if args.runners is not None:
-            self.runners = CiRunners(f"{name}-runners", CiRunnersArgs(
-                repository=args.repository, project_name=f"{args.prefix}-runner", target=args.runners),
-                opts=pulumi.ResourceOptions(parent=self, provider=self._scoped_provider(
-                    args.runners.account_id, args.runners.region)))
+            self.runners = CiRunners(
+                f"{name}-runners",
+                CiRunnersArgs(repository=args.repository, project_name=f"{args.prefix}-runner", target=args.runners),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=self._scoped_provider(args.runners.account_id, args.runners.region)
+                ),
+            )
         self.register_outputs({"roleArns": self.role_arns})
 
     def _scoped_provider(self, account_id: str, region: str) -> aws.Provider:
         if account_id not in self._accounts:
             admin = self._settings.admin_role_name
             self._accounts[account_id] = aws.Provider(
-                f"{self._base}-{account_id}", region=region, allowed_account_ids=[account_id],
+                f"{self._base}-{account_id}",
+                region=region,
+                allowed_account_ids=[account_id],
                 assume_roles=[{"role_arn": f"arn:aws:iam::{account_id}:role/{admin}"}] if admin else None,
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         return self._accounts[account_id]
 
-    def _role(self, name: str, role_name: str, trust: pulumi.Input[str], statements: list[dict[str, Any]],
-              provider: aws.Provider) -> aws.iam.Role:
+    def _role(
+        self,
+        name: str,
+        role_name: str,
+        trust: pulumi.Input[str],
+        statements: list[dict[str, Any]],
+        provider: aws.Provider,
+    ) -> aws.iam.Role:
         opts = pulumi.ResourceOptions(parent=self, provider=provider)
         role = aws.iam.Role(name, name=role_name, assume_role_policy=trust, max_session_duration=3600, opts=opts)
         if statements:
@@ -170,7 +241,9 @@ class AwsCiIdentities(pulumi.ComponentResource):
         return self._role(f"{self._base}-{identity}", f"{args.prefix}-{identity}", trust, statements, home)
 
     def _home_target(self) -> AwsAccountTarget | None:
-        return next((t for t in self._settings.aws_accounts if t.account_id == self._settings.home.aws_account_id), None)
+        return next(
+            (t for t in self._settings.aws_accounts if t.account_id == self._settings.home.aws_account_id), None
+        )
 
     def _chained_arn(self, target: AwsAccountTarget, identity: str) -> str | None:
         if identity == "preview":
@@ -186,24 +259,38 @@ class AwsCiIdentities(pulumi.ComponentResource):
         prefix = f"{self._base}-{target.account_id}"
         if self._chained_arn(target, "preview"):
             trust = self.home_roles["preview"].arn.apply(role_trust)
-            self._role(f"{prefix}-preview", f"{self._settings.prefix}-preview", trust, read_only_statements(target),
-                       provider)
+            self._role(
+                f"{prefix}-preview", f"{self._settings.prefix}-preview", trust, read_only_statements(target), provider
+            )
         if target.deploy_role_name:
             trust = self.home_roles["deploy"].arn.apply(role_trust)
-            self._role(f"{prefix}-deploy", target.deploy_role_name, trust,
-                       read_only_statements(target) + write_statements(target), provider)
+            self._role(
+                f"{prefix}-deploy",
+                target.deploy_role_name,
+                trust,
+                read_only_statements(target) + write_statements(target),
+                provider,
+            )
 
 
 # -- GCP ---------------------------------------------------------------------------------------------------
 
-GCP_PREVIEW_ROLES = ("roles/iam.securityReviewer", "roles/iam.serviceAccountViewer",
-                     "roles/iam.workloadIdentityPoolViewer", "roles/storage.bucketViewer",
-                     "roles/serviceusage.serviceUsageViewer")
+GCP_PREVIEW_ROLES = (
+    "roles/iam.securityReviewer",
+    "roles/iam.serviceAccountViewer",
+    "roles/iam.workloadIdentityPoolViewer",
+    "roles/storage.bucketViewer",
+    "roles/serviceusage.serviceUsageViewer",
+)
 # What the program creates in a data owner project: buckets and their IAM, service accounts and their IAM, the
 # workload identity pool Polaris federates into, project-level role bindings, and the APIs all of them need.
-GCP_DEPLOY_ROLES = ("roles/iam.serviceAccountAdmin", "roles/iam.workloadIdentityPoolAdmin",
-                    "roles/resourcemanager.projectIamAdmin", "roles/storage.admin",
-                    "roles/serviceusage.serviceUsageAdmin")
+GCP_DEPLOY_ROLES = (
+    "roles/iam.serviceAccountAdmin",
+    "roles/iam.workloadIdentityPoolAdmin",
+    "roles/resourcemanager.projectIamAdmin",
+    "roles/storage.admin",
+    "roles/serviceusage.serviceUsageAdmin",
+)
 
 
 class GcpCiIdentities(pulumi.ComponentResource):
@@ -217,13 +304,18 @@ class GcpCiIdentities(pulumi.ComponentResource):
         self._base = name
         home = self._scoped_provider(args.home.gcp_project)
         child = pulumi.ResourceOptions(parent=self, provider=home)
-        pool = gcp.iam.WorkloadIdentityPool(f"{name}-pool", workload_identity_pool_id=f"{args.prefix}-github",
-                                            display_name="GitHub Actions", opts=child)
+        pool = gcp.iam.WorkloadIdentityPool(
+            f"{name}-pool", workload_identity_pool_id=f"{args.prefix}-github", display_name="GitHub Actions", opts=child
+        )
         provider = gcp.iam.WorkloadIdentityPoolProvider(
-            f"{name}-github", workload_identity_pool_id=pool.workload_identity_pool_id,
-            workload_identity_pool_provider_id="github", oidc={"issuer_uri": GITHUB_ISSUER},
+            f"{name}-github",
+            workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id="github",
+            oidc={"issuer_uri": GITHUB_ISSUER},
             attribute_mapping={"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"},
-            attribute_condition=f"assertion.repository == '{args.repository}'", opts=child)
+            attribute_condition=f"assertion.repository == '{args.repository}'",
+            opts=child,
+        )
         accounts = {identity: self._account(identity, args, pool, child) for identity in IDENTITIES}
         for target in args.gcp_projects:
             self._grant(target, accounts)
@@ -234,16 +326,25 @@ class GcpCiIdentities(pulumi.ComponentResource):
     def _scoped_provider(self, project: str) -> gcp.Provider:
         return gcp.Provider(f"{self._base}-{project}", project=project, opts=pulumi.ResourceOptions(parent=self))
 
-    def _account(self, identity: str, args: CiIdentitiesArgs, pool: gcp.iam.WorkloadIdentityPool,
-                 child: pulumi.ResourceOptions) -> gcp.serviceaccount.Account:
-        account = gcp.serviceaccount.Account(f"{self._base}-{identity}", account_id=f"{args.prefix}-{identity}",
-                                             display_name=f"CI {identity} ({args.repository})", opts=child)
+    def _account(
+        self, identity: str, args: CiIdentitiesArgs, pool: gcp.iam.WorkloadIdentityPool, child: pulumi.ResourceOptions
+    ) -> gcp.serviceaccount.Account:
+        account = gcp.serviceaccount.Account(
+            f"{self._base}-{identity}",
+            account_id=f"{args.prefix}-{identity}",
+            display_name=f"CI {identity} ({args.repository})",
+            opts=child,
+        )
         for index, subject in enumerate(args.subjects(identity)):
             gcp.serviceaccount.IAMMember(
-                f"{self._base}-{identity}-subject-{index}", service_account_id=account.name,
+                f"{self._base}-{identity}-subject-{index}",
+                service_account_id=account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=pool.name.apply(lambda pool_name, s=subject: f"principal://iam.googleapis.com/{pool_name}/subject/{s}"),
-                opts=child)
+                member=pool.name.apply(
+                    lambda pool_name, s=subject: f"principal://iam.googleapis.com/{pool_name}/subject/{s}"
+                ),
+                opts=child,
+            )
         return account
 
     def _grant(self, target: GcpProjectTarget, accounts: dict[str, gcp.serviceaccount.Account]) -> None:
@@ -252,22 +353,30 @@ class GcpCiIdentities(pulumi.ComponentResource):
         grants += [("deploy", role) for role in GCP_PREVIEW_ROLES + GCP_DEPLOY_ROLES] if target.deploy else []
         for identity, role in grants:
             gcp.projects.IAMMember(
-                f"{self._base}-{target.project}-{identity}-{role.rsplit('.', 1)[-1]}", project=target.project,
-                role=role, member=accounts[identity].email.apply(lambda email: f"serviceAccount:{email}"), opts=child)
+                f"{self._base}-{target.project}-{identity}-{role.rsplit('.', 1)[-1]}",
+                project=target.project,
+                role=role,
+                member=accounts[identity].email.apply(lambda email: f"serviceAccount:{email}"),
+                opts=child,
+            )
 
 
 # -- Azure -------------------------------------------------------------------------------------------------
 
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-GRAPH_APP_ROLES = {"preview": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",  # Application.Read.All
-                   "deploy": "18a4783c-866b-4cc7-a460-3d5e5662c884"}  # Application.ReadWrite.OwnedBy
+GRAPH_APP_ROLES = {
+    "preview": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",  # Application.Read.All
+    "deploy": "18a4783c-866b-4cc7-a460-3d5e5662c884",
+}  # Application.ReadWrite.OwnedBy
 APPLICATION_READ_ALL = GRAPH_APP_ROLES["preview"]
 APPLICATION_READWRITE_OWNEDBY = GRAPH_APP_ROLES["deploy"]
 # In a data owner's tenant the program reads (preview) or creates (deploy) the service principal of Polaris'
 # vending application (azure_vending.AzureDataOwner); one created by the owner's admin consent is read, hence
 # Application.Read.All for deploy too. Granting them needs that tenant's admin (docs/operations.md).
-OWNER_TENANT_GRAPH_ROLES = {"preview": (APPLICATION_READ_ALL,),
-                            "deploy": (APPLICATION_READ_ALL, APPLICATION_READWRITE_OWNEDBY)}
+OWNER_TENANT_GRAPH_ROLES = {
+    "preview": (APPLICATION_READ_ALL,),
+    "deploy": (APPLICATION_READ_ALL, APPLICATION_READWRITE_OWNEDBY),
+}
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c"
 RBAC_ADMINISTRATOR = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
@@ -284,7 +393,8 @@ def assignable_roles_condition(roles: Iterable[str]) -> str:
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
         f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}))"
         " AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
-        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}))")
+        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{guids}}}))"
+    )
 
 
 class AzureCiIdentities(pulumi.ComponentResource):
@@ -304,9 +414,13 @@ class AzureCiIdentities(pulumi.ComponentResource):
         for identity in IDENTITIES:
             app = self._application(identity, home)
             principals = self._principals(identity, app)
-            azuread.AppRoleAssignment(f"{name}-{identity}-graph", app_role_id=GRAPH_APP_ROLES[identity],
-                                      principal_object_id=principals[args.home.azure_tenant_id].object_id,
-                                      resource_object_id=graph.object_id, opts=home)
+            azuread.AppRoleAssignment(
+                f"{name}-{identity}-graph",
+                app_role_id=GRAPH_APP_ROLES[identity],
+                principal_object_id=principals[args.home.azure_tenant_id].object_id,
+                resource_object_id=graph.object_id,
+                opts=home,
+            )
             self._owner_tenant_graph_roles(identity, principals)
             for target in args.azure_targets:
                 if identity == "preview" or target.deploy:
@@ -325,53 +439,81 @@ class AzureCiIdentities(pulumi.ComponentResource):
             directory = pulumi.ResourceOptions(parent=self, provider=self._directory(tenant))
             graph = self._graph(tenant)
             for role in OWNER_TENANT_GRAPH_ROLES[identity]:
-                azuread.AppRoleAssignment(f"{self._base}-{identity}-graph-{tenant}-{role[:8]}", app_role_id=role,
-                                          principal_object_id=principals[tenant].object_id,
-                                          resource_object_id=graph.object_id, opts=directory)
+                azuread.AppRoleAssignment(
+                    f"{self._base}-{identity}-graph-{tenant}-{role[:8]}",
+                    app_role_id=role,
+                    principal_object_id=principals[tenant].object_id,
+                    resource_object_id=graph.object_id,
+                    opts=directory,
+                )
 
     def _graph(self, tenant_id: str) -> azuread.ServicePrincipal:
         if tenant_id not in self._graphs:
             self._graphs[tenant_id] = azuread.ServicePrincipal(
-                f"{self._base}-graph-{tenant_id}", client_id=GRAPH_APP_ID, use_existing=True,
-                opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant_id)))
+                f"{self._base}-graph-{tenant_id}",
+                client_id=GRAPH_APP_ID,
+                use_existing=True,
+                opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant_id)),
+            )
         return self._graphs[tenant_id]
 
     def _directory(self, tenant_id: str) -> azuread.Provider:
         if tenant_id not in self._directories:
-            self._directories[tenant_id] = azuread.Provider(f"{self._base}-{tenant_id}", tenant_id=tenant_id,
-                                                            opts=pulumi.ResourceOptions(parent=self))
+            self._directories[tenant_id] = azuread.Provider(
+                f"{self._base}-{tenant_id}", tenant_id=tenant_id, opts=pulumi.ResourceOptions(parent=self)
+            )
         return self._directories[tenant_id]
 
     def _application(self, identity: str, home: pulumi.ResourceOptions) -> azuread.Application:
         name, args = f"{self._base}-{identity}", self._settings
-        app = azuread.Application(name, display_name=f"{args.prefix}-{identity}",
-                                  sign_in_audience="AzureADMultipleOrgs", opts=home)
+        app = azuread.Application(
+            name, display_name=f"{args.prefix}-{identity}", sign_in_audience="AzureADMultipleOrgs", opts=home
+        )
         for index, subject in enumerate(args.subjects(identity)):
             azuread.ApplicationFederatedIdentityCredential(
-                f"{name}-subject-{index}", application_id=app.id, display_name=f"github-{identity}-{index}",
-                issuer=GITHUB_ISSUER, subject=subject, audiences=["api://AzureADTokenExchange"], opts=home)
+                f"{name}-subject-{index}",
+                application_id=app.id,
+                display_name=f"github-{identity}-{index}",
+                issuer=GITHUB_ISSUER,
+                subject=subject,
+                audiences=["api://AzureADTokenExchange"],
+                opts=home,
+            )
         return app
 
     def _principals(self, identity: str, app: azuread.Application) -> dict[str, azuread.ServicePrincipal]:
-        tenants = dict.fromkeys([self._settings.home.azure_tenant_id, *(t.tenant_id for t in self._settings.azure_targets)])
-        return {tenant: azuread.ServicePrincipal(
-            f"{self._base}-{identity}-{tenant}", client_id=app.client_id,
-            opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant))) for tenant in tenants}
+        tenants = dict.fromkeys(
+            [self._settings.home.azure_tenant_id, *(t.tenant_id for t in self._settings.azure_targets)]
+        )
+        return {
+            tenant: azuread.ServicePrincipal(
+                f"{self._base}-{identity}-{tenant}",
+                client_id=app.client_id,
+                opts=pulumi.ResourceOptions(parent=self, provider=self._directory(tenant)),
+            )
+            for tenant in tenants
+        }
 
     def _assign(self, identity: str, target: AzureTarget, principal: azuread.ServicePrincipal) -> None:
-        provider = azure_native.Provider(f"{self._base}-{identity}-{target.subscription_id}-{target.resource_group}",
-                                         tenant_id=target.tenant_id, subscription_id=target.subscription_id,
-                                         opts=pulumi.ResourceOptions(parent=self))
+        provider = azure_native.Provider(
+            f"{self._base}-{identity}-{target.subscription_id}-{target.resource_group}",
+            tenant_id=target.tenant_id,
+            subscription_id=target.subscription_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         for role in AZURE_ROLES[identity]:
             constrained = role == RBAC_ADMINISTRATOR
             azure_native.authorization.RoleAssignment(
-                f"{self._base}-{identity}-{target.resource_group}-{role[:8]}", scope=target.scope,
-                principal_id=principal.object_id, principal_type="ServicePrincipal",
+                f"{self._base}-{identity}-{target.resource_group}-{role[:8]}",
+                scope=target.scope,
+                principal_id=principal.object_id,
+                principal_type="ServicePrincipal",
                 role_definition_id=f"/subscriptions/{target.subscription_id}/providers/Microsoft.Authorization/"
-                                   f"roleDefinitions/{role}",
+                f"roleDefinitions/{role}",
                 condition=assignable_roles_condition(ASSIGNABLE_ROLES) if constrained else None,
                 condition_version="2.0" if constrained else None,
-                opts=pulumi.ResourceOptions(parent=self, provider=provider))
+                opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            )
 
 
 # -- all clouds --------------------------------------------------------------------------------------------
@@ -397,8 +539,10 @@ class CiIdentities(pulumi.ComponentResource):
             variables |= {f"GCP_{i.upper()}_SERVICE_ACCOUNT": email for i, email in gcp_ids.emails.items()}
         if args.azure_targets:
             azure_ids = AzureCiIdentities(f"{name}-azure", args, child)
-            variables |= {"AZURE_TENANT_ID": args.home.azure_tenant_id,
-                          "AZURE_SUBSCRIPTION_ID": args.home.azure_subscription_id}
+            variables |= {
+                "AZURE_TENANT_ID": args.home.azure_tenant_id,
+                "AZURE_SUBSCRIPTION_ID": args.home.azure_subscription_id,
+            }
             variables |= {f"AZURE_{i.upper()}_CLIENT_ID": cid for i, cid in azure_ids.client_ids.items()}
         self.github_variables = pulumi.Output.all(**variables)
         self.register_outputs({"githubVariables": self.github_variables})

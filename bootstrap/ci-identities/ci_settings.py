@@ -8,10 +8,10 @@ gets write access for the deploy identity (through the deploy roles its configur
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Mapping
-
+from typing import Any
 
 from components.config import Cloud, StackConfig
 from components.platform import subnet_cidrs
@@ -52,6 +52,7 @@ class AzureTarget:
 @dataclass(frozen=True)
 class Home:
     """Where the GitHub trust lives in each cloud."""
+
     aws_account_id: str
     aws_region: str
     gcp_project: str | None = None
@@ -72,6 +73,7 @@ class RunnerTarget:
     """Where the CI runners stand: the private subnets of one application stack's platform VPC, read from
     that stack's configuration (an existing network names its subnets; a created one is found by its CIDR,
     tags and subnet layout once its first `up` has created it)."""
+
     stack: str
     account_id: str
     region: str
@@ -126,13 +128,26 @@ def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountT
         platform = cfg.platform
         if deploy and not platform.deploy_role_arn:
             raise ValueError("a deployed stack needs platform.deployRoleArn: the deploy identity only assumes roles")
-        _merge(targets, AwsAccountTarget(platform.account_id, platform.region, platform=True,
-                                         deploy_role_name=role_name(platform.deploy_role_arn) if deploy else None))
+        _merge(
+            targets,
+            AwsAccountTarget(
+                platform.account_id,
+                platform.region,
+                platform=True,
+                deploy_role_name=role_name(platform.deploy_role_arn) if deploy else None,
+            ),
+        )
         for owner in cfg.owners_on(Cloud.AWS):
-            _merge(targets, AwsAccountTarget(
-                owner.aws.account_id, owner.aws.region, buckets=(owner.storage.bucket,),
-                kms_key_arns=(owner.aws.kms_key_arn,) if owner.aws.kms_key_arn else (),
-                deploy_role_name=role_name(owner.aws.deploy_role_arn) if deploy else None))
+            _merge(
+                targets,
+                AwsAccountTarget(
+                    owner.aws.account_id,
+                    owner.aws.region,
+                    buckets=(owner.storage.bucket,),
+                    kms_key_arns=(owner.aws.kms_key_arn,) if owner.aws.kms_key_arn else (),
+                    deploy_role_name=role_name(owner.aws.deploy_role_arn) if deploy else None,
+                ),
+            )
     return tuple(targets.values())
 
 
@@ -142,12 +157,17 @@ def _merge(targets: dict[str, AwsAccountTarget], new: AwsAccountTarget) -> None:
         targets[new.account_id] = new
         return
     if old.deploy_role_name and new.deploy_role_name and old.deploy_role_name != new.deploy_role_name:
-        raise ValueError(f"account {new.account_id}: deploy roles {old.deploy_role_name} and "
-                         f"{new.deploy_role_name}; deployed stacks must agree")
+        raise ValueError(
+            f"account {new.account_id}: deploy roles {old.deploy_role_name} and "
+            f"{new.deploy_role_name}; deployed stacks must agree"
+        )
     targets[new.account_id] = replace(
-        old, deploy_role_name=old.deploy_role_name or new.deploy_role_name, platform=old.platform or new.platform,
+        old,
+        deploy_role_name=old.deploy_role_name or new.deploy_role_name,
+        platform=old.platform or new.platform,
         buckets=tuple(dict.fromkeys(old.buckets + new.buckets)),
-        kms_key_arns=tuple(dict.fromkeys(old.kms_key_arns + new.kms_key_arns)))
+        kms_key_arns=tuple(dict.fromkeys(old.kms_key_arns + new.kms_key_arns)),
+    )
 
 
 def gcp_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[GcpProjectTarget, ...]:
@@ -178,11 +198,19 @@ def build_args(config: Mapping[str, Any], root: Path = REPO_ROOT) -> CiIdentitie
         prefix=config.get("prefix", "polaris-ci"),
         production_environment=config.get("productionEnvironment", "production"),
         admin_role_name=config.get("adminRoleName"),
-        home=Home(home["awsAccountId"], home["awsRegion"], home.get("gcpProject"), home.get("azureTenantId"),
-                  home.get("azureSubscriptionId")),
+        home=Home(
+            home["awsAccountId"],
+            home["awsRegion"],
+            home.get("gcpProject"),
+            home.get("azureTenantId"),
+            home.get("azureSubscriptionId"),
+        ),
         state=StateBackend(state.get("bucket"), state.get("kmsKeyArn")),
-        aws_accounts=aws_targets(stacks), gcp_projects=gcp_targets(stacks), azure_targets=azure_targets(stacks),
-        runners=runner_target(config.get("runners"), dict(zip(names, (cfg for cfg, _ in stacks)))))
+        aws_accounts=aws_targets(stacks),
+        gcp_projects=gcp_targets(stacks),
+        azure_targets=azure_targets(stacks),
+        runners=runner_target(config.get("runners"), dict(zip(names, (cfg for cfg, _ in stacks), strict=True))),
+    )
     _check_home(args)
     return args
 
@@ -193,16 +221,29 @@ def runner_target(runners: Mapping[str, Any] | None, stacks: Mapping[str, StackC
         return None
     name = runners.get("stack")
     if name not in stacks:
-        raise ValueError(f"runners.stack: {name!r} — expected one of the previewed or deployed stacks "
-                         f"({', '.join(stacks)}): the runners stand in that stack's platform VPC")
+        raise ValueError(
+            f"runners.stack: {name!r} — expected one of the previewed or deployed stacks "
+            f"({', '.join(stacks)}): the runners stand in that stack's platform VPC"
+        )
     platform = stacks[name].platform
     existing = platform.network.existing
     if existing is not None:
-        return RunnerTarget(name, platform.account_id, platform.region, vpc_id=existing.vpc_id,
-                            private_subnet_ids=existing.private_subnet_ids)
+        return RunnerTarget(
+            name,
+            platform.account_id,
+            platform.region,
+            vpc_id=existing.vpc_id,
+            private_subnet_ids=existing.private_subnet_ids,
+        )
     private, _ = subnet_cidrs(platform.network.vpc_cidr, platform.network.availability_zones)
-    return RunnerTarget(name, platform.account_id, platform.region, private_subnet_cidrs=tuple(private),
-                        vpc_cidr=platform.network.vpc_cidr, vpc_tags=dict(stacks[name].tags))
+    return RunnerTarget(
+        name,
+        platform.account_id,
+        platform.region,
+        private_subnet_cidrs=tuple(private),
+        vpc_cidr=platform.network.vpc_cidr,
+        vpc_tags=dict(stacks[name].tags),
+    )
 
 
 def _check_home(args: CiIdentitiesArgs) -> None:
@@ -214,8 +255,17 @@ def _check_home(args: CiIdentitiesArgs) -> None:
 
 def read_config(pulumi_config) -> dict[str, Any]:
     """The bootstrap stack's keys, structured values decoded as `pulumi.Config.get_object` does."""
-    keys = ("repository", "prefix", "productionEnvironment", "previewStacks", "deployStacks", "home",
-            "adminRoleName", "stateBackend", "runners")
+    keys = (
+        "repository",
+        "prefix",
+        "productionEnvironment",
+        "previewStacks",
+        "deployStacks",
+        "home",
+        "adminRoleName",
+        "stateBackend",
+        "runners",
+    )
     values = {key: pulumi_config.get(key) for key in keys}
     return {key: _decode(value) for key, value in values.items() if value is not None}
 

@@ -4,10 +4,12 @@ Properties are the engine's: inputs under their Polaris JSON names plus ``connec
 = inputs + computed fields. ``connection`` is kept in the outputs because ``read`` and ``delete`` only
 receive the stored outputs.
 """
+
 from __future__ import annotations
 
 import abc
-from typing import Any, Callable, ClassVar, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import pulumi
@@ -53,7 +55,7 @@ def entity_id(*parts: str) -> str:
 
 def resource_props(connection: PolarisConnection, inputs: Mapping[str, Any], outputs: tuple[str, ...]) -> dict:
     """Engine properties for a resource: secret connection, inputs, and every output seeded with None."""
-    return {CONNECTION: connection.to_input(), **inputs, **{key: None for key in outputs}}
+    return {CONNECTION: connection.to_input(), **inputs, **dict.fromkeys(outputs)}
 
 
 def versioned_update(
@@ -70,9 +72,13 @@ def versioned_update(
         except CommitConflict as error:
             conflict = error
     assert conflict is not None
-    raise CommitConflict(conflict.operation, conflict.obj,
-                         f"{what}: the entity version kept changing in {VERSION_ATTEMPTS} attempts; "
-                         f"last answer: {conflict.message}", status=conflict.status, error_type=conflict.error_type)
+    raise CommitConflict(
+        conflict.operation,
+        conflict.obj,
+        f"{what}: the entity version kept changing in {VERSION_ATTEMPTS} attempts; last answer: {conflict.message}",
+        status=conflict.status,
+        error_type=conflict.error_type,
+    )
 
 
 class PolarisProvider(ResourceProvider, abc.ABC):
@@ -136,8 +142,11 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         old, new = self.declared(olds), self.declared(news)
         changed = [key for key in (CONNECTION, *self.inputs) if _differs(old.get(key), new.get(key))]
         replaces = self.replacements(old, new)
-        return DiffResult(changes=bool(changed), replaces=replaces,
-                          delete_before_replace=self.delete_before_replace if replaces else None)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            delete_before_replace=self.delete_before_replace if replaces else None,
+        )
 
     def create(self, props: dict) -> CreateResult:
         spec = self.declared(props)
@@ -198,11 +207,15 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         return current
 
     def _conflict(self, error: AlreadyExists, differing: list[str] | None) -> AlreadyExists:
-        held = (f"; Polaris holds other values for {', '.join(differing)} than declared" if differing else "")
+        held = f"; Polaris holds other values for {', '.join(differing)} than declared" if differing else ""
         hint = " set adopt=true to manage the existing one, or" if "adopt" in self.inputs else ""
-        return AlreadyExists(error.operation, error.obj,
-                             f"already exists in Polaris ({error.message}){held};{hint} choose another name",
-                             status=error.status, error_type=error.error_type)
+        return AlreadyExists(
+            error.operation,
+            error.obj,
+            f"already exists in Polaris ({error.message}){held};{hint} choose another name",
+            status=error.status,
+            error_type=error.error_type,
+        )
 
     def _current(self, api: PolarisApi, spec: dict, quiet: bool = False) -> dict | None:
         """What Polaris holds (None if gone, or, when ``quiet``, if it cannot be read: the caller keeps its failure)."""
@@ -225,8 +238,11 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 def differing_fields(held: Any, declared: Any, path: str) -> list[str]:
     """Dotted paths at which two JSON values differ, e.g. ["properties.owner", "storageConfigInfo.region"]."""
     if isinstance(held, Mapping) and isinstance(declared, Mapping):
-        return [found for key in sorted(set(held) | set(declared))
-                for found in differing_fields(held.get(key), declared.get(key), f"{path}.{key}")]
+        return [
+            found
+            for key in sorted(set(held) | set(declared))
+            for found in differing_fields(held.get(key), declared.get(key), f"{path}.{key}")
+        ]
     return [] if held == declared else [path]
 
 

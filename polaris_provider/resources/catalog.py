@@ -1,8 +1,10 @@
 """Catalog: an INTERNAL Polaris catalog with its storage configuration (what Polaris vends credentials for)."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -20,7 +22,11 @@ SUPPORTED_TYPES = ("INTERNAL",)
 
 class CatalogProvider(VersionedEntityProvider):
     inputs: ClassVar[Mapping[str, Any]] = {
-        "name": None, "type": "INTERNAL", "properties": {}, "storageConfigInfo": None, "adopt": False,
+        "name": None,
+        "type": "INTERNAL",
+        "properties": {},
+        "storageConfigInfo": None,
+        "adopt": False,
     }
     outputs = ("entityVersion", "createTimestamp", "lastUpdateTimestamp")
     replace_keys = ("name", "type")
@@ -48,8 +54,12 @@ class CatalogProvider(VersionedEntityProvider):
         return api.get_catalog(spec["name"])
 
     def make(self, api: PolarisApi, spec: dict) -> dict:
-        body = {"type": spec["type"], "name": spec["name"], "properties": spec["properties"],
-                "storageConfigInfo": spec["storageConfigInfo"]}
+        body = {
+            "type": spec["type"],
+            "name": spec["name"],
+            "properties": spec["properties"],
+            "storageConfigInfo": spec["storageConfigInfo"],
+        }
         return api.create_catalog(body)
 
     def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
@@ -61,8 +71,13 @@ class CatalogProvider(VersionedEntityProvider):
         except BadRequest as error:
             if "not empty" not in error.message.lower():
                 raise
-            raise BadRequest(error.operation, error.obj, _blockers(api, spec["name"], error.message),
-                             status=error.status, error_type=error.error_type) from None
+            raise BadRequest(
+                error.operation,
+                error.obj,
+                _blockers(api, spec["name"], error.message),
+                status=error.status,
+                error_type=error.error_type,
+            ) from None
 
     def state(self, entity: dict, spec: dict) -> dict:
         properties = entity.get("properties") or {}
@@ -92,8 +107,10 @@ def _normalised(storage: Mapping, base: str | None) -> dict:
     """Polaris' stored form: no nulls, no output-only userArn, allowed locations as a set (empty -> base), and
     the fields Polaris fills in when absent (STORAGE_DEFAULTS) filled in."""
     defaults = STORAGE_DEFAULTS.get(storage.get("storageType"), {})
-    cleaned = {**defaults, **{k: v for k, v in storage.items() if v is not None and k not in ("userArn",
-                                                                                                "allowedLocations")}}
+    cleaned = {
+        **defaults,
+        **{k: v for k, v in storage.items() if v is not None and k not in ("userArn", "allowedLocations")},
+    }
     locations = set(storage.get("allowedLocations") or ([base] if base else []))
     cleaned["allowedLocations"] = sorted(locations)
     return cleaned
@@ -107,8 +124,11 @@ def _as_declared(remote: Mapping, spec: dict, properties: Mapping) -> dict:
     if _normalised(remote, base) == _normalised(declared, base):
         return dict(declared)
     defaults = STORAGE_DEFAULTS.get(remote.get("storageType"), {})
-    return {k: v for k, v in remote.items() if v is not None and k != "userArn"
-            and not (k not in declared and k in defaults and defaults[k] == v)}
+    return {
+        k: v
+        for k, v in remote.items()
+        if v is not None and k != "userArn" and not (k not in declared and k in defaults and defaults[k] == v)
+    }
 
 
 def _blockers(api: PolarisApi, catalog: str, message: str) -> str:
@@ -118,8 +138,10 @@ def _blockers(api: PolarisApi, catalog: str, message: str) -> str:
         roles = [role["name"] for role in api.list_catalog_roles(catalog) if role["name"] != CATALOG_ADMIN]
     except PolarisError:
         return f"{message}; it still holds namespaces or catalog roles other than {CATALOG_ADMIN}"
-    return (f"{message}; it still holds namespaces {namespaces} and catalog roles {roles}: delete those first "
-            f"(make them depend on the catalog so Pulumi deletes them before it)")
+    return (
+        f"{message}; it still holds namespaces {namespaces} and catalog roles {roles}: delete those first "
+        f"(make them depend on the catalog so Pulumi deletes them before it)"
+    )
 
 
 @dataclass(frozen=True)
@@ -146,9 +168,20 @@ class Catalog(pulumi.dynamic.Resource, module="polaris", name="Catalog"):
     createTimestamp: pulumi.Output[int]
     lastUpdateTimestamp: pulumi.Output[int]
 
-    def __init__(self, resource_name: str, args: CatalogArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
-        inputs = {"name": args.name, "type": args.type, "properties": args.properties,
-                  "storageConfigInfo": args.storage_config_info, "adopt": args.adopt}
-        super().__init__(CatalogProvider(), resource_name, resource_props(connection, inputs, CatalogProvider.outputs),
-                         opts)
+    def __init__(
+        self,
+        resource_name: str,
+        args: CatalogArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        inputs = {
+            "name": args.name,
+            "type": args.type,
+            "properties": args.properties,
+            "storageConfigInfo": args.storage_config_info,
+            "adopt": args.adopt,
+        }
+        super().__init__(
+            CatalogProvider(), resource_name, resource_props(connection, inputs, CatalogProvider.outputs), opts
+        )

@@ -3,11 +3,13 @@
 Polaris has no GET for one link: ``read`` lists the holder's links (one call) and matches. Every field
 identifies the link, so any change replaces it (revoke + add); a repeated add is a no-op in Polaris 1.6+.
 """
+
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -53,8 +55,9 @@ class PrincipalRoleAssignmentProvider(LinkProvider):
     replace_keys = ("principalName", "principalRoleName")
 
     def validate(self, news: dict) -> list[CheckFailure]:
-        return (validation.name("principalName", news.get("principalName"), "principal")
-                + validation.name("principalRoleName", news.get("principalRoleName"), "principal role"))
+        return validation.name("principalName", news.get("principalName"), "principal") + validation.name(
+            "principalRoleName", news.get("principalRoleName"), "principal role"
+        )
 
     def identity(self, spec: dict) -> str:
         return entity_id(spec["principalName"], spec["principalRoleName"])
@@ -74,9 +77,11 @@ class CatalogRoleAssignmentProvider(LinkProvider):
     replace_keys = ("principalRoleName", "catalogName", "catalogRoleName")
 
     def validate(self, news: dict) -> list[CheckFailure]:
-        return (validation.name("principalRoleName", news.get("principalRoleName"), "principal role")
-                + validation.name("catalogName", news.get("catalogName"), "catalog")
-                + validation.name("catalogRoleName", news.get("catalogRoleName"), "catalog role"))
+        return (
+            validation.name("principalRoleName", news.get("principalRoleName"), "principal role")
+            + validation.name("catalogName", news.get("catalogName"), "catalog")
+            + validation.name("catalogRoleName", news.get("catalogRoleName"), "catalog role")
+        )
 
     def identity(self, spec: dict) -> str:
         return entity_id(spec["principalRoleName"], spec["catalogName"], spec["catalogRoleName"])
@@ -97,16 +102,19 @@ class GrantProvider(LinkProvider):
     replace_keys = ("catalogName", "catalogRoleName", "grant")
 
     def validate(self, news: dict) -> list[CheckFailure]:
-        return (validation.name("catalogName", news.get("catalogName"), "catalog")
-                + validation.name("catalogRoleName", news.get("catalogRoleName"), "catalog role")
-                + validation.grant(news.get("grant")))
+        return (
+            validation.name("catalogName", news.get("catalogName"), "catalog")
+            + validation.name("catalogRoleName", news.get("catalogRoleName"), "catalog role")
+            + validation.grant(news.get("grant"))
+        )
 
     def identity(self, spec: dict) -> str:
         grant = spec["grant"]
         target = [grant.get(field) for field in TARGET_FIELDS[grant["type"]][1:]]
         namespace = NAMESPACE_SEPARATOR.join(grant.get("namespace") or [])
-        return entity_id(spec["catalogName"], spec["catalogRoleName"], grant["type"], namespace, *target,
-                         grant["privilege"])
+        return entity_id(
+            spec["catalogName"], spec["catalogRoleName"], grant["type"], namespace, *target, grant["privilege"]
+        )
 
     def link(self, api: PolarisApi, spec: dict) -> None:
         api.add_grant(spec["catalogName"], spec["catalogRoleName"], _canonical(spec["grant"]))
@@ -151,11 +159,15 @@ class PrincipalRoleAssignment(pulumi.dynamic.Resource, module="polaris", name="P
     principalName: pulumi.Output[str]
     principalRoleName: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: PrincipalRoleAssignmentArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        resource_name: str,
+        args: PrincipalRoleAssignmentArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         inputs = {"principalName": args.principal_name, "principalRoleName": args.principal_role_name}
-        super().__init__(PrincipalRoleAssignmentProvider(), resource_name, resource_props(connection, inputs, ()),
-                         opts)
+        super().__init__(PrincipalRoleAssignmentProvider(), resource_name, resource_props(connection, inputs, ()), opts)
 
 
 class CatalogRoleAssignment(pulumi.dynamic.Resource, module="polaris", name="CatalogRoleAssignment"):
@@ -164,12 +176,19 @@ class CatalogRoleAssignment(pulumi.dynamic.Resource, module="polaris", name="Cat
     catalogName: pulumi.Output[str]
     catalogRoleName: pulumi.Output[str]
 
-    def __init__(self, resource_name: str, args: CatalogRoleAssignmentArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
-        inputs = {"principalRoleName": args.principal_role_name, "catalogName": args.catalog_name,
-                  "catalogRoleName": args.catalog_role_name}
-        super().__init__(CatalogRoleAssignmentProvider(), resource_name, resource_props(connection, inputs, ()),
-                         opts)
+    def __init__(
+        self,
+        resource_name: str,
+        args: CatalogRoleAssignmentArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        inputs = {
+            "principalRoleName": args.principal_role_name,
+            "catalogName": args.catalog_name,
+            "catalogRoleName": args.catalog_role_name,
+        }
+        super().__init__(CatalogRoleAssignmentProvider(), resource_name, resource_props(connection, inputs, ()), opts)
 
 
 class Grant(pulumi.dynamic.Resource, module="polaris", name="Grant"):
@@ -178,7 +197,12 @@ class Grant(pulumi.dynamic.Resource, module="polaris", name="Grant"):
     catalogRoleName: pulumi.Output[str]
     grant: pulumi.Output[dict]
 
-    def __init__(self, resource_name: str, args: GrantArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        resource_name: str,
+        args: GrantArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         inputs = {"catalogName": args.catalog_name, "catalogRoleName": args.catalog_role_name, "grant": args.grant}
         super().__init__(GrantProvider(), resource_name, resource_props(connection, inputs, ()), opts)

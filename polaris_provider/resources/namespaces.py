@@ -4,10 +4,12 @@ The server may add properties of its own (the spec says so, e.g. ``last_modified
 this resource declares (now or before) are managed: ``read`` reports those, ``update`` sets and removes
 those, and keys added by Polaris or other tools are left alone.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -24,12 +26,14 @@ class NamespaceProvider(PolarisProvider):
     refreshed = ("properties",)
 
     def validate(self, news: dict) -> list[CheckFailure]:
-        return (validation.name("catalogName", news.get("catalogName"), "catalog")
-                + validation.namespace_levels("namespace", news.get("namespace"))
-                + validation.properties("properties", news.get("properties")))
+        return (
+            validation.name("catalogName", news.get("catalogName"), "catalog")
+            + validation.namespace_levels("namespace", news.get("namespace"))
+            + validation.properties("properties", news.get("properties"))
+        )
 
     def identity(self, spec: dict) -> str:
-        """"<catalog>/<levels joined by %1F>", the Iceberg REST path form; e.g. "sales/raw%1Forders"."""
+        """ "<catalog>/<levels joined by %1F>", the Iceberg REST path form; e.g. "sales/raw%1Forders"."""
         return entity_id(spec["catalogName"], NAMESPACE_SEPARATOR.join(spec["namespace"]))
 
     def create_remote(self, api: PolarisApi, spec: dict) -> dict:
@@ -71,7 +75,12 @@ class Namespace(pulumi.dynamic.Resource, module="polaris", name="Namespace"):
     namespace: pulumi.Output[list]
     properties: pulumi.Output[dict]
 
-    def __init__(self, resource_name: str, args: NamespaceArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        resource_name: str,
+        args: NamespaceArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         inputs = {"catalogName": args.catalog_name, "namespace": args.namespace, "properties": args.properties or {}}
         super().__init__(NamespaceProvider(), resource_name, resource_props(connection, inputs, ()), opts)

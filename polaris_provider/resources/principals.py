@@ -5,11 +5,13 @@ Credential changes are built so that a lost reply never leaves the state with a 
 is idempotent and retried), and a rotate is sent once and, if its outcome is unknown, undone by resetting
 to the secret the state holds before it is tried again.
 """
+
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -92,16 +94,24 @@ class PrincipalProvider(VersionedEntityProvider):
             except (TransportError, ServerError) as error:  # unknown outcome: it may have rotated
                 lost = error
         assert lost is not None
-        raise PolarisError(lost.operation, lost.obj,
-                           f"no reply to {ROTATION_ROUNDS} rotations ({lost.message}); the stored secret still works "
-                           "and the next `up` rotates again", status=lost.status, error_type=lost.error_type,
-                           after_retry=True)
+        raise PolarisError(
+            lost.operation,
+            lost.obj,
+            f"no reply to {ROTATION_ROUNDS} rotations ({lost.message}); the stored secret still works "
+            "and the next `up` rotates again",
+            status=lost.status,
+            error_type=lost.error_type,
+            after_retry=True,
+        )
 
     def _credentials(self, reply: dict, spec: dict) -> dict:
         """Outputs from a PrincipalWithCredentials answer (create, rotate, reset)."""
         credentials = reply["credentials"]
-        return {**self.state(reply["principal"], spec), "clientId": credentials["clientId"],
-                "clientSecret": credentials["clientSecret"]}
+        return {
+            **self.state(reply["principal"], spec),
+            "clientId": credentials["clientId"],
+            "clientSecret": credentials["clientSecret"],
+        }
 
 
 @dataclass(frozen=True)
@@ -126,10 +136,22 @@ class Principal(pulumi.dynamic.Resource, module="polaris", name="Principal"):
     """Secret output (set by the class)."""
     entityVersion: pulumi.Output[int]
 
-    def __init__(self, resource_name: str, args: PrincipalArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
-        inputs = {"name": args.name, "properties": args.properties or {}, "rotation": args.rotation,
-                  "adopt": args.adopt}
-        super().__init__(PrincipalProvider(), resource_name,
-                         resource_props(connection, inputs, PrincipalProvider.outputs),
-                         merge_opts(opts, additional_secret_outputs=SECRET_OUTPUTS))
+    def __init__(
+        self,
+        resource_name: str,
+        args: PrincipalArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        inputs = {
+            "name": args.name,
+            "properties": args.properties or {},
+            "rotation": args.rotation,
+            "adopt": args.adopt,
+        }
+        super().__init__(
+            PrincipalProvider(),
+            resource_name,
+            resource_props(connection, inputs, PrincipalProvider.outputs),
+            merge_opts(opts, additional_secret_outputs=SECRET_OUTPUTS),
+        )

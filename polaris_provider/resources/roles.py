@@ -1,8 +1,10 @@
 """PrincipalRole (realm-wide) and CatalogRole (inside one catalog): named holders of grants."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import CheckFailure
@@ -19,7 +21,8 @@ class PrincipalRoleProvider(VersionedEntityProvider):
 
     def validate(self, news: dict) -> list[CheckFailure]:
         return validation.name("name", news.get("name"), "principal role") + validation.properties(
-            "properties", news.get("properties"))
+            "properties", news.get("properties")
+        )
 
     def identity(self, spec: dict) -> str:
         return entity_id(spec["name"])
@@ -42,9 +45,11 @@ class CatalogRoleProvider(VersionedEntityProvider):
     replace_keys = ("catalogName", "name")
 
     def validate(self, news: dict) -> list[CheckFailure]:
-        return (validation.name("catalogName", news.get("catalogName"), "catalog")
-                + validation.name("name", news.get("name"), "catalog role")
-                + validation.properties("properties", news.get("properties")))
+        return (
+            validation.name("catalogName", news.get("catalogName"), "catalog")
+            + validation.name("name", news.get("name"), "catalog role")
+            + validation.properties("properties", news.get("properties"))
+        )
 
     def identity(self, spec: dict) -> str:
         return entity_id(spec["catalogName"], spec["name"])
@@ -84,11 +89,20 @@ class PrincipalRole(pulumi.dynamic.Resource, module="polaris", name="PrincipalRo
     adopt: pulumi.Output[bool]
     entityVersion: pulumi.Output[int]
 
-    def __init__(self, resource_name: str, args: PrincipalRoleArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self,
+        resource_name: str,
+        args: PrincipalRoleArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
         inputs = {"name": args.name, "properties": args.properties or {}, "adopt": args.adopt}
-        super().__init__(PrincipalRoleProvider(), resource_name,
-                         resource_props(connection, inputs, PrincipalRoleProvider.outputs), opts)
+        super().__init__(
+            PrincipalRoleProvider(),
+            resource_name,
+            resource_props(connection, inputs, PrincipalRoleProvider.outputs),
+            opts,
+        )
 
 
 class CatalogRole(pulumi.dynamic.Resource, module="polaris", name="CatalogRole"):
@@ -99,9 +113,19 @@ class CatalogRole(pulumi.dynamic.Resource, module="polaris", name="CatalogRole")
     adopt: pulumi.Output[bool]
     entityVersion: pulumi.Output[int]
 
-    def __init__(self, resource_name: str, args: CatalogRoleArgs, connection: PolarisConnection,
-                 opts: pulumi.ResourceOptions | None = None):
-        inputs = {"catalogName": args.catalog_name, "name": args.name, "properties": args.properties or {},
-                  "adopt": args.adopt}
-        super().__init__(CatalogRoleProvider(), resource_name,
-                         resource_props(connection, inputs, CatalogRoleProvider.outputs), opts)
+    def __init__(
+        self,
+        resource_name: str,
+        args: CatalogRoleArgs,
+        connection: PolarisConnection,
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        inputs = {
+            "catalogName": args.catalog_name,
+            "name": args.name,
+            "properties": args.properties or {},
+            "adopt": args.adopt,
+        }
+        super().__init__(
+            CatalogRoleProvider(), resource_name, resource_props(connection, inputs, CatalogRoleProvider.outputs), opts
+        )

@@ -33,15 +33,21 @@ class CiMocks(pulumi.runtime.Mocks):
             name = f"projects/123456789/locations/global/workloadIdentityPools/{inputs['workloadIdentityPoolId']}"
             return name, {**inputs, "name": name}
         if args.typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
-            name = f"projects/123456789/locations/global/workloadIdentityPools/{inputs['workloadIdentityPoolId']}" \
-                   f"/providers/{inputs['workloadIdentityPoolProviderId']}"
+            name = (
+                f"projects/123456789/locations/global/workloadIdentityPools/{inputs['workloadIdentityPoolId']}"
+                f"/providers/{inputs['workloadIdentityPoolProviderId']}"
+            )
             return name, {**inputs, "name": name}
         if args.typ == "gcp:serviceaccount/account:Account":
             email = f"{inputs['accountId']}@{scope}.iam.gserviceaccount.com"
             return email, {**inputs, "email": email, "name": f"projects/{scope}/serviceAccounts/{email}"}
         if args.typ == "azuread:index/application:Application":
             object_id = stable_uuid(args.name)
-            return object_id, {**inputs, "id": f"/applications/{object_id}", "clientId": stable_uuid(args.name, "client")}
+            return object_id, {
+                **inputs,
+                "id": f"/applications/{object_id}",
+                "clientId": stable_uuid(args.name, "client"),
+            }
         if args.typ == "azuread:index/servicePrincipal:ServicePrincipal":
             return stable_uuid(args.name), {**inputs, "objectId": stable_uuid(args.name, scope)}
         if args.typ.startswith("aws:"):
@@ -55,6 +61,8 @@ class CiMocks(pulumi.runtime.Mocks):
             return {"id": f"vpc-{stable_uuid(args.args['cidrBlock'])[:17]}", "cidrBlock": args.args["cidrBlock"]}
         if args.token == "aws:ec2/getSubnets:getSubnets":
             filters = {f["name"]: f["values"] for f in args.args["filters"]}
-            return {"ids": [f"subnet-{stable_uuid(cidr)[:17]}" for cidr in filters["cidr-block"]],
-                    "id": filters["vpc-id"][0]}
+            return {
+                "ids": [f"subnet-{stable_uuid(cidr)[:17]}" for cidr in filters["cidr-block"]],
+                "id": filters["vpc-id"][0],
+            }
         return {}

@@ -11,14 +11,13 @@ import re
 import runpy
 from pathlib import Path
 
+import ci_identities
 import pytest
 import yaml
 
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks
 from tools.plan import Plan, PlannedResource, plan_stack, run_program
-
-import ci_identities  # noqa: E402  (from the bootstrap directory, see conftest)
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "polaris-ci-identities"
@@ -37,8 +36,13 @@ def example_config() -> dict[str, str]:
 @pytest.fixture
 def plan() -> Plan:
     main = str(BOOTSTRAP / "__main__.py")
-    return run_program(lambda: runpy.run_path(main, run_name="__main__"), stack="ci", project=PROJECT,
-                       config=example_config(), mocks=CiMocks())
+    return run_program(
+        lambda: runpy.run_path(main, run_name="__main__"),
+        stack="ci",
+        project=PROJECT,
+        config=example_config(),
+        mocks=CiMocks(),
+    )
 
 
 def scope(resource: PlannedResource) -> str:
@@ -65,7 +69,8 @@ def actions(statements: list[dict]) -> set[str]:
 def test_one_github_oidc_provider_in_the_home_account(plan):
     providers = plan.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert [(scope(p), p.inputs["url"], p.inputs["clientIdLists"]) for p in providers] == [
-        (HOME, "https://token.actions.githubusercontent.com", ["sts.amazonaws.com"])]
+        (HOME, "https://token.actions.githubusercontent.com", ["sts.amazonaws.com"])
+    ]
 
 
 @pytest.mark.parametrize("identity, subjects", [("preview", PREVIEW_SUBJECTS), ("deploy", DEPLOY_SUBJECTS)])
@@ -74,8 +79,12 @@ def test_home_roles_trust_exactly_their_github_subjects(plan, identity, subjects
     (only,) = trust["Statement"]
     assert only["Principal"] == {"Federated": f"arn:aws:iam::{HOME}:oidc-provider/token.actions.githubusercontent.com"}
     assert only["Action"] == "sts:AssumeRoleWithWebIdentity"
-    assert only["Condition"] == {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                                                  "token.actions.githubusercontent.com:sub": sorted(subjects)}}
+    assert only["Condition"] == {
+        "StringEquals": {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": sorted(subjects),
+        }
+    }
 
 
 def test_target_roles_trust_only_the_home_role_of_the_same_identity(plan):
@@ -84,8 +93,13 @@ def test_target_roles_trust_only_the_home_role_of_the_same_identity(plan):
     for (account, name), role in chained.items():
         identity = "preview" if name == "polaris-ci-preview" else "deploy"
         trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-        assert trust == [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                          "Principal": {"AWS": f"arn:aws:iam::{HOME}:role/polaris-ci-{identity}"}}], (account, name)
+        assert trust == [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"AWS": f"arn:aws:iam::{HOME}:role/polaris-ci-{identity}"},
+            }
+        ], (account, name)
 
 
 def test_preview_roles_can_only_read_and_assume_preview_roles(plan):
@@ -111,20 +125,35 @@ def test_preview_reads_the_state_objects_but_writes_nothing(plan):
 
 
 def test_deploy_roles_exist_only_in_the_accounts_of_deployed_stacks(plan):
-    deployers = {key for key, role in roles(plan).items()
-                 if key[1] not in ("polaris-ci-preview", "polaris-ci-deploy", "polaris-ci-runner")}
+    deployers = {
+        key
+        for key, role in roles(plan).items()
+        if key[1] not in ("polaris-ci-preview", "polaris-ci-deploy", "polaris-ci-runner")
+    }
     # prod's platform and AWS data owners; dev's data owner account (222…) gets a preview role only
-    assert deployers == {(HOME, "polaris-deployer"), ("333333333333", "polaris-deployer"),
-                         ("444444444444", "polaris-deployer")}
+    assert deployers == {
+        (HOME, "polaris-deployer"),
+        ("333333333333", "polaris-deployer"),
+        ("444444444444", "polaris-deployer"),
+    }
 
 
 def test_home_deploy_role_only_assumes_the_deploy_roles_and_writes_the_state(plan):
     statements = policy_of(plan, roles(plan)[(HOME, "polaris-ci-deploy")])
-    assert actions(statements) == {"sts:AssumeRole", "s3:ListBucket", "s3:GetObject", "s3:PutObject",
-                                   "s3:DeleteObject", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+    assert actions(statements) == {
+        "sts:AssumeRole",
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "kms:Decrypt",
+        "kms:Encrypt",
+        "kms:GenerateDataKey",
+    }
     assume = next(s for s in statements if s["Action"] == ["sts:AssumeRole"])
-    assert assume["Resource"] == sorted(f"arn:aws:iam::{a}:role/polaris-deployer"
-                                        for a in (HOME, "333333333333", "444444444444"))
+    assert assume["Resource"] == sorted(
+        f"arn:aws:iam::{a}:role/polaris-deployer" for a in (HOME, "333333333333", "444444444444")
+    )
 
 
 def test_data_owner_deploy_role_writes_its_buckets_not_their_objects(plan):
@@ -146,16 +175,21 @@ def test_gcp_pool_accepts_this_repository_only(plan):
 
 @pytest.mark.parametrize("identity, subjects", [("preview", PREVIEW_SUBJECTS), ("deploy", DEPLOY_SUBJECTS)])
 def test_gcp_service_accounts_are_impersonated_by_their_subjects_only(plan, identity, subjects):
-    members = [m for m in plan.of_type("gcp:serviceaccount/iAMMember:IAMMember")
-               if m.inputs["serviceAccountId"].endswith(f"/polaris-ci-{identity}@polaris-ci-home.iam.gserviceaccount.com")]
+    members = [
+        m
+        for m in plan.of_type("gcp:serviceaccount/iAMMember:IAMMember")
+        if m.inputs["serviceAccountId"].endswith(f"/polaris-ci-{identity}@polaris-ci-home.iam.gserviceaccount.com")
+    ]
     assert {m.inputs["role"] for m in members} == {"roles/iam.workloadIdentityUser"}
     pool = "principal://iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/polaris-ci-github"
     assert sorted(m.inputs["member"] for m in members) == sorted(f"{pool}/subject/{s}" for s in subjects)
 
 
 def test_gcp_preview_gets_viewer_roles_and_deploy_writes_only_deployed_projects(plan):
-    grants = {(m.inputs["project"], m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
-              for m in plan.of_type("gcp:projects/iAMMember:IAMMember")}
+    grants = {
+        (m.inputs["project"], m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
+        for m in plan.of_type("gcp:projects/iAMMember:IAMMember")
+    }
     preview = {(p, r) for p, who, r in grants if who == "polaris-ci-preview"}
     assert {p for p, _ in preview} == {"globex-dev-data", "globex-data-prod"}
     assert all(re.search(r"(Viewer|Reviewer)$", r) for _, r in preview)
@@ -167,8 +201,11 @@ def test_gcp_preview_gets_viewer_roles_and_deploy_writes_only_deployed_projects(
 def test_gcp_deploy_may_enable_the_apis_the_program_enables_and_preview_may_read_them(plan):
     """The program enables IAM, IAM Credentials, STS and Cloud Storage in the projects (gcp:projects:Service):
     the deploy identity needs serviceusage.services.enable there, the preview identity services.get."""
-    grants = {(m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
-              for m in plan.of_type("gcp:projects/iAMMember:IAMMember") if m.inputs["project"] == "globex-data-prod"}
+    grants = {
+        (m.inputs["member"].split(":")[1].split("@")[0], m.inputs["role"])
+        for m in plan.of_type("gcp:projects/iAMMember:IAMMember")
+        if m.inputs["project"] == "globex-data-prod"
+    }
     assert ("polaris-ci-deploy", "roles/serviceusage.serviceUsageAdmin") in grants
     assert ("polaris-ci-preview", "roles/serviceusage.serviceUsageViewer") in grants
 
@@ -178,9 +215,13 @@ def test_gcp_deploy_may_enable_the_apis_the_program_enables_and_preview_may_read
 
 @pytest.mark.parametrize("identity, subjects", [("preview", PREVIEW_SUBJECTS), ("deploy", DEPLOY_SUBJECTS)])
 def test_azure_applications_are_federated_with_their_subjects_only(plan, identity, subjects):
-    credentials = [c for c in plan.of_type("azuread:index/applicationFederatedIdentityCredential:"
-                                            "ApplicationFederatedIdentityCredential")
-                   if c.name.startswith(f"ci-azure-{identity}-")]
+    credentials = [
+        c
+        for c in plan.of_type(
+            "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+        )
+        if c.name.startswith(f"ci-azure-{identity}-")
+    ]
     assert sorted(c.inputs["subject"] for c in credentials) == sorted(subjects)
     assert {c.inputs["issuer"] for c in credentials} == {"https://token.actions.githubusercontent.com"}
     assert all(c.inputs["audiences"] == ["api://AzureADTokenExchange"] for c in credentials)
@@ -188,17 +229,26 @@ def test_azure_applications_are_federated_with_their_subjects_only(plan, identit
 
 def test_azure_role_assignments_are_scoped_to_owner_resource_groups(plan):
     assignments = plan.of_type("azure-native:authorization:RoleAssignment")
-    by_identity = {(a.name.split("-")[2], a.inputs["scope"].rsplit("/", 1)[-1],
-                    a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]) for a in assignments}
+    by_identity = {
+        (a.name.split("-")[2], a.inputs["scope"].rsplit("/", 1)[-1], a.inputs["roleDefinitionId"].rsplit("/", 1)[-1])
+        for a in assignments
+    }
     reader, contributor, rbac = ci_identities.READER, ci_identities.CONTRIBUTOR, ci_identities.RBAC_ADMINISTRATOR
-    assert by_identity == {("preview", "initech-dev-data", reader), ("preview", "initech-data", reader),
-                           ("deploy", "initech-data", contributor), ("deploy", "initech-data", rbac)}
+    assert by_identity == {
+        ("preview", "initech-dev-data", reader),
+        ("preview", "initech-data", reader),
+        ("deploy", "initech-data", contributor),
+        ("deploy", "initech-data", rbac),
+    }
     assert all("/resourceGroups/" in a.inputs["scope"] for a in assignments)
 
 
 def test_azure_deploy_may_assign_storage_data_roles_only(plan):
-    (rbac,) = [a for a in plan.of_type("azure-native:authorization:RoleAssignment")
-               if a.inputs["roleDefinitionId"].endswith(ci_identities.RBAC_ADMINISTRATOR)]
+    (rbac,) = [
+        a
+        for a in plan.of_type("azure-native:authorization:RoleAssignment")
+        if a.inputs["roleDefinitionId"].endswith(ci_identities.RBAC_ADMINISTRATOR)
+    ]
     assert rbac.inputs["conditionVersion"] == "2.0"
     guids = set(re.findall(r"GuidEquals \{([^}]*)\}", rbac.inputs["condition"]))
     assert guids == {", ".join(ci_identities.ASSIGNABLE_ROLES)}
@@ -208,17 +258,23 @@ def test_azure_deploy_may_assign_every_role_the_program_assigns_and_no_other():
     """Read from the program's own prod plan: a role the program assigns that the condition leaves out fails
     the first `up` (Storage Blob Delegator was missing, and Polaris needs it for user-delegation SAS)."""
     program = plan_stack("prod")
-    assigned = {a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
-                for a in program.of_type("azure-native:authorization:RoleAssignment")}
+    assigned = {
+        a.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+        for a in program.of_type("azure-native:authorization:RoleAssignment")
+    }
     assert assigned and set(ci_identities.ASSIGNABLE_ROLES) == assigned
 
 
 def test_azure_service_principals_exist_in_every_target_tenant(plan):
     principals = [p for p in plan.of_type("azuread:index/servicePrincipal:ServicePrincipal") if "graph" not in p.name]
-    tenants = {"7c9e6679-7425-40de-944b-e07fc1f90ae7", "3f1a2b4c-0000-4000-8000-0000000000b2",
-               "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a"}
-    assert {(p.name.split("-")[2], scope(p)) for p in principals} == {(i, t) for i in ("preview", "deploy")
-                                                                      for t in tenants}
+    tenants = {
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "3f1a2b4c-0000-4000-8000-0000000000b2",
+        "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a",
+    }
+    assert {(p.name.split("-")[2], scope(p)) for p in principals} == {
+        (i, t) for i in ("preview", "deploy") for t in tenants
+    }
 
 
 def test_azure_identities_hold_graph_permissions_in_every_owner_tenant(plan):
@@ -231,11 +287,19 @@ def test_azure_identities_hold_graph_permissions_in_every_owner_tenant(plan):
         principal = next(r for r in plan.resources if r.state.get("objectId") == assignment.inputs["principalObjectId"])
         assert graph.inputs["clientId"] == ci_identities.GRAPH_APP_ID and scope(graph) == scope(principal)
         granted.add((principal.name.split("-")[2], scope(principal), assignment.inputs["appRoleId"]))
-    home, dev_owner, prod_owner = ("7c9e6679-7425-40de-944b-e07fc1f90ae7", "3f1a2b4c-0000-4000-8000-0000000000b2",
-                                   "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a")
-    assert granted == {("preview", home, read), ("deploy", home, owned),
-                       ("preview", dev_owner, read), ("preview", prod_owner, read),
-                       ("deploy", prod_owner, read), ("deploy", prod_owner, owned)}
+    home, dev_owner, prod_owner = (
+        "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "3f1a2b4c-0000-4000-8000-0000000000b2",
+        "9b2f6c1a-3d4e-4f50-8a61-7b8c9d0e1f2a",
+    )
+    assert granted == {
+        ("preview", home, read),
+        ("deploy", home, owned),
+        ("preview", dev_owner, read),
+        ("preview", prod_owner, read),
+        ("deploy", prod_owner, read),
+        ("deploy", prod_owner, owned),
+    }
 
 
 # -- all clouds --------------------------------------------------------------------------------------------

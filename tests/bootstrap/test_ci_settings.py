@@ -8,15 +8,22 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import tests.bootstrap.conftest  # noqa: F401  (puts the bootstrap directory on sys.path)
 from ci_settings import REPO_ROOT, build_args
 
-CONFIG = {"repository": "example-org/polaris-data-exchange", "previewStacks": ["dev", "prod"],
-          "deployStacks": ["prod"],
-          "home": {"awsAccountId": "111111111111", "awsRegion": "eu-west-1", "gcpProject": "ci-home",
-                   "azureTenantId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-                   "azureSubscriptionId": "0b6f3f2a-1c1d-4e5f-8a9b-0c1d2e3f4a5b"}}
+import tests.bootstrap.conftest  # noqa: F401  (puts the bootstrap directory on sys.path)
+
+CONFIG = {
+    "repository": "example-org/polaris-data-exchange",
+    "previewStacks": ["dev", "prod"],
+    "deployStacks": ["prod"],
+    "home": {
+        "awsAccountId": "111111111111",
+        "awsRegion": "eu-west-1",
+        "gcpProject": "ci-home",
+        "azureTenantId": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+        "azureSubscriptionId": "0b6f3f2a-1c1d-4e5f-8a9b-0c1d2e3f4a5b",
+    },
+}
 
 
 def test_accounts_are_merged_across_stacks_and_deploy_only_where_deployed():
@@ -31,16 +38,22 @@ def test_accounts_are_merged_across_stacks_and_deploy_only_where_deployed():
 
 def test_gcp_projects_and_azure_groups_are_deployed_only_for_deployed_stacks():
     args = build_args(CONFIG)
-    assert {(p.project, p.deploy) for p in args.gcp_projects} == {("globex-dev-data", False),
-                                                                  ("globex-data-prod", True)}
-    assert {(t.resource_group, t.deploy) for t in args.azure_targets} == {("initech-dev-data", False),
-                                                                         ("initech-data", True)}
+    assert {(p.project, p.deploy) for p in args.gcp_projects} == {
+        ("globex-dev-data", False),
+        ("globex-data-prod", True),
+    }
+    assert {(t.resource_group, t.deploy) for t in args.azure_targets} == {
+        ("initech-dev-data", False),
+        ("initech-data", True),
+    }
 
 
 def test_subjects_separate_previews_from_the_protected_environment():
     args = build_args({**CONFIG, "productionEnvironment": "prod-approval"})
-    assert args.subjects("preview") == ("repo:example-org/polaris-data-exchange:pull_request",
-                                        "repo:example-org/polaris-data-exchange:ref:refs/heads/main")
+    assert args.subjects("preview") == (
+        "repo:example-org/polaris-data-exchange:pull_request",
+        "repo:example-org/polaris-data-exchange:ref:refs/heads/main",
+    )
     assert args.subjects("deploy") == ("repo:example-org/polaris-data-exchange:environment:prod-approval",)
 
 
@@ -60,8 +73,9 @@ def test_deployed_stacks_must_agree_on_an_accounts_deploy_role(tmp_path: Path):
         build_args({**CONFIG, "deployStacks": ["prod", "prod2"]}, tmp_path)
 
 
-@pytest.mark.parametrize("missing, message", [("gcpProject", "home.gcpProject"),
-                                              ("azureTenantId", "home.azureTenantId")])
+@pytest.mark.parametrize(
+    "missing, message", [("gcpProject", "home.gcpProject"), ("azureTenantId", "home.azureTenantId")]
+)
 def test_home_of_each_cloud_with_targets_is_required(missing, message):
     home = {k: v for k, v in CONFIG["home"].items() if k != missing}
     with pytest.raises(ValueError, match=message):

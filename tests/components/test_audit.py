@@ -1,5 +1,6 @@
 """The audit trail under mocks: on by default in production, off by default in dev, configurable, and each
 piece in the account, project or subscription it records."""
+
 from __future__ import annotations
 
 import copy
@@ -32,9 +33,11 @@ def test_production_records_polaris_events_in_an_encrypted_retained_group(prod):
     assert group.inputs["kmsKeyId"] == key.state["arn"]
     statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
     assert statements["CloudWatchLogsForOneGroup"]["Condition"]["ArnEquals"] == {
-        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:/polaris/prod/events"}
-    config = next(c for c in prod.of_type("kubernetes:core/v1:ConfigMap")
-                  if "application.properties" in c.inputs["data"])
+        "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:/polaris/prod/events"
+    }
+    config = next(
+        c for c in prod.of_type("kubernetes:core/v1:ConfigMap") if "application.properties" in c.inputs["data"]
+    )
     properties = config.inputs["data"]["application.properties"]
     assert "polaris.event-listener.types=aws-cloudwatch\n" in properties
     assert "polaris.event-listener.aws-cloudwatch.log-group=/polaris/prod/events\n" in properties
@@ -42,17 +45,23 @@ def test_production_records_polaris_events_in_an_encrypted_retained_group(prod):
     write = next(p for p in prod.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "audit-polaris-events-write")
     assert write.inputs["role"] == prod.outputs["polarisServerRoleArn"].rsplit("/", 1)[1]
     assert json.loads(write.inputs["policy"]) == event_log_policy(
-        "arn:aws:logs:eu-west-1:111111111111:log-group:/polaris/prod/events")
+        "arn:aws:logs:eu-west-1:111111111111:log-group:/polaris/prod/events"
+    )
 
 
 def test_each_aws_owner_logs_bucket_access_to_a_log_bucket_in_its_own_account(prod):
-    loggings = {l.inputs["bucket"]: l for l in prod.of_type("aws:s3/bucketLogging:BucketLogging")}
+    loggings = {log.inputs["bucket"]: log for log in prod.of_type("aws:s3/bucketLogging:BucketLogging")}
     assert set(loggings) == {"acme-shared-data", "acme-archive-exports"}, "created and existing buckets alike"
-    for name, logging in loggings.items():
-        log_bucket = next(b for b in prod.of_type("aws:s3/bucket:Bucket") if b.state["bucket"] == logging.inputs["targetBucket"])
+    for logging in loggings.values():
+        log_bucket = next(
+            b for b in prod.of_type("aws:s3/bucket:Bucket") if b.state["bucket"] == logging.inputs["targetBucket"]
+        )
         assert log_bucket.provider == logging.provider, "the owner's account, not the platform's"
-        retention = next(r for r in prod.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-                         if r.inputs["bucket"] == log_bucket.state["bucket"])
+        retention = next(
+            r
+            for r in prod.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+            if r.inputs["bucket"] == log_bucket.state["bucket"]
+        )
         assert retention.inputs["rules"][0]["expiration"]["days"] == 365
     assert loggings["acme-shared-data"].provider.split("::")[-1].startswith("aws-acme-provider")
 
@@ -64,9 +73,16 @@ def test_gcp_and_azure_owners_record_data_access_in_their_own_project_and_subscr
     [setting] = prod.of_type("azure-native:monitor:DiagnosticSetting")
     assert setting.inputs["resourceUri"].endswith("/storageAccounts/initechshared/blobServices/default")
     assert "initech-provider" in setting.provider
-    assert {l["category"] for l in setting.inputs["logs"] if l["enabled"]} == {"StorageRead", "StorageWrite", "StorageDelete"}
+    assert {log["category"] for log in setting.inputs["logs"] if log["enabled"]} == {
+        "StorageRead",
+        "StorageWrite",
+        "StorageDelete",
+    }
     [workspace] = prod.of_type("azure-native:operationalinsights:Workspace")
-    assert setting.inputs["workspaceId"].endswith("/audit-initech-workspace") and workspace.inputs["retentionInDays"] == 365
+    assert (
+        setting.inputs["workspaceId"].endswith("/audit-initech-workspace")
+        and workspace.inputs["retentionInDays"] == 365
+    )
 
 
 def test_dev_is_off_by_default_and_switches_on_with_its_retention():

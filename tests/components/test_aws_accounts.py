@@ -12,9 +12,17 @@ ROLE = "arn:aws:iam::222222222222:role/polaris-deployer"
 
 
 def provider_inputs(credentials: AwsCredentials) -> dict:
-    plan = run_program(lambda: account_provider(
-        "owner", account_id="222222222222", region="eu-west-1", deploy_role_arn=ROLE, credentials=credentials,
-        tags={"project": "x"}), stack="unit")
+    plan = run_program(
+        lambda: account_provider(
+            "owner",
+            account_id="222222222222",
+            region="eu-west-1",
+            deploy_role_arn=ROLE,
+            credentials=credentials,
+            tags={"project": "x"},
+        ),
+        stack="unit",
+    )
     return plan.named("owner").inputs
 
 

@@ -24,24 +24,42 @@ from tools.plan import SECRET, Plan, PlannedResource, run_program
 SERVER_ROLE = "arn:aws:iam::111111111111:role/polaris-server"
 ACME_KEY = "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ACME = DataOwnerConfig(
-    name="acme", storage=StorageConfig(bucket="acme-shared", prefixes=("sales", "marketing/")),
-    aws=AwsAccount(account_id="222222222222", region="eu-west-1", kms_key_arn=ACME_KEY,
-                   deploy_role_arn="arn:aws:iam::222222222222:role/polaris-deployer"))
+    name="acme",
+    storage=StorageConfig(bucket="acme-shared", prefixes=("sales", "marketing/")),
+    aws=AwsAccount(
+        account_id="222222222222",
+        region="eu-west-1",
+        kms_key_arn=ACME_KEY,
+        deploy_role_arn="arn:aws:iam::222222222222:role/polaris-deployer",
+    ),
+)
 GLOBEX = DataOwnerConfig(
-    name="globex", storage=StorageConfig(bucket="globex-shared", prefixes=("research",)),
-    aws=AwsAccount(account_id="333333333333", region="us-east-2",
-                   deploy_role_arn="arn:aws:iam::333333333333:role/polaris-deployer"))
+    name="globex",
+    storage=StorageConfig(bucket="globex-shared", prefixes=("research",)),
+    aws=AwsAccount(
+        account_id="333333333333", region="us-east-2", deploy_role_arn="arn:aws:iam::333333333333:role/polaris-deployer"
+    ),
+)
 INITECH = DataOwnerConfig(
-    name="initech", storage=StorageConfig(bucket="initech-lake", create=False, prefixes=("exchange",)),
-    aws=AwsAccount(account_id="444444444444", region="eu-central-1",
-                   deploy_role_arn="arn:aws:iam::444444444444:role/polaris-deployer"))
+    name="initech",
+    storage=StorageConfig(bucket="initech-lake", create=False, prefixes=("exchange",)),
+    aws=AwsAccount(
+        account_id="444444444444",
+        region="eu-central-1",
+        deploy_role_arn="arn:aws:iam::444444444444:role/polaris-deployer",
+    ),
+)
 OWNERS = (ACME, GLOBEX, INITECH)
 SESSION_TAGS = {"acme": True, "globex": False, "initech": False}
 TAGS = {"project": "polaris-data-exchange", "stack": "unit"}
-BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPolicy:BucketPolicy")
+BUCKET_TYPES = (
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPolicy:BucketPolicy",
+)
 ENCRYPTION = BUCKET_TYPES[3]
 
 
@@ -67,8 +85,10 @@ class Run:
 
 def record_retention(retained: dict[str, bool]):
     """A (legacy, in-process, inherited by children) transformation that notes each resource's retention."""
+
     def transformation(args: pulumi.ResourceTransformationArgs) -> None:
         retained[args.name] = bool(args.opts.retain_on_delete)
+
     return transformation
 
 
@@ -80,16 +100,30 @@ def run() -> Run:
         server_role = pulumi.Output.from_input(SERVER_ROLE)
         for owner in OWNERS:
             vending = AwsDataOwner(
-                owner.name, AwsVendingArgs(owner, server_role, SESSION_TAGS[owner.name], TAGS),
-                opts=pulumi.ResourceOptions(transformations=[record_retention(retained)]))
-            pulumi.export(owner.name, {
-                "roleArn": vending.role_arn, "externalId": vending.external_id, "region": vending.region,
-                "allowedLocations": vending.allowed_locations, "bucket": vending.bucket,
-                "kmsKeyArn": vending.kms_key_arn, "trustPolicy": vending.trust_policy,
-                "permissionsPolicy": vending.permissions_policy})
+                owner.name,
+                AwsVendingArgs(owner, server_role, SESSION_TAGS[owner.name], TAGS),
+                opts=pulumi.ResourceOptions(transformations=[record_retention(retained)]),
+            )
+            pulumi.export(
+                owner.name,
+                {
+                    "roleArn": vending.role_arn,
+                    "externalId": vending.external_id,
+                    "region": vending.region,
+                    "allowedLocations": vending.allowed_locations,
+                    "bucket": vending.bucket,
+                    "kmsKeyArn": vending.kms_key_arn,
+                    "trustPolicy": vending.trust_policy,
+                    "permissionsPolicy": vending.permissions_policy,
+                },
+            )
             # What the secrets hold, exported in the clear for the assertions only.
-            pulumi.export(f"revealed-{owner.name}", pulumi.Output.unsecret(pulumi.Output.all(
-                externalId=vending.external_id, trustPolicy=vending.trust_policy)))
+            pulumi.export(
+                f"revealed-{owner.name}",
+                pulumi.Output.unsecret(
+                    pulumi.Output.all(externalId=vending.external_id, trustPolicy=vending.trust_policy)
+                ),
+            )
 
     return Run(run_program(program, stack="unit", mocks=mocks), mocks.invoke_providers, retained)
 
@@ -113,20 +147,42 @@ def revealed(plan: Plan, owner: str) -> dict:
 
 def test_trust_names_only_the_server_role_and_requires_the_external_id():
     assert vending_trust_policy(SERVER_ROLE, "ext-123", session_tags=False) == {
-        "Version": "2012-10-17", "Statement": [{
-            "Sid": "PolarisServerWithExternalId", "Effect": "Allow", "Principal": {"AWS": SERVER_ROLE},
-            "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "ext-123"}}}]}
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PolarisServerWithExternalId",
+                "Effect": "Allow",
+                "Principal": {"AWS": SERVER_ROLE},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "ext-123"}},
+            }
+        ],
+    }
 
 
 def test_session_tags_let_the_same_role_tag_its_sessions():
     statements = vending_trust_policy(SERVER_ROLE, "ext-123", session_tags=True)["Statement"]
     assert statements[0] == vending_trust_policy(SERVER_ROLE, "ext-123", session_tags=False)["Statement"][0]
-    assert statements[1:] == [{"Sid": "PolarisServerSessionTags", "Effect": "Allow",
-                               "Principal": {"AWS": SERVER_ROLE}, "Action": "sts:TagSession"}]
+    assert statements[1:] == [
+        {
+            "Sid": "PolarisServerSessionTags",
+            "Effect": "Allow",
+            "Principal": {"AWS": SERVER_ROLE},
+            "Action": "sts:TagSession",
+        }
+    ]
 
 
-@pytest.mark.parametrize("principal", ["*", "arn:aws:iam::111111111111:root", "111111111111",
-                                       "arn:aws:iam::111111111111:user/polaris", "arn:aws:iam::*:role/polaris"])
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "*",
+        "arn:aws:iam::111111111111:root",
+        "111111111111",
+        "arn:aws:iam::111111111111:user/polaris",
+        "arn:aws:iam::*:role/polaris",
+    ],
+)
 def test_trust_refuses_anything_but_one_role(principal):
     with pytest.raises(ValueError, match="must trust one IAM role"):
         vending_trust_policy(principal, "ext-123", session_tags=False)
@@ -134,19 +190,41 @@ def test_trust_refuses_anything_but_one_role(principal):
 
 def test_permissions_cover_the_shared_prefixes_and_the_key_only():
     assert vending_permissions_policy("acme-shared", ("sales", "/marketing/"), ACME_KEY) == {
-        "Version": "2012-10-17", "Statement": [
-            {"Sid": "SharedObjects", "Effect": "Allow",
-             "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
-             "Resource": ["arn:aws:s3:::acme-shared/sales/*", "arn:aws:s3:::acme-shared/marketing/*"]},
-            {"Sid": "ListSharedPrefixes", "Effect": "Allow", "Action": "s3:ListBucket",
-             "Resource": "arn:aws:s3:::acme-shared",
-             "Condition": {"StringLike": {"s3:prefix": ["sales/*", "sales", "marketing/*", "marketing"]}}},
-            {"Sid": "BucketLocation", "Effect": "Allow", "Action": "s3:GetBucketLocation",
-             "Resource": "arn:aws:s3:::acme-shared"},
-            {"Sid": "OwnerKey", "Effect": "Allow",
-             "Action": ["kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey", "kms:Decrypt",
-                        "kms:GenerateDataKey", "kms:Encrypt"],
-             "Resource": ACME_KEY}]}
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "SharedObjects",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"],
+                "Resource": ["arn:aws:s3:::acme-shared/sales/*", "arn:aws:s3:::acme-shared/marketing/*"],
+            },
+            {
+                "Sid": "ListSharedPrefixes",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::acme-shared",
+                "Condition": {"StringLike": {"s3:prefix": ["sales/*", "sales", "marketing/*", "marketing"]}},
+            },
+            {
+                "Sid": "BucketLocation",
+                "Effect": "Allow",
+                "Action": "s3:GetBucketLocation",
+                "Resource": "arn:aws:s3:::acme-shared",
+            },
+            {
+                "Sid": "OwnerKey",
+                "Effect": "Allow",
+                "Action": [
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:DescribeKey",
+                    "kms:Decrypt",
+                    "kms:GenerateDataKey",
+                    "kms:Encrypt",
+                ],
+                "Resource": ACME_KEY,
+            },
+        ],
+    }
 
 
 def test_without_a_key_no_kms_is_granted():
@@ -173,8 +251,11 @@ def unsupported(document: dict) -> list[tuple[str, str]]:
                 problems.append((action, "unknown action"))
             supported = {key for entry in entries for key in entry["condition_keys"]}
             problems += [(action, key) for key in keys if key not in supported and not key.startswith("aws:")]
-            problems += [(action, arn) for arn in ([resources] if isinstance(resources, str) else resources)
-                         if action not in get_actions_matching_arn(arn)]
+            problems += [
+                (action, arn)
+                for arn in ([resources] if isinstance(resources, str) else resources)
+                if action not in get_actions_matching_arn(arn)
+            ]
     return problems
 
 
@@ -185,8 +266,11 @@ def test_trust_actions_and_condition_keys_exist(session_tags):
 
 def test_the_external_id_condition_cannot_guard_tag_session():
     """Why TagSession has its own statement: the key is not in that action's request context."""
-    combined = {"Statement": [{"Action": ["sts:AssumeRole", "sts:TagSession"],
-                               "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}]}
+    combined = {
+        "Statement": [
+            {"Action": ["sts:AssumeRole", "sts:TagSession"], "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}
+        ]
+    }
     assert unsupported(combined) == [("sts:TagSession", "sts:ExternalId")]
 
 
@@ -195,10 +279,15 @@ def test_permission_actions_condition_keys_and_resources_exist(kms_key_arn):
     assert unsupported(vending_permissions_policy("acme-shared", ("sales", "marketing"), kms_key_arn)) == []
 
 
-@pytest.mark.parametrize("document", [
-    vending_permissions_policy("acme-shared", ("sales", "marketing"), ACME_KEY),
-    vending_permissions_policy("globex-shared", ("research",), None),
-    tls_only_bucket_policy("acme-shared")], ids=["with-key", "without-key", "tls-only"])
+@pytest.mark.parametrize(
+    "document",
+    [
+        vending_permissions_policy("acme-shared", ("sales", "marketing"), ACME_KEY),
+        vending_permissions_policy("globex-shared", ("research",), None),
+        tls_only_bucket_policy("acme-shared"),
+    ],
+    ids=["with-key", "without-key", "tls-only"],
+)
 def test_parliament_finds_nothing(document):
     assert [(f.issue, f.detail) for f in parliament.analyze_policy_string(json.dumps(document)).findings] == []
 
@@ -239,7 +328,9 @@ def test_owners_get_separate_providers_and_identities_in_their_own_accounts(plan
     assert len({plan.named(f"{o.name}-provider").urn for o in OWNERS}) == len(OWNERS)
     role_arns = [plan.outputs[o.name]["roleArn"] for o in OWNERS]
     assert [arn.split(":")[4] for arn in role_arns] == [o.aws.account_id for o in OWNERS]
-    assert all(arn.startswith(f"arn:aws:iam::{o.aws.account_id}:role/") for arn, o in zip(role_arns, OWNERS))
+    assert all(
+        arn.startswith(f"arn:aws:iam::{o.aws.account_id}:role/") for arn, o in zip(role_arns, OWNERS, strict=True)
+    )
 
 
 # -- the vending role -------------------------------------------------------------------------------------
@@ -274,8 +365,7 @@ def test_external_ids_are_distinct_per_owner(plan):
 def test_external_id_is_only_ever_a_secret(plan):
     assert all(plan.outputs[o.name]["externalId"] == SECRET for o in OWNERS)
     assert all(plan.outputs[o.name]["trustPolicy"] == SECRET for o in OWNERS)
-    visible = json.dumps([[r.inputs, r.state] for r in plan.resources]
-                         + [plan.outputs[o.name] for o in OWNERS])
+    visible = json.dumps([[r.inputs, r.state] for r in plan.resources] + [plan.outputs[o.name] for o in OWNERS])
     leaked = [o.name for o in OWNERS if revealed(plan, o.name)["externalId"] in visible]
     assert leaked == []
 
@@ -290,8 +380,12 @@ def test_created_bucket_keeps_its_configured_name(plan):
 
 def test_created_bucket_blocks_all_public_access_and_acls(plan):
     assert child(plan, "acme", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs == {
-        "bucket": "acme-shared", "blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True,
-        "restrictPublicBuckets": True}
+        "bucket": "acme-shared",
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
     ownership = child(plan, "acme", "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
     assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
 
@@ -300,17 +394,33 @@ def test_created_bucket_is_versioned_and_refuses_plain_http(plan):
     versioning = child(plan, "acme", "aws:s3/bucketVersioning:BucketVersioning").inputs
     assert versioning["versioningConfiguration"] == {"status": "Enabled"}
     policy = child(plan, "acme", "aws:s3/bucketPolicy:BucketPolicy").inputs
-    assert json.loads(policy["policy"]) == tls_only_bucket_policy("acme-shared") == {
-        "Version": "2012-10-17", "Statement": [{
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": ["arn:aws:s3:::acme-shared", "arn:aws:s3:::acme-shared/*"],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    assert (
+        json.loads(policy["policy"])
+        == tls_only_bucket_policy("acme-shared")
+        == {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": ["arn:aws:s3:::acme-shared", "arn:aws:s3:::acme-shared/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
 
 
 def test_bucket_with_a_key_uses_sse_kms_with_a_bucket_key(plan):
     rules = child(plan, "acme", ENCRYPTION).inputs["rules"]
-    assert rules == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": ACME_KEY},
-                      "bucketKeyEnabled": True}]
+    assert rules == [
+        {
+            "applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": ACME_KEY},
+            "bucketKeyEnabled": True,
+        }
+    ]
 
 
 def test_bucket_without_a_key_uses_sse_s3(plan):
@@ -321,14 +431,16 @@ def test_bucket_without_a_key_uses_sse_s3(plan):
 def test_each_created_bucket_gets_every_hardening_resource_once(plan):
     for owner in (ACME, GLOBEX):
         assert sorted(r.type for r in plan.descendants(owner.name) if r.type.startswith("aws:s3/")) == sorted(
-            BUCKET_TYPES)
+            BUCKET_TYPES
+        )
 
 
 def test_existing_bucket_is_referenced_by_name_only(plan):
     assert [r.type for r in plan.descendants("initech") if r.type.startswith("aws:s3/")] == []
     assert plan.outputs["initech"]["bucket"] == "initech-lake"
     assert json.loads(plan.outputs["initech"]["permissionsPolicy"])["Statement"][0]["Resource"] == [
-        "arn:aws:s3:::initech-lake/exchange/*"]
+        "arn:aws:s3:::initech-lake/exchange/*"
+    ]
 
 
 def test_bucket_and_its_hardening_outlive_the_stack_but_the_role_does_not(run):
@@ -344,8 +456,12 @@ def test_bucket_and_its_hardening_outlive_the_stack_but_the_role_does_not(run):
 def test_outputs_describe_where_and_how_to_vend(plan):
     documents = ("roleArn", "trustPolicy", "permissionsPolicy")  # asserted above
     assert {k: v for k, v in plan.outputs["acme"].items() if k not in documents} == {
-        "externalId": SECRET, "region": "eu-west-1", "bucket": "acme-shared", "kmsKeyArn": ACME_KEY,
-        "allowedLocations": ["s3://acme-shared/sales/", "s3://acme-shared/marketing/"]}
+        "externalId": SECRET,
+        "region": "eu-west-1",
+        "bucket": "acme-shared",
+        "kmsKeyArn": ACME_KEY,
+        "allowedLocations": ["s3://acme-shared/sales/", "s3://acme-shared/marketing/"],
+    }
     assert plan.outputs["globex"]["kmsKeyArn"] is None
     assert plan.outputs["initech"]["allowedLocations"] == ["s3://initech-lake/exchange/"]
 

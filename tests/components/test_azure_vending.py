@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pulumi
 import pytest
@@ -17,7 +17,6 @@ from components.azure_vending import (
     AzureDataOwner,
     AzureVendingApplication,
     AzureVendingArgs,
-    AzureWorkloadAccess,
     password_end_date,
 )
 from components.config import (
@@ -35,13 +34,19 @@ HOME = "00000000-0000-4000-8000-0000000000a1"
 OTHER = "00000000-0000-4000-8000-0000000000b2"
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
 INITECH = DataOwnerConfig(
-    name="initech", azure=AzureSubscription(tenant_id=HOME, subscription_id="sub-initech",
-                                            resource_group="initech-data", location="westeurope"),
-    storage=StorageConfig(account="initechshared", container="exchange", prefixes=("finance",)))
+    name="initech",
+    azure=AzureSubscription(
+        tenant_id=HOME, subscription_id="sub-initech", resource_group="initech-data", location="westeurope"
+    ),
+    storage=StorageConfig(account="initechshared", container="exchange", prefixes=("finance",)),
+)
 UMBRELLA = DataOwnerConfig(
-    name="umbrella", azure=AzureSubscription(tenant_id=OTHER, subscription_id="sub-umbrella",
-                                             resource_group="umbrella-rg", location="northeurope"),
-    storage=StorageConfig(account="umbrellalake", container="shared", create=False, prefixes=("a", "b/c")))
+    name="umbrella",
+    azure=AzureSubscription(
+        tenant_id=OTHER, subscription_id="sub-umbrella", resource_group="umbrella-rg", location="northeurope"
+    ),
+    storage=StorageConfig(account="umbrellalake", container="shared", create=False, prefixes=("a", "b/c")),
+)
 OWNERS = {"initech": INITECH, "umbrella": UMBRELLA}
 
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
@@ -50,9 +55,18 @@ DELEGATOR = "db58b8e5-c6ad-4a2a-8342-4190687cbf4a"
 
 
 def application(name: str, mode: CredentialMode, tenants: tuple[str, ...]) -> AzureVendingApplication:
-    return AzureVendingApplication(name, AzureApplicationArgs(
-        application=AzureApplicationConfig(tenant_id=HOME), credential_mode=mode, oidc_issuer_url=ISSUER,
-        namespace="polaris", service_account="polaris-server", secret_validity_days=30, owner_tenants=tenants))
+    return AzureVendingApplication(
+        name,
+        AzureApplicationArgs(
+            application=AzureApplicationConfig(tenant_id=HOME),
+            credential_mode=mode,
+            oidc_issuer_url=ISSUER,
+            namespace="polaris",
+            service_account="polaris-server",
+            secret_validity_days=30,
+            owner_tenants=tenants,
+        ),
+    )
 
 
 def program() -> None:
@@ -61,12 +75,23 @@ def program() -> None:
     pulumi.export("keyless", {"clientId": keyless.client_id, "env": keyless.access.environment()})
     pulumi.export("static", {"env": static.access.environment(), "secret": static.access.client_secret})
     for owner in OWNERS.values():
-        vending = AzureDataOwner(owner.name, AzureVendingArgs(owner, keyless.client_id, {"environment": "test"},
-                                                              home_principal=keyless.service_principal))
-        pulumi.export(owner.name, {
-            "tenantId": vending.tenant_id, "clientId": vending.client_id, "consentUrl": vending.consent_url,
-            "locations": vending.allowed_locations, "account": vending.storage_account,
-            "container": vending.container})
+        vending = AzureDataOwner(
+            owner.name,
+            AzureVendingArgs(
+                owner, keyless.client_id, {"environment": "test"}, home_principal=keyless.service_principal
+            ),
+        )
+        pulumi.export(
+            owner.name,
+            {
+                "tenantId": vending.tenant_id,
+                "clientId": vending.client_id,
+                "consentUrl": vending.consent_url,
+                "locations": vending.allowed_locations,
+                "account": vending.storage_account,
+                "container": vending.container,
+            },
+        )
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +101,10 @@ def plan() -> Plan:
 
 def account_id(owner: DataOwnerConfig) -> str:
     sub = owner.azure
-    return (f"/subscriptions/{sub.subscription_id}/resourceGroups/{sub.resource_group}"
-            f"/providers/Microsoft.Storage/storageAccounts/{owner.storage.account}")
+    return (
+        f"/subscriptions/{sub.subscription_id}/resourceGroups/{sub.resource_group}"
+        f"/providers/Microsoft.Storage/storageAccounts/{owner.storage.account}"
+    )
 
 
 # -- the application --------------------------------------------------------------------------------------
@@ -92,8 +119,9 @@ def test_application_is_multi_tenant_in_its_home_tenant(plan):
 
 
 def test_keyless_application_trusts_polaris_service_account_and_has_no_password(plan):
-    [credential] = of_type(plan, "polaris", "azuread:index/applicationFederatedIdentityCredential:"
-                                            "ApplicationFederatedIdentityCredential")
+    [credential] = of_type(
+        plan, "polaris", "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+    )
     assert credential.inputs["applicationId"] == plan.named("polaris-application").state["id"]
     assert credential.inputs["issuer"] == ISSUER
     assert credential.inputs["subject"] == "system:serviceaccount:polaris:polaris-server"
@@ -104,7 +132,7 @@ def test_keyless_application_trusts_polaris_service_account_and_has_no_password(
 def test_static_application_has_a_bounded_password_and_no_federated_credential(plan):
     [password] = of_type(plan, "fallback", "azuread:index/applicationPassword:ApplicationPassword")
     end = datetime.fromisoformat(password.inputs["endDate"])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert now + timedelta(days=15) <= end <= now + timedelta(days=30)
     assert "endDateRelative" not in password.inputs
     assert not [r for r in under(plan, "fallback") if "FederatedIdentity" in r.type]
@@ -120,8 +148,11 @@ def test_static_secret_is_exported_only_as_a_secret(plan):
 def test_environment_of_each_mode(plan):
     client_id = plan.outputs["keyless"]["clientId"]
     assert plan.outputs["keyless"]["env"] == {
-        "AZURE_CLIENT_ID": client_id, "AZURE_TENANT_ID": HOME, "AZURE_FEDERATED_TOKEN_FILE": AZURE_TOKEN_PATH,
-        "AZURE_ADDITIONALLY_ALLOWED_TENANTS": OTHER}
+        "AZURE_CLIENT_ID": client_id,
+        "AZURE_TENANT_ID": HOME,
+        "AZURE_FEDERATED_TOKEN_FILE": AZURE_TOKEN_PATH,
+        "AZURE_ADDITIONALLY_ALLOWED_TENANTS": OTHER,
+    }
     assert set(plan.outputs["static"]["env"]) == {"AZURE_CLIENT_ID", "AZURE_TENANT_ID"}
 
 
@@ -134,9 +165,14 @@ def java_sdk_allowed_tenants(value: str) -> list[str]:
 def test_every_other_owner_tenant_is_allowed_as_the_java_sdk_reads_the_list():
     third = "00000000-0000-4000-8000-0000000000c3"
     fourth = "00000000-0000-4000-8000-0000000000d4"
-    plan = run_program(lambda: pulumi.export("env", application(
-        "three", CredentialMode.KEYLESS, (HOME, OTHER, third, fourth, third)).access.environment()),
-        stack="unit", project="azure-vending")
+    plan = run_program(
+        lambda: pulumi.export(
+            "env",
+            application("three", CredentialMode.KEYLESS, (HOME, OTHER, third, fourth, third)).access.environment(),
+        ),
+        stack="unit",
+        project="azure-vending",
+    )
     allowed = java_sdk_allowed_tenants(plan.outputs["env"]["AZURE_ADDITIONALLY_ALLOWED_TENANTS"])
     assert sorted(allowed) == sorted({OTHER, third, fourth}) and len(allowed) == 3
     assert all(re.fullmatch(r"[0-9a-f-]{36}", tenant) for tenant in allowed)
@@ -156,10 +192,18 @@ def test_password_end_date_is_stable_within_a_window_and_bounded(today):
 
 def test_created_storage_is_hns_https_tls12_private_and_keyless(plan):
     account = plan.named("initech-account")
-    expected = {"accountName": "initechshared", "resourceGroupName": "initech-data", "location": "westeurope",
-                "kind": "StorageV2", "isHnsEnabled": True, "enableHttpsTrafficOnly": True,
-                "minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False, "allowSharedKeyAccess": False,
-                "tags": {"environment": "test"}}
+    expected = {
+        "accountName": "initechshared",
+        "resourceGroupName": "initech-data",
+        "location": "westeurope",
+        "kind": "StorageV2",
+        "isHnsEnabled": True,
+        "enableHttpsTrafficOnly": True,
+        "minimumTlsVersion": "TLS1_2",
+        "allowBlobPublicAccess": False,
+        "allowSharedKeyAccess": False,
+        "tags": {"environment": "test"},
+    }
     assert {k: account.inputs.get(k) for k in expected} == expected
     container = plan.named("initech-container")
     assert (container.inputs["containerName"], container.inputs["publicAccess"]) == ("exchange", "None")
@@ -183,9 +227,14 @@ def test_roles_are_on_the_container_and_the_account_only(plan, owner):
 def test_no_role_assignment_is_resource_group_or_subscription_wide(plan):
     scopes = [r.inputs["scope"] for r in plan.of_type(ASSIGNMENT)]
     assert len(scopes) == 4
-    assert all(re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/"
-                            r"storageAccounts/[a-z0-9]+(/blobServices/default/containers/[a-z0-9-]+)?", s)
-               for s in scopes)
+    assert all(
+        re.fullmatch(
+            r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/"
+            r"storageAccounts/[a-z0-9]+(/blobServices/default/containers/[a-z0-9-]+)?",
+            s,
+        )
+        for s in scopes
+    )
 
 
 @pytest.mark.parametrize("owner, principal", [("initech", "polaris-principal"), ("umbrella", "umbrella-principal")])
@@ -218,8 +267,9 @@ def test_every_owner_resource_uses_its_own_provider_of_its_package(plan, owner):
     assert provider.inputs["subscriptionId"] == config.subscription_id
     assert provider.inputs["tenantId"] == config.tenant_id
     resources = under(plan, owner)
-    providers = {r.type.removeprefix("pulumi:providers:"): r.urn for r in resources
-                 if r.type.startswith("pulumi:providers:")}
+    providers = {
+        r.type.removeprefix("pulumi:providers:"): r.urn for r in resources if r.type.startswith("pulumi:providers:")
+    }
     custom = [r for r in resources if r.custom and not r.type.startswith("pulumi:providers:")]
     assert len(custom) >= 2
     assert all(r.provider == providers[r.type.split(":")[0]] for r in custom)
@@ -241,8 +291,10 @@ def test_created_storage_outputs_are_the_created_resources_names(plan):
 
 
 def test_allowed_locations_are_abfss_prefixes(plan):
-    assert plan.outputs["umbrella"]["locations"] == ["abfss://shared@umbrellalake.dfs.core.windows.net/a/",
-                                                     "abfss://shared@umbrellalake.dfs.core.windows.net/b/c/"]
+    assert plan.outputs["umbrella"]["locations"] == [
+        "abfss://shared@umbrellalake.dfs.core.windows.net/a/",
+        "abfss://shared@umbrellalake.dfs.core.windows.net/b/c/",
+    ]
 
 
 def test_components_use_project_type_tokens(plan):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import AccessLevel, Cloud, CredentialMode, Exposure, Persistence, PROJECT
+from components.config import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence
 from components.config_loader import parse_config
 from components.config_parser import ConfigError
 from tools.plan import ROOT
@@ -17,7 +17,7 @@ from tools.plan import ROOT
 def shipped(stack: str) -> dict[str, Any]:
     document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
     prefix = f"{PROJECT}:"
-    return {k[len(prefix):]: v for k, v in document.items() if k.startswith(prefix)}
+    return {k[len(prefix) :]: v for k, v in document.items() if k.startswith(prefix)}
 
 
 def problems_of(raw: dict[str, Any]) -> dict[str, str]:
@@ -40,8 +40,10 @@ def test_dev_stack_parses_into_typed_objects():
     assert not cfg.production
     assert cfg.polaris.persistence is Persistence.IN_MEMORY and cfg.polaris.replicas == 1
     assert [o.cloud for o in cfg.data_owners] == [Cloud.AWS, Cloud.GCP, Cloud.AZURE]
-    assert cfg.data_owner("acme").allowed_locations == ("s3://acme-dev-shared-data/sales/",
-                                                        "s3://acme-dev-shared-data/marketing/")
+    assert cfg.data_owner("acme").allowed_locations == (
+        "s3://acme-dev-shared-data/sales/",
+        "s3://acme-dev-shared-data/marketing/",
+    )
     assert cfg.data_owner("initech").storage_root == "abfss://exchange@initechdevshared.dfs.core.windows.net"
     contoso = next(o for o in cfg.organisations if o.name == "contoso")
     assert contoso.access[1].level is AccessLevel.READ and contoso.access[1].namespaces == ("genomics",)
@@ -69,8 +71,11 @@ def test_defaults_apply_when_keys_are_omitted(dev):
     # Only azureApplication is required (the dev stack has an Azure data owner); the rest defaults.
     dev["polaris"] = {"azureApplication": {"tenantId": "3f1a2b4c-0000-4000-8000-0000000000a1"}}
     cfg = parse_config(dev, "dev")
-    assert (cfg.polaris.version, cfg.polaris.realm, cfg.polaris.credential_mode) == ("1.7.0", "POLARIS",
-                                                                                      CredentialMode.KEYLESS)
+    assert (cfg.polaris.version, cfg.polaris.realm, cfg.polaris.credential_mode) == (
+        "1.7.0",
+        "POLARIS",
+        CredentialMode.KEYLESS,
+    )
 
 
 # -- every problem at once ------------------------------------------------------------------------------
@@ -85,8 +90,12 @@ def test_all_problems_reported_in_one_message(dev):
         parse_config(dev, "dev")
     message = str(caught.value)
     assert message.startswith("4 problem(s) in the configuration of stack 'dev':")
-    for path in ("platfrom", "catalogs[0].dataOwner", "organisations[0].access[0].level",
-                 "platform.apiAllowedCidrs[0]"):
+    for path in (
+        "platfrom",
+        "catalogs[0].dataOwner",
+        "organisations[0].access[0].level",
+        "platform.apiAllowedCidrs[0]",
+    ):
         assert f"  - {path}: " in message
 
 
@@ -106,14 +115,17 @@ def test_missing_required_keys(dev):
     assert "(missing)" in found["catalogs[1].locations"]
 
 
-@pytest.mark.parametrize("path, value, expected", [
-    (("platform", "accountId"), 111111111111, "a string"),
-    (("polaris", "replicas"), "two", "a whole number"),
-    (("production",), "yes", "true or false"),
-    (("polaris", "persistence"), "mysql", "'in-memory', 'postgres'"),
-    (("platform", "apiAllowedCidrs"), "10.0.0.0/8", "a list"),
-    (("tags",), {"team": 7}, "a string"),
-])
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        (("platform", "accountId"), 111111111111, "a string"),
+        (("polaris", "replicas"), "two", "a whole number"),
+        (("production",), "yes", "true or false"),
+        (("polaris", "persistence"), "mysql", "'in-memory', 'postgres'"),
+        (("platform", "apiAllowedCidrs"), "10.0.0.0/8", "a list"),
+        (("tags",), {"team": 7}, "a string"),
+    ],
+)
 def test_wrong_types(dev, path, value, expected):
     node = dev
     for key in path[:-1]:
@@ -148,43 +160,52 @@ def test_catalog_of_an_unknown_data_owner(dev):
     assert "configured data owner (acme, globex, initech)" in problems_of(dev)["catalogs[0].dataOwner"]
 
 
-@pytest.mark.parametrize("index, location, expected", [
-    (0, "gs://acme-dev-shared-data/sales/", "an s3:// URL"),
-    (1, "s3://globex-dev-shared-data/research/", "a gs:// URL"),
-    (2, "abfss://exchange@initechdevshared.blob.core.windows.net/finance/", "abfss://<container>@<account>"),
-    (2, "wasbs://exchange@initechdevshared.dfs.core.windows.net/finance/", "abfss://<container>@<account>"),
-    (0, "s3://another-bucket/sales/", "inside the owner's storage s3://acme-dev-shared-data/"),
-    (2, "abfss://other@initechdevshared.dfs.core.windows.net/finance/", "inside the owner's storage"),
-    (0, "s3://acme-dev-shared-data/hr/", "under one of the owner's shared prefixes"),
-    (0, "s3://acme-dev-shared-data/sales/../hr/", "without empty, '.' or '..' segments"),
-    (0, "s3://acme-dev-shared-data/sales//q1/", "without empty, '.' or '..' segments"),
-    (0, "s3://acme-dev-shared-data", "not the root of the bucket"),
-    (0, "s3://acme-dev-shared-data/", "not the root of the bucket"),
-])
+@pytest.mark.parametrize(
+    "index, location, expected",
+    [
+        (0, "gs://acme-dev-shared-data/sales/", "an s3:// URL"),
+        (1, "s3://globex-dev-shared-data/research/", "a gs:// URL"),
+        (2, "abfss://exchange@initechdevshared.blob.core.windows.net/finance/", "abfss://<container>@<account>"),
+        (2, "wasbs://exchange@initechdevshared.dfs.core.windows.net/finance/", "abfss://<container>@<account>"),
+        (0, "s3://another-bucket/sales/", "inside the owner's storage s3://acme-dev-shared-data/"),
+        (2, "abfss://other@initechdevshared.dfs.core.windows.net/finance/", "inside the owner's storage"),
+        (0, "s3://acme-dev-shared-data/hr/", "under one of the owner's shared prefixes"),
+        (0, "s3://acme-dev-shared-data/sales/../hr/", "without empty, '.' or '..' segments"),
+        (0, "s3://acme-dev-shared-data/sales//q1/", "without empty, '.' or '..' segments"),
+        (0, "s3://acme-dev-shared-data", "not the root of the bucket"),
+        (0, "s3://acme-dev-shared-data/", "not the root of the bucket"),
+    ],
+)
 def test_locations(dev, index, location, expected):
     dev["catalogs"][index]["locations"] = [location]
     assert expected in problems_of(dev)[f"catalogs[{index}].locations[0]"]
 
 
 def test_overlapping_catalog_locations(dev):
-    dev["catalogs"].append({"name": "acme_sales_q1", "dataOwner": "acme",
-                            "locations": ["s3://acme-dev-shared-data/sales/q1/"]})
+    dev["catalogs"].append(
+        {"name": "acme_sales_q1", "dataOwner": "acme", "locations": ["s3://acme-dev-shared-data/sales/q1/"]}
+    )
     assert "does not overlap catalog 'acme_sales'" in problems_of(dev)["catalogs[3].locations[0]"]
 
 
 def test_access_to_unknown_catalog_and_bad_namespaces(dev):
-    dev["organisations"][1]["access"] = [{"catalog": "nope", "level": "read"},
-                                         {"catalog": "acme_sales", "level": "read", "namespaces": ["a..b"]}]
+    dev["organisations"][1]["access"] = [
+        {"catalog": "nope", "level": "read"},
+        {"catalog": "acme_sales", "level": "read", "namespaces": ["a..b"]},
+    ]
     found = problems_of(dev)
     assert "configured catalog" in found["organisations[1].access[0].catalog"]
     assert "none empty" in found["organisations[1].access[1].namespaces[0]"]
 
 
-@pytest.mark.parametrize("cidr, expected", [
-    ("10.0.0.1/8", "host bits zero"),
-    ("not-a-cidr", "a CIDR"),
-    ("300.0.0.0/8", "a CIDR"),
-])
+@pytest.mark.parametrize(
+    "cidr, expected",
+    [
+        ("10.0.0.1/8", "host bits zero"),
+        ("not-a-cidr", "a CIDR"),
+        ("300.0.0.0/8", "a CIDR"),
+    ],
+)
 def test_invalid_cidrs(dev, cidr, expected):
     dev["platform"]["apiAllowedCidrs"] = [cidr]
     assert expected in problems_of(dev)["platform.apiAllowedCidrs[0]"]
@@ -206,15 +227,18 @@ def test_in_memory_with_more_than_one_replica(dev):
     assert "use 'postgres'" in problems_of(dev)["polaris.replicas"]
 
 
-@pytest.mark.parametrize("owner, storage_key, bucket, expected", [
-    (0, "bucket", "Upper_Case", "an S3 bucket name"),
-    (0, "bucket", "ab", "an S3 bucket name"),
-    (0, "bucket", "192.168.1.1", "an S3 bucket name"),
-    (1, "bucket", "has.dots.in.gcs", "a GCS bucket name"),
-    (1, "bucket", "google-data", "without 'goog'"),
-    (2, "account", "Has-Dashes", "a storage account name"),
-    (2, "container", "double--dash", "a container name"),
-])
+@pytest.mark.parametrize(
+    "owner, storage_key, bucket, expected",
+    [
+        (0, "bucket", "Upper_Case", "an S3 bucket name"),
+        (0, "bucket", "ab", "an S3 bucket name"),
+        (0, "bucket", "192.168.1.1", "an S3 bucket name"),
+        (1, "bucket", "has.dots.in.gcs", "a GCS bucket name"),
+        (1, "bucket", "google-data", "without 'goog'"),
+        (2, "account", "Has-Dashes", "a storage account name"),
+        (2, "container", "double--dash", "a container name"),
+    ],
+)
 def test_invalid_bucket_and_container_names(dev, owner, storage_key, bucket, expected):
     dev["dataOwners"][owner]["storage"][storage_key] = bucket
     assert expected in problems_of(dev)[f"dataOwners[{owner}].storage.{storage_key}"]
@@ -298,19 +322,29 @@ def test_production_load_balancer_requires_a_hostname():
 
 
 def test_a_load_balancer_outside_production_may_use_a_certificate_without_a_hostname(dev):
-    dev["polaris"] |= {"exposure": "load-balancer",
-                       "tlsCertificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111"}
+    dev["polaris"] |= {
+        "exposure": "load-balancer",
+        "tlsCertificateArn": "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111",
+    }
     dev["platform"]["polarisAllowedCidrs"] = ["198.51.100.0/24"]
     assert parse_config(dev, "dev").polaris.hostname is None
 
 
-@pytest.mark.parametrize("hostname, zone, path, expected", [
-    ("polaris.other.example.org", "exchange.example.com", "polaris.hostname", "inside the zone exchange.example.com"),
-    ("exchange.example.com", "exchange.example.com", "polaris.hostname", "inside the zone"),
-    ("Polaris.Exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
-    ("https://polaris.exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
-    ("polaris.exchange.example.com", "exchange.example.com.", "polaris.hostedZone", "the zone's domain name"),
-])
+@pytest.mark.parametrize(
+    "hostname, zone, path, expected",
+    [
+        (
+            "polaris.other.example.org",
+            "exchange.example.com",
+            "polaris.hostname",
+            "inside the zone exchange.example.com",
+        ),
+        ("exchange.example.com", "exchange.example.com", "polaris.hostname", "inside the zone"),
+        ("Polaris.Exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
+        ("https://polaris.exchange.example.com", "exchange.example.com", "polaris.hostname", "a lowercase DNS name"),
+        ("polaris.exchange.example.com", "exchange.example.com.", "polaris.hostedZone", "the zone's domain name"),
+    ],
+)
 def test_hostname_and_zone_values(hostname, zone, path, expected):
     prod = prod_config()
     prod["polaris"] |= {"hostname": hostname, "hostedZone": zone}
@@ -323,16 +357,24 @@ def test_a_hostname_needs_a_load_balancer(dev):
 
 
 def test_a_hostname_alone_gives_the_load_balancer_its_tls(dev):
-    dev["polaris"] |= {"exposure": "load-balancer", "hostname": "polaris.dev.example.com",
-                       "hostedZone": "dev.example.com"}
+    dev["polaris"] |= {
+        "exposure": "load-balancer",
+        "hostname": "polaris.dev.example.com",
+        "hostedZone": "dev.example.com",
+    }
     dev["platform"]["polarisAllowedCidrs"] = ["198.51.100.0/24"]
     cfg = parse_config(dev, "dev")
     assert cfg.polaris.tls_certificate_arn is None and cfg.polaris.hostname == "polaris.dev.example.com"
 
 
 def test_existing_network_egress_addresses_are_cidrs(dev):
-    dev["platform"]["network"] = {"existing": {"vpcId": "vpc-0abc", "privateSubnetIds": ["subnet-a", "subnet-b"],
-                                               "egressCidrs": ["198.18.7.10/32", "198.18.7.10/24"]}}
+    dev["platform"]["network"] = {
+        "existing": {
+            "vpcId": "vpc-0abc",
+            "privateSubnetIds": ["subnet-a", "subnet-b"],
+            "egressCidrs": ["198.18.7.10/32", "198.18.7.10/24"],
+        }
+    }
     found = problems_of(dev)
     assert "host bits zero" in found["platform.network.existing.egressCidrs[1]"]
     assert "platform.network.existing.egressCidrs[0]" not in found

@@ -16,29 +16,57 @@ from tools.plan import Plan, run_program
 VPC = "vpc-0platform"
 SUBNETS = ["subnet-0private1", "subnet-0private2"]
 CLUSTER_SG = "sg-0eksclustersg"
-PROD = DatabaseConfig(instance_class="db.m6g.large", engine_version="16", allocated_storage_gb=100,
-                      backup_retention_days=14, multi_az=True)
+PROD = DatabaseConfig(
+    instance_class="db.m6g.large",
+    engine_version="16",
+    allocated_storage_gb=100,
+    backup_retention_days=14,
+    multi_az=True,
+)
 DEV = DatabaseConfig()
 PASSWORDS: dict[str, str] = {}
 """The generated passwords, captured in the program, to search every planned value for them."""
 
 
-
-def database(name: str, config: DatabaseConfig, production: bool, provider: pulumi.ProviderResource,
-             **optional: bool) -> None:
-    db = PolarisDatabase(name, DatabaseArgs(config, vpc_id=VPC, subnet_ids=SUBNETS,
-                                            client_security_group_id=CLUSTER_SG, production=production,
-                                            tags={"component": "database"}, **optional),
-                         opts=pulumi.ResourceOptions(provider=provider))
+def database(
+    name: str, config: DatabaseConfig, production: bool, provider: pulumi.ProviderResource, **optional: bool
+) -> None:
+    db = PolarisDatabase(
+        name,
+        DatabaseArgs(
+            config,
+            vpc_id=VPC,
+            subnet_ids=SUBNETS,
+            client_security_group_id=CLUSTER_SG,
+            production=production,
+            tags={"component": "database"},
+            **optional,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
     db.connection.password.apply(lambda password: PASSWORDS.__setitem__(name, password))
-    pulumi.export(name, {"jdbc_url": db.connection.jdbc_url, "username": db.connection.username,
-                         "password": db.connection.password, "address": db.address, "port": db.port,
-                         "instance_id": db.instance_id})
+    pulumi.export(
+        name,
+        {
+            "jdbc_url": db.connection.jdbc_url,
+            "username": db.connection.username,
+            "password": db.connection.password,
+            "address": db.address,
+            "port": db.port,
+            "instance_id": db.instance_id,
+        },
+    )
 
 
 def program() -> None:
-    provider = account_provider("platform-aws", account_id="111111111111", region="eu-west-1",
-                                deploy_role_arn=None, credentials=AwsCredentials.ASSUME_ROLE, tags={})
+    provider = account_provider(
+        "platform-aws",
+        account_id="111111111111",
+        region="eu-west-1",
+        deploy_role_arn=None,
+        credentials=AwsCredentials.ASSUME_ROLE,
+        tags={},
+    )
     pulumi.export("provider_urn", provider.urn)
     database("prod-db", PROD, True, provider, iam_authentication=True, performance_insights=True)
     database("dev-db", DEV, False, provider)
@@ -81,8 +109,15 @@ def test_instance_is_private_in_the_given_subnets(plan):
 def test_only_the_cluster_security_group_reaches_postgres(plan):
     group = plan.named("prod-db-sg")
     assert group.inputs["vpcId"] == VPC
-    assert group.inputs["ingress"] == [{"description": "PostgreSQL from the cluster", "protocol": "tcp",
-                                        "fromPort": 5432, "toPort": 5432, "securityGroups": [CLUSTER_SG]}]
+    assert group.inputs["ingress"] == [
+        {
+            "description": "PostgreSQL from the cluster",
+            "protocol": "tcp",
+            "fromPort": 5432,
+            "toPort": 5432,
+            "securityGroups": [CLUSTER_SG],
+        }
+    ]
     assert "egress" not in group.inputs
     [group_id] = instance(plan, "prod-db")["vpcSecurityGroupIds"]
     assert group.state["arn"].endswith(f"/{group_id}")
@@ -123,7 +158,7 @@ def test_password_reaches_rds_as_a_secret_limited_to_characters_rds_accepts(plan
     assert instance(plan, "prod-db")["password"] == "[secret]"
     assert password.state["result"] == "[secret]"
     assert password.inputs["length"] >= 32
-    assert not set(password.inputs["overrideSpecial"]) & set("/@\" $&")
+    assert not set(password.inputs["overrideSpecial"]) & set('/@" $&')
 
 
 def test_password_never_appears_in_plaintext_anywhere(plan):

@@ -20,10 +20,16 @@ from tools.plan import Plan, PlannedResource, run_program
 
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123"
 SUBJECT = "system:serviceaccount:polaris:polaris-server"
-GLOBEX = DataOwnerConfig(name="globex", gcp=GcpProject(project="globex-data", location="EU"),
-                         storage=StorageConfig(bucket="globex-shared", prefixes=("research", "lab/")))
-HOOLI = DataOwnerConfig(name="hooli", gcp=GcpProject(project="hooli-data", object_admin=True),
-                        storage=StorageConfig(bucket="hooli-existing", create=False, prefixes=("x",)))
+GLOBEX = DataOwnerConfig(
+    name="globex",
+    gcp=GcpProject(project="globex-data", location="EU"),
+    storage=StorageConfig(bucket="globex-shared", prefixes=("research", "lab/")),
+)
+HOOLI = DataOwnerConfig(
+    name="hooli",
+    gcp=GcpProject(project="hooli-data", object_admin=True),
+    storage=StorageConfig(bucket="hooli-existing", create=False, prefixes=("x",)),
+)
 TAGS = {"Project": "Polaris Data Exchange", "cost.center": "42", "1st": "Yes"}
 
 BUCKET_MEMBER = "gcp:storage/bucketIAMMember:BucketIAMMember"
@@ -32,15 +38,21 @@ ACCOUNT_MEMBER = "gcp:serviceaccount/iAMMember:IAMMember"
 
 
 def program() -> None:
-    identity = GcpWorkloadIdentity("wif", GcpWorkloadIdentityArgs(
-        project="polaris-identity", oidc_issuer_url=ISSUER, namespace="polaris", service_account="polaris-server"))
+    identity = GcpWorkloadIdentity(
+        "wif",
+        GcpWorkloadIdentityArgs(
+            project="polaris-identity", oidc_issuer_url=ISSUER, namespace="polaris", service_account="polaris-server"
+        ),
+    )
     pulumi.export("federatedPrincipal", identity.federated_principal)
     pulumi.export("audience", identity.access.audience)
     pulumi.export("credentialConfiguration", identity.access.credential_configuration)
     for owner in (GLOBEX, HOOLI):
         vending = GcpDataOwner(owner.name, GcpVendingArgs(owner, identity.federated_principal, TAGS))
-        pulumi.export(owner.name, {"email": vending.service_account_email, "bucket": vending.bucket,
-                                   "locations": vending.allowed_locations})
+        pulumi.export(
+            owner.name,
+            {"email": vending.service_account_email, "bucket": vending.bucket, "locations": vending.allowed_locations},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +103,12 @@ def test_credential_configuration_is_a_file_sourced_external_account(plan):
     audience = "//iam.googleapis.com/" + plan.named("wif-oidc").state["name"]
     assert plan.outputs["audience"] == audience
     assert json.loads(plan.outputs["credentialConfiguration"]) == {
-        "type": "external_account", "audience": audience,
+        "type": "external_account",
+        "audience": audience,
         "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
         "token_url": "https://sts.googleapis.com/v1/token",
-        "credential_source": {"file": GCP_TOKEN_PATH, "format": {"type": "text"}}}
+        "credential_source": {"file": GCP_TOKEN_PATH, "format": {"type": "text"}},
+    }
 
 
 # -- per data owner ---------------------------------------------------------------------------------------
@@ -115,20 +129,28 @@ def test_existing_bucket_is_referenced_by_name_and_not_created(plan):
     assert of_type(plan, "hooli", BUCKET_MEMBER)[0].inputs["bucket"] == "hooli-existing"
 
 
-@pytest.mark.parametrize("owner, bucket, role", [("globex", "globex-shared", "roles/storage.objectUser"),
-                                                 ("hooli", "hooli-existing", "roles/storage.objectAdmin")])
+@pytest.mark.parametrize(
+    "owner, bucket, role",
+    [("globex", "globex-shared", "roles/storage.objectUser"), ("hooli", "hooli-existing", "roles/storage.objectAdmin")],
+)
 def test_vending_account_gets_one_role_on_its_bucket_only(plan, owner, bucket, role):
     [member] = of_type(plan, owner, BUCKET_MEMBER)
     email = plan.outputs[owner]["email"]
     assert (member.inputs["bucket"], member.inputs["role"], member.inputs["member"]) == (
-        bucket, role, f"serviceAccount:{email}")
+        bucket,
+        role,
+        f"serviceAccount:{email}",
+    )
 
 
 @pytest.mark.parametrize("owner, project", [("globex", "globex-data"), ("hooli", "hooli-data")])
 def test_project_level_grant_is_service_usage_only(plan, owner, project):
     [member] = of_type(plan, owner, PROJECT_MEMBER)
     assert (member.inputs["project"], member.inputs["role"], member.inputs["member"]) == (
-        project, "roles/serviceusage.serviceUsageConsumer", f"serviceAccount:{plan.outputs[owner]['email']}")
+        project,
+        "roles/serviceusage.serviceUsageConsumer",
+        f"serviceAccount:{plan.outputs[owner]['email']}",
+    )
 
 
 def test_no_storage_role_anywhere_but_on_buckets(plan):
@@ -140,9 +162,11 @@ def test_no_storage_role_anywhere_but_on_buckets(plan):
 def test_only_the_federated_principal_may_impersonate_the_vending_account(plan, owner):
     [member] = of_type(plan, owner, ACCOUNT_MEMBER)
     account = plan.named(f"{owner}-vending")
-    assert member.inputs == {"serviceAccountId": account.state["name"],
-                             "role": "roles/iam.serviceAccountTokenCreator",
-                             "member": plan.outputs["federatedPrincipal"]}
+    assert member.inputs == {
+        "serviceAccountId": account.state["name"],
+        "role": "roles/iam.serviceAccountTokenCreator",
+        "member": plan.outputs["federatedPrincipal"],
+    }
 
 
 def test_no_service_account_key_exists(plan):

@@ -1,4 +1,5 @@
 """Hardening under mocks: VPC flow logs, explicit key policies, RDS monitoring and statement-free logging."""
+
 from __future__ import annotations
 
 import json

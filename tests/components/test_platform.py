@@ -38,18 +38,34 @@ REGION = "eu-west-1"
 DEPLOY_ROLE = f"arn:aws:iam::{ACCOUNT}:role/polaris-deployer"
 API_CIDRS = ("203.0.113.0/24",)
 TAGS = {"project": "polaris-data-exchange", "environment": "unit"}
-VENDING_ROLES = ("arn:aws:iam::222222222222:role/polaris-vending-acme",
-                 "arn:aws:iam::333333333333:role/polaris-vending-umbrella")
+VENDING_ROLES = (
+    "arn:aws:iam::222222222222:role/polaris-vending-acme",
+    "arn:aws:iam::333333333333:role/polaris-vending-umbrella",
+)
 
-DEV = PlatformConfig(account_id=ACCOUNT, region=REGION, deploy_role_arn=DEPLOY_ROLE, api_allowed_cidrs=API_CIDRS,
-                     node_group=NodeGroupConfig(instance_types=("m6i.large",), min_size=2, desired_size=2,
-                                                max_size=3, disk_size_gb=60))
-PROD = PlatformConfig(account_id=ACCOUNT, region=REGION, deploy_role_arn=DEPLOY_ROLE,
-                      network=NetworkConfig(vpc_cidr="10.50.0.0/16", availability_zones=3))
-EXISTING = PlatformConfig(account_id=ACCOUNT, region=REGION, aws_credentials=AwsCredentials.PROFILE,
-                          network=NetworkConfig(existing=ExistingNetworkConfig(
-                              vpc_id="vpc-0abc1234", private_subnet_ids=("subnet-0aaa", "subnet-0bbb"),
-                              egress_cidrs=("198.18.7.10/32",))))
+DEV = PlatformConfig(
+    account_id=ACCOUNT,
+    region=REGION,
+    deploy_role_arn=DEPLOY_ROLE,
+    api_allowed_cidrs=API_CIDRS,
+    node_group=NodeGroupConfig(instance_types=("m6i.large",), min_size=2, desired_size=2, max_size=3, disk_size_gb=60),
+)
+PROD = PlatformConfig(
+    account_id=ACCOUNT,
+    region=REGION,
+    deploy_role_arn=DEPLOY_ROLE,
+    network=NetworkConfig(vpc_cidr="10.50.0.0/16", availability_zones=3),
+)
+EXISTING = PlatformConfig(
+    account_id=ACCOUNT,
+    region=REGION,
+    aws_credentials=AwsCredentials.PROFILE,
+    network=NetworkConfig(
+        existing=ExistingNetworkConfig(
+            vpc_id="vpc-0abc1234", private_subnet_ids=("subnet-0aaa", "subnet-0bbb"), egress_cidrs=("198.18.7.10/32",)
+        )
+    ),
+)
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -61,10 +77,22 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
 def platform_program(config: PlatformConfig, production: bool) -> None:
-    platform = PolarisPlatform("platform", PlatformArgs(config, namespace="polaris", service_account="polaris-server",
-                                                        production=production, tags=TAGS))
-    for key in ("kubeconfig", "oidc_issuer_url", "oidc_provider_arn", "server_role_arn", "server_role_name",
-                "vpc_id", "private_subnet_ids", "public_subnet_ids", "node_security_group_id", "egress_cidrs"):
+    platform = PolarisPlatform(
+        "platform",
+        PlatformArgs(config, namespace="polaris", service_account="polaris-server", production=production, tags=TAGS),
+    )
+    for key in (
+        "kubeconfig",
+        "oidc_issuer_url",
+        "oidc_provider_arn",
+        "server_role_arn",
+        "server_role_name",
+        "vpc_id",
+        "private_subnet_ids",
+        "public_subnet_ids",
+        "node_security_group_id",
+        "egress_cidrs",
+    ):
         pulumi.export(key, getattr(platform, key))
     pulumi.export("aws_provider_urn", platform.aws_provider.urn)
     pulumi.export("kubernetes_provider_urn", platform.kubernetes_provider.urn)
@@ -72,9 +100,12 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
 
 
 def platform_plan(config: PlatformConfig, production: bool) -> Plan:
-    return run_program(lambda: platform_program(config, production), stack="unit",
-                       # The default region differs from the platform's: anything bypassing its provider shows.
-                       mocks=RealisticMocks(default_aws_region="us-east-1"))
+    return run_program(
+        lambda: platform_program(config, production),
+        stack="unit",
+        # The default region differs from the platform's: anything bypassing its provider shows.
+        mocks=RealisticMocks(default_aws_region="us-east-1"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -114,9 +145,11 @@ def test_subnet_layout_gives_each_zone_disjoint_subnets_inside_the_vpc(vpc_cidr,
     networks = [ipaddress.ip_network(c) for c in private + public]
     assert len(private) == len(public) == zones
     assert all(n.subnet_of(ipaddress.ip_network(vpc_cidr)) for n in networks)
-    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1:])
-    assert all(ipaddress.ip_network(p).num_addresses > ipaddress.ip_network(q).num_addresses
-               for p, q in zip(private, public)), "nodes and pods need the larger private subnets"
+    assert not any(a.overlaps(b) for i, a in enumerate(networks) for b in networks[i + 1 :])
+    assert all(
+        ipaddress.ip_network(p).num_addresses > ipaddress.ip_network(q).num_addresses
+        for p, q in zip(private, public, strict=True)
+    ), "nodes and pods need the larger private subnets"
 
 
 def test_subnet_layout_refuses_more_zones_than_it_has_room_for():
@@ -165,8 +198,15 @@ def test_production_has_a_nat_gateway_per_zone_and_dev_shares_one(request, plan_
 
 
 def test_an_existing_network_is_used_as_is_and_nothing_is_created(existing):
-    for type_ in (VPC, SUBNET, NAT, ROUTE_TABLE, ASSOCIATION, "aws:ec2/internetGateway:InternetGateway",
-                  "aws:ec2/eip:Eip"):
+    for type_ in (
+        VPC,
+        SUBNET,
+        NAT,
+        ROUTE_TABLE,
+        ASSOCIATION,
+        "aws:ec2/internetGateway:InternetGateway",
+        "aws:ec2/eip:Eip",
+    ):
         assert existing.of_type(type_) == [], type_
     assert existing.outputs["vpc_id"] == "vpc-0abc1234"
     assert existing.outputs["private_subnet_ids"] == ["subnet-0aaa", "subnet-0bbb"]
@@ -201,8 +241,10 @@ def test_the_private_api_endpoint_admits_the_private_subnets_on_443_only(prod):
 
 def test_an_existing_network_admits_its_private_subnets_as_looked_up(existing):
     mocks = RealisticMocks()
-    looked_up = [mocks.call(pulumi.runtime.MockCallArgs("aws:ec2/getSubnet:getSubnet", {"id": subnet}, ""))["cidrBlock"]
-                 for subnet in ("subnet-0aaa", "subnet-0bbb")]
+    looked_up = [
+        mocks.call(pulumi.runtime.MockCallArgs("aws:ec2/getSubnet:getSubnet", {"id": subnet}, ""))["cidrBlock"]
+        for subnet in ("subnet-0aaa", "subnet-0bbb")
+    ]
     assert sorted(r.inputs["cidrIpv4"] for r in existing.of_type(INGRESS)) == sorted(looked_up)
 
 
@@ -257,18 +299,26 @@ def _token_command(kubeconfig: str) -> tuple[list[str], dict[str, str]]:
     return exec_["args"], {e["name"]: e["value"] for e in exec_.get("env") or []}
 
 
-@pytest.mark.parametrize("plan_name, credentials", [
-    ("dev", ["--role", DEPLOY_ROLE]), ("existing", ["--profile", f"polaris-{ACCOUNT}"])])
+@pytest.mark.parametrize(
+    "plan_name, credentials", [("dev", ["--role", DEPLOY_ROLE]), ("existing", ["--profile", f"polaris-{ACCOUNT}"])]
+)
 def test_the_kubernetes_provider_gets_its_token_as_the_stacks_aws_identity(request, plan_name, credentials):
     """pulumi-eks leaves the profile out of `kubeconfigJson`: a provider built on it would run `aws eks
     get-token` with the ambient chain, which CI empties in profile mode, and every Kubernetes object fails."""
     plan = request.getfixturevalue(plan_name)
     args, env = _token_command(plan.named("platform-kubernetes").unmasked_inputs["kubeconfig"])
-    assert args[:args.index("--output")] == ["--region", REGION, "eks", "get-token", "--cluster-name",
-                                             cluster(plan)["name"]]
-    assert [a for a in args if a.startswith("--") and a not in ("--region", "--cluster-name", "--output")] == \
-        credentials[:1]
-    assert args[args.index(credentials[0]):][:2] == credentials
+    assert args[: args.index("--output")] == [
+        "--region",
+        REGION,
+        "eks",
+        "get-token",
+        "--cluster-name",
+        cluster(plan)["name"],
+    ]
+    assert [
+        a for a in args if a.startswith("--") and a not in ("--region", "--cluster-name", "--output")
+    ] == credentials[:1]
+    assert args[args.index(credentials[0]) :][:2] == credentials
     assert not {"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN"} & set(env)  # nothing shadows the flag
 
 
@@ -287,16 +337,24 @@ def test_nodes_require_imdsv2_without_a_hop_for_pods_and_encrypt_their_root_volu
     launch_template = dev.named("platform-nodes").inputs["launchTemplate"]
     assert template.state["arn"].endswith("launch-template/" + launch_template["id"])
     assert launch_template["version"] == "1"  # the template's latest version, not "None"
-    assert template.inputs["metadataOptions"] == {"httpEndpoint": "enabled", "httpTokens": "required",
-                                                  "httpPutResponseHopLimit": 1}
+    assert template.inputs["metadataOptions"] == {
+        "httpEndpoint": "enabled",
+        "httpTokens": "required",
+        "httpPutResponseHopLimit": 1,
+    }
     [root] = template.inputs["blockDeviceMappings"]
     assert root["deviceName"] == "/dev/xvda"
     assert root["ebs"] == {"volumeSize": 60, "volumeType": "gp3", "encrypted": "true", "deleteOnTermination": "true"}
 
 
-@pytest.mark.parametrize("instance_types, expected", [
-    (("m6i.large", "m6a.large"), "AL2023_x86_64_STANDARD"), (("g5.xlarge",), "AL2023_x86_64_STANDARD"),
-    (("m7g.large", "c6gn.xlarge", "t4g.medium"), "AL2023_ARM_64_STANDARD")])
+@pytest.mark.parametrize(
+    "instance_types, expected",
+    [
+        (("m6i.large", "m6a.large"), "AL2023_x86_64_STANDARD"),
+        (("g5.xlarge",), "AL2023_x86_64_STANDARD"),
+        (("m7g.large", "c6gn.xlarge", "t4g.medium"), "AL2023_ARM_64_STANDARD"),
+    ],
+)
 def test_node_ami_follows_the_instance_architecture(instance_types, expected):
     assert ami_type(instance_types) == expected
 
@@ -309,12 +367,15 @@ def test_a_node_group_mixing_architectures_is_refused():
 def test_node_role_trusts_ec2_and_holds_only_the_worker_policies(dev):
     role = dev.named("platform-node-role")
     trust = json.loads(role.inputs["assumeRolePolicy"])
-    assert trust["Statement"] == [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                   "Action": "sts:AssumeRole"}]
+    assert trust["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
     attached = {a.inputs["policyArn"] for a in dev.of_type(ATTACHMENT) if a.inputs["role"] == role.state["name"]}
-    assert attached == {"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
-                        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-                        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly"}
+    assert attached == {
+        "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+        "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly",
+    }
 
 
 def test_kubeconfig_is_secret_and_feeds_the_kubernetes_provider(dev):
@@ -360,13 +421,22 @@ def test_oidc_issuer_url_is_the_https_issuer_of_the_oidc_provider(dev):
 def test_server_role_trusts_exactly_polaris_service_account_through_the_cluster_oidc_provider(dev):
     role = dev.named("platform-server-role")
     host = issuer_host(dev)
-    assert json.loads(role.inputs["assumeRolePolicy"]) == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": dev.outputs["oidc_provider_arn"]},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{host}:sub": "system:serviceaccount:polaris:polaris-server",
-                                       f"{host}:aud": "sts.amazonaws.com"}},
-    }]}
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": dev.outputs["oidc_provider_arn"]},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{host}:sub": "system:serviceaccount:polaris:polaris-server",
+                        f"{host}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
     assert role.inputs["maxSessionDuration"] == 3600
     assert dev.outputs["server_role_arn"] == role.state["arn"]
     assert dev.outputs["server_role_name"] == role.state["name"]
@@ -386,9 +456,14 @@ def test_managed_addons_enforce_network_policies_at_the_pinned_versions(dev):
     versions = DEV.addon_versions
     assert cluster(dev)["kubeProxyAddonOptions"]["version"] == versions.kube_proxy
     assert addon.inputs == {
-        "clusterName": "platform-unit", "addonName": "vpc-cni", "addonVersion": versions.vpc_cni,
-        "configurationValues": addon.inputs["configurationValues"], "resolveConflictsOnCreate": "OVERWRITE",
-        "resolveConflictsOnUpdate": "OVERWRITE", "preserve": True}
+        "clusterName": "platform-unit",
+        "addonName": "vpc-cni",
+        "addonVersion": versions.vpc_cni,
+        "configurationValues": addon.inputs["configurationValues"],
+        "resolveConflictsOnCreate": "OVERWRITE",
+        "resolveConflictsOnUpdate": "OVERWRITE",
+        "preserve": True,
+    }
     assert json.loads(addon.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
     assert cluster(dev)["useDefaultVpcCni"] is True, "pulumi-eks must not create a second vpc-cni add-on"
 
@@ -403,13 +478,22 @@ def test_nodes_and_so_every_kubernetes_object_start_after_network_policies_are_e
 def test_load_balancer_controller_role_trusts_exactly_its_service_account(dev):
     role = dev.named("platform-load-balancer-controller-role")
     host = issuer_host(dev)
-    assert json.loads(role.inputs["assumeRolePolicy"]) == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow",
-        "Principal": {"Federated": dev.outputs["oidc_provider_arn"]},
-        "Action": "sts:AssumeRoleWithWebIdentity",
-        "Condition": {"StringEquals": {f"{host}:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
-                                       f"{host}:aud": "sts.amazonaws.com"}},
-    }]}
+    assert json.loads(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": dev.outputs["oidc_provider_arn"]},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{host}:sub": "system:serviceaccount:kube-system:aws-load-balancer-controller",
+                        f"{host}:aud": "sts.amazonaws.com",
+                    }
+                },
+            }
+        ],
+    }
 
 
 def test_load_balancer_controller_role_holds_exactly_the_official_policy(dev):
@@ -439,27 +523,47 @@ def test_load_balancer_controller_chart_is_pinned_and_runs_as_its_irsa_role_in_t
     assert release.inputs["repositoryOpts"] == {"repo": "https://aws.github.io/eks-charts"}
     assert (release.inputs["name"], release.inputs["namespace"]) == ("aws-load-balancer-controller", "kube-system")
     assert release.inputs["values"] == {
-        "clusterName": "platform-unit", "region": REGION, "vpcId": plan.outputs["vpc_id"], "replicaCount": 2,
-        "serviceAccount": {"create": True, "name": "aws-load-balancer-controller",
-                           "annotations": {"eks.amazonaws.com/role-arn": role.state["arn"]}}}
+        "clusterName": "platform-unit",
+        "region": REGION,
+        "vpcId": plan.outputs["vpc_id"],
+        "replicaCount": 2,
+        "serviceAccount": {
+            "create": True,
+            "name": "aws-load-balancer-controller",
+            "annotations": {"eks.amazonaws.com/role-arn": role.state["arn"]},
+        },
+    }
     assert plan.named("platform-load-balancer-controller-policy").urn in release.dependencies
 
 
 def test_cluster_addons_are_the_network_policy_agent_and_the_load_balancer_controller(prod):
-    assert prod.outputs["cluster_addon_urns"] == [prod.named("platform-vpc-cni").urn,
-                                                  prod.named("platform-load-balancer-controller").urn]
+    assert prod.outputs["cluster_addon_urns"] == [
+        prod.named("platform-vpc-cni").urn,
+        prod.named("platform-load-balancer-controller").urn,
+    ]
 
 
 # -- vending access ---------------------------------------------------------------------------------------
 
 
 def vending_program(session_tags: bool) -> None:
-    provider = account_provider("platform-aws", account_id=ACCOUNT, region=REGION, deploy_role_arn=DEPLOY_ROLE,
-                                credentials=AwsCredentials.ASSUME_ROLE, tags={})
-    access = PolarisVendingAccess("vending-access", VendingAccessArgs(
-        server_role_name="polaris-server-role", session_tags=session_tags,
-        vending_role_arns=[pulumi.Output.from_input(VENDING_ROLES[1]), VENDING_ROLES[0]]),
-        opts=pulumi.ResourceOptions(provider=provider))
+    provider = account_provider(
+        "platform-aws",
+        account_id=ACCOUNT,
+        region=REGION,
+        deploy_role_arn=DEPLOY_ROLE,
+        credentials=AwsCredentials.ASSUME_ROLE,
+        tags={},
+    )
+    access = PolarisVendingAccess(
+        "vending-access",
+        VendingAccessArgs(
+            server_role_name="polaris-server-role",
+            session_tags=session_tags,
+            vending_role_arns=[pulumi.Output.from_input(VENDING_ROLES[1]), VENDING_ROLES[0]],
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
     pulumi.export("policy_name", access.policy_name)
     pulumi.export("provider_urn", provider.urn)
 
@@ -474,8 +578,12 @@ def test_server_role_may_only_assume_exactly_the_vending_roles(vending):
     [policy] = plan.of_type(ROLE_POLICY)
     actions = ["sts:AssumeRole", "sts:TagSession"] if session_tags else ["sts:AssumeRole"]
     assert policy.inputs["role"] == "polaris-server-role"
-    assert json.loads(policy.inputs["policy"]) == {"Version": "2012-10-17", "Statement": [{
-        "Sid": "AssumeVendingRoles", "Effect": "Allow", "Action": actions, "Resource": sorted(VENDING_ROLES)}]}
+    assert json.loads(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "AssumeVendingRoles", "Effect": "Allow", "Action": actions, "Resource": sorted(VENDING_ROLES)}
+        ],
+    }
     assert policy.provider == plan.outputs["provider_urn"]
     assert plan.outputs["policy_name"] == policy.state["name"]
 
@@ -488,5 +596,9 @@ def test_vending_access_policy_passes_parliament(vending):
 
 def test_vending_access_without_vending_roles_is_refused():
     with pytest.raises(ValueError, match="no vending roles"):
-        run_program(lambda: PolarisVendingAccess("none", VendingAccessArgs(
-            server_role_name="polaris-server-role", vending_role_arns=[])), stack="unit")
+        run_program(
+            lambda: PolarisVendingAccess(
+                "none", VendingAccessArgs(server_role_name="polaris-server-role", vending_role_arns=[])
+            ),
+            stack="unit",
+        )

@@ -28,7 +28,8 @@ def grants_by_role(plan):
     for grant in inputs_of(plan, "Grant"):
         target = grant["grant"]
         found[(grant["catalogName"], grant["catalogRoleName"])].add(
-            (target["type"], ".".join(target.get("namespace", [])), target["privilege"]))
+            (target["type"], ".".join(target.get("namespace", [])), target["privilege"])
+        )
     return found
 
 
@@ -36,8 +37,9 @@ def test_one_principal_and_principal_role_per_organisation(dev):
     names = {"acme_analytics", "contoso", "globex_lab", "initech_reporting"}
     assert {p["name"] for p in inputs_of(dev, "Principal")} == names
     assert {p["name"] for p in inputs_of(dev, "PrincipalRole")} == names
-    assert {(a["principalName"], a["principalRoleName"]) for a in inputs_of(dev, "PrincipalRoleAssignment")} == \
-        {(n, n) for n in names}
+    assert {(a["principalName"], a["principalRoleName"]) for a in inputs_of(dev, "PrincipalRoleAssignment")} == {
+        (n, n) for n in names
+    }
 
 
 def test_read_access_on_a_whole_catalog_grants_exactly_the_read_privileges(dev):
@@ -52,17 +54,21 @@ def test_write_access_adds_write_data_and_create_drop(dev):
 
 
 def test_namespace_access_is_granted_on_the_namespace_which_is_declared(dev):
-    role = catalog_role_name("contoso", AccessConfig(catalog="globex_research", level=AccessLevel.READ,
-                                                     namespaces=("genomics",)))
+    role = catalog_role_name(
+        "contoso", AccessConfig(catalog="globex_research", level=AccessLevel.READ, namespaces=("genomics",))
+    )
     grants = grants_by_role(dev)[("globex_research", role)]
     assert grants == {("namespace", "genomics", p) for p in READ_PRIVILEGES}
-    assert {("globex_research", "genomics")} == {(n["catalogName"], ".".join(n["namespace"]))
-                                                  for n in inputs_of(dev, "Namespace")}
+    assert {("globex_research", "genomics")} == {
+        (n["catalogName"], ".".join(n["namespace"])) for n in inputs_of(dev, "Namespace")
+    }
 
 
 def test_catalog_roles_are_bound_to_their_organisation_only(dev):
-    assignments = {(a["principalRoleName"], a["catalogName"], a["catalogRoleName"])
-                   for a in inputs_of(dev, "CatalogRoleAssignment")}
+    assignments = {
+        (a["principalRoleName"], a["catalogName"], a["catalogRoleName"])
+        for a in inputs_of(dev, "CatalogRoleAssignment")
+    }
     for principal_role, _, catalog_role in assignments:
         assert catalog_role.startswith(principal_role + "_")
     assert len(assignments) == sum(1 for _ in inputs_of(dev, "CatalogRole"))
@@ -93,17 +99,23 @@ def test_nested_namespaces_declare_every_level_once():
     raw = shipped("dev")
     raw["organisations"] = [
         {"name": "a", "access": [{"catalog": "acme_sales", "level": "read", "namespaces": ["emea.orders"]}]},
-        {"name": "b", "access": [{"catalog": "acme_sales", "level": "write", "namespaces": ["emea.orders.q1"]}]}]
+        {"name": "b", "access": [{"catalog": "acme_sales", "level": "write", "namespaces": ["emea.orders.q1"]}]},
+    ]
     config = parse_config(raw)
 
     def program():
         from components.polaris_access import PolarisAccess, PolarisAccessArgs
         from polaris_provider import PolarisConnection
 
-        PolarisAccess("access", PolarisAccessArgs(
-            connection=PolarisConnection(endpoint="http://polaris:8181", client_id="root", client_secret="s"),
-            catalogs=config.catalogs, organisations=config.organisations,
-            storage={o.name: {"storageType": "S3"} for o in config.data_owners}))
+        PolarisAccess(
+            "access",
+            PolarisAccessArgs(
+                connection=PolarisConnection(endpoint="http://polaris:8181", client_id="root", client_secret="s"),
+                catalogs=config.catalogs,
+                organisations=config.organisations,
+                storage={o.name: {"storageType": "S3"} for o in config.data_owners},
+            ),
+        )
 
     plan = run_program(program, stack="unit")
     levels = sorted(".".join(n.inputs["namespace"]) for n in plan.of_type(DYNAMIC + "Namespace"))

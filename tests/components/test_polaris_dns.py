@@ -36,8 +36,9 @@ def run_name(issue_certificate: bool, *, provider: bool = True):
         name = PolarisName("polaris-name", PolarisNameArgs(HOSTNAME, ZONE, issue_certificate), opts=opts)
         pulumi.export("certificate_arn", name.certificate_arn)
         pulumi.export("zone_id", name.zone_id)
-        alias = PolarisAlias("polaris-alias", PolarisAliasArgs(HOSTNAME, name.zone_id, LOAD_BALANCER, "eu-west-1"),
-                             opts=opts)
+        alias = PolarisAlias(
+            "polaris-alias", PolarisAliasArgs(HOSTNAME, name.zone_id, LOAD_BALANCER, "eu-west-1"), opts=opts
+        )
         pulumi.export("url", alias.url)
 
     return run_program(program, stack="test", project=PROJECT)
@@ -54,8 +55,10 @@ def test_the_certificate_is_issued_for_the_hostname_and_validated_through_dns(is
     [option] = certificate.state["domainValidationOptions"]
     [record] = [r for r in issued.of_type(RECORD) if r.inputs["type"] == "CNAME"]
     assert record.inputs["zoneId"] == zone_id(ZONE) == issued.outputs["zone_id"]
-    assert (record.inputs["name"], record.inputs["records"]) == (option["resourceRecordName"],
-                                                                 [option["resourceRecordValue"]])
+    assert (record.inputs["name"], record.inputs["records"]) == (
+        option["resourceRecordName"],
+        [option["resourceRecordValue"]],
+    )
     assert record.inputs["allowOverwrite"] is True  # a replacement certificate takes the same record over
 
 
@@ -78,8 +81,9 @@ def test_an_existing_certificate_issues_nothing():
 def test_the_alias_points_at_the_network_load_balancer_of_the_region(issued):
     [alias] = [r for r in issued.of_type(RECORD) if r.inputs["type"] == "A"]
     assert alias.inputs["name"] == HOSTNAME and alias.inputs["zoneId"] == zone_id(ZONE)
-    assert alias.inputs["aliases"] == [{"name": LOAD_BALANCER, "zoneId": NLB_ZONE_IDS["eu-west-1"],
-                                        "evaluateTargetHealth": True}]
+    assert alias.inputs["aliases"] == [
+        {"name": LOAD_BALANCER, "zoneId": NLB_ZONE_IDS["eu-west-1"], "evaluateTargetHealth": True}
+    ]
     assert issued.outputs["url"] == f"https://{HOSTNAME}"
 
 
@@ -120,8 +124,11 @@ def connection_endpoints(plan) -> set[str]:
 
 
 def client_uris(plan) -> set[str]:
-    return {catalog["uri"] for configuration in plan.unmasked_outputs["clientConfigurations"].values()
-            for catalog in configuration["pyiceberg"]["catalog"].values()}
+    return {
+        catalog["uri"]
+        for configuration in plan.unmasked_outputs["clientConfigurations"].values()
+        for catalog in configuration["pyiceberg"]["catalog"].values()
+    }
 
 
 def test_prod_terminates_tls_with_the_validated_certificate_for_its_hostname(prod):

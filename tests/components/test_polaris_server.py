@@ -35,8 +35,9 @@ KUBERNETES_VERSION = "1.33"  # platform.kubernetesVersion
 ROLE_ARN = "arn:aws:iam::111111111111:role/polaris-server"
 CERTIFICATE = "arn:aws:acm:eu-west-1:111111111111:certificate/8f2c1d7e-1111-4222-8333-944445555666"
 PARTNERS = ("198.51.100.0/24", "192.0.2.0/24")
-GCP_AUDIENCE = ("//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/polaris-ab12"
-                "/providers/eks-oidc")
+GCP_AUDIENCE = (
+    "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/polaris-ab12/providers/eks-oidc"
+)
 GCP_CONFIGURATION = json.dumps({"type": "external_account", "audience": GCP_AUDIENCE})
 DB_PASSWORD = "db-password-in-plain-text-0042"
 AZURE_PASSWORD = "azure~password-in-plain-text-0042"
@@ -45,21 +46,36 @@ FILE_PATHS = {"GOOGLE_APPLICATION_CREDENTIALS"}
 """Variables named like credentials that hold the path of a keyless configuration file."""
 
 
-DATABASE = DatabaseConnection("jdbc:postgresql://polaris.abc.eu-west-1.rds.amazonaws.com:5432/polaris", "polaris",
-                    DB_PASSWORD)
+DATABASE = DatabaseConnection(
+    "jdbc:postgresql://polaris.abc.eu-west-1.rds.amazonaws.com:5432/polaris", "polaris", DB_PASSWORD
+)
 PROD = PolarisConfig(
-    replicas=3, persistence=Persistence.POSTGRES, exposure=Exposure.LOAD_BALANCER, tls_certificate_arn=CERTIFICATE,
-    session_tags=True, features={"STORAGE_CREDENTIAL_DURATION_SECONDS": 1800},
-    resources=PodResourcesConfig(cpu_request="2", memory_request="4Gi", cpu_limit="4", memory_limit="8Gi"))
+    replicas=3,
+    persistence=Persistence.POSTGRES,
+    exposure=Exposure.LOAD_BALANCER,
+    tls_certificate_arn=CERTIFICATE,
+    session_tags=True,
+    features={"STORAGE_CREDENTIAL_DURATION_SECONDS": 1800},
+    resources=PodResourcesConfig(cpu_request="2", memory_request="4Gi", cpu_limit="4", memory_limit="8Gi"),
+)
 PROD_ARGS = PolarisServerArgs(
-    polaris=PROD, production=True, server_role_arn=ROLE_ARN, allowed_cidrs=PARTNERS, database=DATABASE,
+    polaris=PROD,
+    production=True,
+    server_role_arn=ROLE_ARN,
+    allowed_cidrs=PARTNERS,
+    database=DATABASE,
     gcp=GcpWorkloadAccess(GCP_AUDIENCE, GCP_CONFIGURATION),
-    azure=AzureWorkloadAccess("app-client-id", "home-tenant", ("other-tenant",)), aws_region="eu-west-1")
+    azure=AzureWorkloadAccess("app-client-id", "home-tenant", ("other-tenant",)),
+    aws_region="eu-west-1",
+)
 STATIC_ARGS = replace(
-    PROD_ARGS, polaris=replace(PROD, credential_mode=CredentialMode.STATIC_SECRET),
-    azure=AzureWorkloadAccess("app-client-id", "home-tenant", (), client_secret=AZURE_PASSWORD))
-DEV_ARGS = PolarisServerArgs(polaris=PolarisConfig(realm="DEV", remote_debug=True), production=False,
-                             server_role_arn=ROLE_ARN, allowed_cidrs=())
+    PROD_ARGS,
+    polaris=replace(PROD, credential_mode=CredentialMode.STATIC_SECRET),
+    azure=AzureWorkloadAccess("app-client-id", "home-tenant", (), client_secret=AZURE_PASSWORD),
+)
+DEV_ARGS = PolarisServerArgs(
+    polaris=PolarisConfig(realm="DEV", remote_debug=True), production=False, server_role_arn=ROLE_ARN, allowed_cidrs=()
+)
 
 DEPLOYMENT, JOB, SECRET_TYPE = "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:Job", "kubernetes:core/v1:Secret"
 SERVICE, CONFIG_MAP = "kubernetes:core/v1:Service", "kubernetes:core/v1:ConfigMap"
@@ -84,8 +100,7 @@ class CapturingMocks(RealisticMocks):
         if args.typ == "tls:index/privateKey:PrivateKey":
             state["privateKeyPemPkcs8"] = state["privateKeyPemPkcs8"].replace("MOCK", PKCS8_MARK)
         if args.typ.startswith(("random:", "tls:")):
-            self.generated += [state[key] for key in ("result", "privateKeyPem", "privateKeyPemPkcs8")
-                               if key in state]
+            self.generated += [state[key] for key in ("result", "privateKeyPem", "privateKeyPemPkcs8") if key in state]
         if args.typ == SECRET_TYPE:
             self.secret_data[args.name] = unwrap(args.inputs)["stringData"]
         return id_, state
@@ -132,9 +147,16 @@ def run(args: PolarisServerArgs, *, provider: bool = True) -> Scenario:
         opts = pulumi.ResourceOptions(provider=k8s.Provider("k8s", kubeconfig="{}")) if provider else None
         server = PolarisServer("polaris", args, opts)
         k8s.core.v1.ConfigMap(API_CLIENT, data={"url": server.api_url}, opts=opts)
-        pulumi.export("server", {"apiUrl": server.api_url, "adminClientId": server.admin_client_id,
-                                 "adminClientSecret": server.admin_client_secret, "namespace": server.namespace,
-                                 "serviceAccount": server.service_account})
+        pulumi.export(
+            "server",
+            {
+                "apiUrl": server.api_url,
+                "adminClientId": server.admin_client_id,
+                "adminClientSecret": server.admin_client_secret,
+                "namespace": server.namespace,
+                "serviceAccount": server.service_account,
+            },
+        )
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(RecordingMonitor, "RegisterResource", recording)
@@ -165,7 +187,7 @@ def scenario(request) -> Scenario:
 def rendered(scenario: Scenario, resource: PlannedResource) -> dict[str, Any]:
     """The object as the API server would receive it. A Secret's stringData is masked as a whole in the plan;
     its keys come from what the mocks received, its values stay masked."""
-    document = {key: value for key, value in resource.inputs.items()}
+    document = dict(resource.inputs.items())
     if document.get("stringData") == SECRET:
         document["stringData"] = dict.fromkeys(scenario.mocks.secret_data[resource.name], SECRET)
     return document
@@ -201,8 +223,10 @@ def test_namespace_enforces_the_restricted_pod_security_standard(prod):
 def test_service_account_carries_the_irsa_role(prod):
     account = prod.plan.named("polaris-service-account").inputs
     assert account["metadata"]["name"] == "polaris"
-    assert account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN,
-                                                  "eks.amazonaws.com/sts-regional-endpoints": "true"}
+    assert account["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": ROLE_ARN,
+        "eks.amazonaws.com/sts-regional-endpoints": "true",
+    }
     assert prod.pod()["serviceAccountName"] == "polaris"
 
 
@@ -213,7 +237,11 @@ def test_api_users_wait_for_the_ready_server(scenario):
 def test_component_outputs(prod, dev):
     assert prod.plan.outputs["server"] == {
         "apiUrl": "https://" + prod.one(SERVICE).state["status"]["loadBalancer"]["ingress"][0]["hostname"],
-        "adminClientId": SECRET, "adminClientSecret": SECRET, "namespace": "polaris", "serviceAccount": "polaris"}
+        "adminClientId": SECRET,
+        "adminClientSecret": SECRET,
+        "namespace": "polaris",
+        "serviceAccount": "polaris",
+    }
     assert dev.plan.outputs["server"]["apiUrl"] == "http://polaris.polaris.svc.cluster.local:8181"
 
 
@@ -238,8 +266,13 @@ def test_environment_never_carries_a_literal_secret(scenario):
 
 
 def test_every_secret_reference_resolves_to_a_secret_key(scenario):
-    references = [env["valueFrom"]["secretKeyRef"] for type_ in (DEPLOYMENT, JOB) for r in scenario.plan.of_type(type_)
-                  for env in r.inputs["spec"]["template"]["spec"]["containers"][0]["env"] if "valueFrom" in env]
+    references = [
+        env["valueFrom"]["secretKeyRef"]
+        for type_ in (DEPLOYMENT, JOB)
+        for r in scenario.plan.of_type(type_)
+        for env in r.inputs["spec"]["template"]["spec"]["containers"][0]["env"]
+        if "valueFrom" in env
+    ]
     assert references
     for reference in references:
         assert reference["key"] in scenario.secret_named(reference["name"])[1]
@@ -270,11 +303,16 @@ def test_every_replica_signs_tokens_with_one_shared_rsa_key_pair(prod):
 def test_database_credentials_reach_the_server_and_the_bootstrap_by_reference(prod):
     for type_ in (DEPLOYMENT, JOB):
         env = prod.env(type_)
-        names = {env[k]["valueFrom"]["secretKeyRef"]["name"] for k in (
-            "QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")}
+        names = {
+            env[k]["valueFrom"]["secretKeyRef"]["name"]
+            for k in ("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD")
+        }
         (name,) = names
-        assert prod.secret_named(name)[1] == {"jdbc-url": DATABASE.jdbc_url, "username": "polaris",
-                                              "password": DB_PASSWORD}
+        assert prod.secret_named(name)[1] == {
+            "jdbc-url": DATABASE.jdbc_url,
+            "username": "polaris",
+            "password": DB_PASSWORD,
+        }
 
 
 # -- configuration -----------------------------------------------------------------------------------------
@@ -289,7 +327,8 @@ def test_properties_set_realm_persistence_token_broker_and_feature_flags(prod, d
         "polaris.authentication.token-broker.rsa-key-pair.private-key-file=/etc/polaris/token-broker/private.pem",
         'polaris.features."SUPPORTED_CATALOG_STORAGE_TYPES"=["S3","GCS","AZURE"]',
         'polaris.features."SESSION_TAGS_IN_SUBSCOPED_CREDENTIAL"=["realm","catalog","principal"]',
-        'polaris.features."STORAGE_CREDENTIAL_DURATION_SECONDS"=1800']
+        'polaris.features."STORAGE_CREDENTIAL_DURATION_SECONDS"=1800',
+    ]
     assert "polaris.persistence.type=in-memory" in dev.properties().splitlines()
     assert "polaris.realm-context.realms=DEV" in dev.properties().splitlines()
     assert "SESSION_TAGS" not in dev.properties()
@@ -339,8 +378,11 @@ def mounted_files(scenario: Scenario) -> dict[str, Any]:
         for source in volume.get("projected", {}).get("sources", []):
             files[f"{mount['mountPath']}/{source['serviceAccountToken']['path']}"] = source["serviceAccountToken"]
         if "configMap" in volume:
-            config = next(r for r in scenario.plan.of_type(CONFIG_MAP)
-                          if r.state["metadata"]["name"] == volume["configMap"]["name"])
+            config = next(
+                r
+                for r in scenario.plan.of_type(CONFIG_MAP)
+                if r.state["metadata"]["name"] == volume["configMap"]["name"]
+            )
             files |= {f"{mount['mountPath']}/{key}": value for key, value in config.inputs["data"].items()}
     return files
 
@@ -349,8 +391,10 @@ def test_gcp_federation_reads_a_projected_token_through_the_credential_configura
     files = mounted_files(prod)
     assert files[GCP_TOKEN_PATH]["audience"] == GCP_AUDIENCE
     assert files[GCP_CREDENTIALS_PATH] == GCP_CONFIGURATION
-    assert prod.env()["GOOGLE_APPLICATION_CREDENTIALS"] == {"name": "GOOGLE_APPLICATION_CREDENTIALS",
-                                                            "value": GCP_CREDENTIALS_PATH}
+    assert prod.env()["GOOGLE_APPLICATION_CREDENTIALS"] == {
+        "name": "GOOGLE_APPLICATION_CREDENTIALS",
+        "value": GCP_CREDENTIALS_PATH,
+    }
 
 
 def test_azure_keyless_exchanges_a_projected_token(prod):
@@ -419,8 +463,13 @@ def test_in_memory_server_bootstraps_itself_from_the_secret(dev, prod):
 
 
 def assert_hardened(pod: dict[str, Any]) -> None:
-    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": 10000, "runAsGroup": 10001,
-                                      "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+    assert pod["securityContext"] == {
+        "runAsNonRoot": True,
+        "runAsUser": 10000,
+        "runAsGroup": 10001,
+        "fsGroup": 10001,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
     container = pod["containers"][0]
     security = container["securityContext"]
     assert security["runAsNonRoot"] and security["readOnlyRootFilesystem"]
@@ -448,7 +497,9 @@ def test_replicas_spread_over_zones_and_nodes(prod, dev):
 
 def test_rollout_replaces_in_place_with_replicas_surges_alone_and_recreates_in_memory(prod, dev):
     assert prod.one(DEPLOYMENT).inputs["spec"]["strategy"] == {
-        "type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0},
+    }
     assert dev.one(DEPLOYMENT).inputs["spec"]["strategy"] == {"type": "Recreate"}
     assert rollout_strategy(Persistence.POSTGRES, 1)["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
 
@@ -463,8 +514,10 @@ def test_ports_and_probes_on_the_management_port(prod):
 
 
 def test_resources_come_from_the_configuration(prod):
-    assert prod.pod()["containers"][0]["resources"] == {"requests": {"cpu": "2", "memory": "4Gi"},
-                                                        "limits": {"cpu": "4", "memory": "8Gi"}}
+    assert prod.pod()["containers"][0]["resources"] == {
+        "requests": {"cpu": "2", "memory": "4Gi"},
+        "limits": {"cpu": "4", "memory": "8Gi"},
+    }
 
 
 def test_disruption_budget_covers_the_server_pods(prod):
@@ -479,8 +532,9 @@ def test_disruption_budget_covers_the_server_pods(prod):
 def test_internal_service_listens_on_the_api_port(dev):
     service = dev.one(SERVICE).inputs
     assert service["spec"]["type"] == "ClusterIP"
-    assert service["spec"]["ports"] == [{"name": "polaris-http", "port": 8181, "targetPort": "polaris-http",
-                                         "protocol": "TCP"}]
+    assert service["spec"]["ports"] == [
+        {"name": "polaris-http", "port": 8181, "targetPort": "polaris-http", "protocol": "TCP"}
+    ]
     assert service["spec"]["selector"] == dev.one(DEPLOYMENT).inputs["spec"]["selector"]["matchLabels"]
 
 
@@ -488,21 +542,35 @@ def test_load_balancer_terminates_tls_for_the_allowed_cidrs_only(prod):
     service = prod.one(SERVICE).inputs
     assert service["spec"]["type"] == "LoadBalancer"
     assert service["spec"]["loadBalancerSourceRanges"] == list(PARTNERS)
-    assert service["spec"]["ports"] == [{"name": "polaris-http", "port": 443, "targetPort": "polaris-http",
-                                         "protocol": "TCP"}]
+    assert service["spec"]["ports"] == [
+        {"name": "polaris-http", "port": 443, "targetPort": "polaris-http", "protocol": "TCP"}
+    ]
     prefix = "service.beta.kubernetes.io/aws-load-balancer"
     annotations = service["metadata"]["annotations"]
-    assert {k: annotations[k] for k in (f"{prefix}-type", f"{prefix}-nlb-target-type", f"{prefix}-scheme",
-                                        f"{prefix}-ssl-cert", f"{prefix}-ssl-ports")} == {
-        f"{prefix}-type": "external", f"{prefix}-nlb-target-type": "ip", f"{prefix}-scheme": "internet-facing",
-        f"{prefix}-ssl-cert": CERTIFICATE, f"{prefix}-ssl-ports": "443"}
+    assert {
+        k: annotations[k]
+        for k in (
+            f"{prefix}-type",
+            f"{prefix}-nlb-target-type",
+            f"{prefix}-scheme",
+            f"{prefix}-ssl-cert",
+            f"{prefix}-ssl-ports",
+        )
+    } == {
+        f"{prefix}-type": "external",
+        f"{prefix}-nlb-target-type": "ip",
+        f"{prefix}-scheme": "internet-facing",
+        f"{prefix}-ssl-cert": CERTIFICATE,
+        f"{prefix}-ssl-ports": "443",
+    }
 
 
 def test_an_issued_certificate_and_the_deployers_addresses_reach_the_load_balancer():
     issued = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-1111-4222-8333-944445555666"
     own = ["198.18.0.10/32", PARTNERS[0]]  # the NAT addresses; a range already listed is not repeated
-    args = replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None), certificate_arn=issued,
-                   deployer_cidrs=own)
+    args = replace(
+        PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None), certificate_arn=issued, deployer_cidrs=own
+    )
     assert problems(args) == []
     service = run(args).one(SERVICE).inputs
     assert service["metadata"]["annotations"]["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] == issued
@@ -539,7 +607,9 @@ def test_open_internet_may_reach_a_load_balancer_outside_production_only():
 
 def test_remote_debug_listens_on_loopback_in_dev_stacks(dev, prod):
     assert {k: dev.env()[k]["value"] for k in ("JAVA_DEBUG", "JAVA_DEBUG_PORT")} == {
-        "JAVA_DEBUG": "true", "JAVA_DEBUG_PORT": "127.0.0.1:5005"}
+        "JAVA_DEBUG": "true",
+        "JAVA_DEBUG_PORT": "127.0.0.1:5005",
+    }
     assert "JAVA_DEBUG" not in prod.env()
 
 
@@ -551,17 +621,20 @@ def test_remote_debug_is_refused_in_production():
 # -- refused arguments -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("args, expected", [
-    (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs a TLS certificate"),
-    (replace(PROD_ARGS, allowed_cidrs=()), "needs allowed CIDRs"),
-    (replace(PROD_ARGS, allowed_cidrs=("::/0",)), "::/0 may not reach a production load balancer"),
-    (replace(PROD_ARGS, database=None), "needs a database connection exactly when it is 'postgres'"),
-    (replace(DEV_ARGS, database=DATABASE), "needs a database connection exactly when it is 'postgres'"),
-    (replace(DEV_ARGS, polaris=replace(DEV_ARGS.polaris, replicas=2)), "in-memory persistence runs one replica"),
-    (replace(STATIC_ARGS, azure=PROD_ARGS.azure), "credentialMode 'static-secret' and the Azure access disagree"),
-    (replace(PROD_ARGS, azure=STATIC_ARGS.azure), "credentialMode 'keyless' and the Azure access disagree"),
-    (replace(DEV_ARGS, polaris=replace(DEV_ARGS.polaris, features={"bad key": 1})), "'bad key' is not"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (replace(PROD_ARGS, polaris=replace(PROD, tls_certificate_arn=None)), "needs a TLS certificate"),
+        (replace(PROD_ARGS, allowed_cidrs=()), "needs allowed CIDRs"),
+        (replace(PROD_ARGS, allowed_cidrs=("::/0",)), "::/0 may not reach a production load balancer"),
+        (replace(PROD_ARGS, database=None), "needs a database connection exactly when it is 'postgres'"),
+        (replace(DEV_ARGS, database=DATABASE), "needs a database connection exactly when it is 'postgres'"),
+        (replace(DEV_ARGS, polaris=replace(DEV_ARGS.polaris, replicas=2)), "in-memory persistence runs one replica"),
+        (replace(STATIC_ARGS, azure=PROD_ARGS.azure), "credentialMode 'static-secret' and the Azure access disagree"),
+        (replace(PROD_ARGS, azure=STATIC_ARGS.azure), "credentialMode 'keyless' and the Azure access disagree"),
+        (replace(DEV_ARGS, polaris=replace(DEV_ARGS.polaris, features={"bad key": 1})), "'bad key' is not"),
+    ],
+)
 def test_refused_arguments(args, expected):
     (problem,) = problems(args)
     assert expected in problem

@@ -29,8 +29,13 @@ def only(plan, type_):
 
 def test_dev_plan_shows_all_three_clouds(dev):
     types = {r.type for r in dev.resources}
-    assert {"aws:iam/role:Role", "gcp:serviceaccount/account:Account", "azuread:index/application:Application",
-            "azure-native:storage:StorageAccount", "eks:index:Cluster"} <= types
+    assert {
+        "aws:iam/role:Role",
+        "gcp:serviceaccount/account:Account",
+        "azuread:index/application:Application",
+        "azure-native:storage:StorageAccount",
+        "eks:index:Cluster",
+    } <= types
 
 
 def test_vending_roles_trust_the_platform_server_role(prod):
@@ -44,15 +49,22 @@ def test_vending_roles_trust_the_platform_server_role(prod):
 
 
 def test_server_role_may_assume_exactly_the_vending_roles(prod):
-    policy = json.loads(next(r for r in prod.of_type("aws:iam/rolePolicy:RolePolicy")
-                             if r.parent == prod.named("polaris-vending-access").urn).inputs["policy"])
+    policy = json.loads(
+        next(
+            r
+            for r in prod.of_type("aws:iam/rolePolicy:RolePolicy")
+            if r.parent == prod.named("polaris-vending-access").urn
+        ).inputs["policy"]
+    )
     resources = {arn for s in policy["Statement"] for arn in s["Resource"]}
     assert resources == {o["roleArn"] for o in prod.outputs["dataOwners"].values() if o["cloud"] == "aws"}
 
 
 def test_kubernetes_service_account_carries_the_server_role(dev):
     account = only(dev, "kubernetes:core/v1:ServiceAccount")
-    assert account.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == dev.outputs["polarisServerRoleArn"]
+    assert (
+        account.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == dev.outputs["polarisServerRoleArn"]
+    )
 
 
 def test_federation_trusts_the_cluster_issuer(dev):
@@ -114,8 +126,15 @@ def test_no_plaintext_secret_anywhere_in_the_plan(prod):
     assert "secret" + "contoso" not in document
 
 
-@pytest.mark.parametrize("type_", ["aws:s3/bucket:Bucket", "gcp:storage/bucket:Bucket",
-                                   "azure-native:storage:StorageAccount", "azure-native:storage:BlobContainer"])
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "aws:s3/bucket:Bucket",
+        "gcp:storage/bucket:Bucket",
+        "azure-native:storage:StorageAccount",
+        "azure-native:storage:BlobContainer",
+    ],
+)
 def test_owners_data_stores_survive_destroy(dev, type_):
     stores = dev.of_type(type_)
     assert stores and all(r.retain_on_delete for r in stores)
@@ -132,7 +151,9 @@ def test_cluster_viewers_get_read_only_access_entries(prod, dev):
     entries = only(prod, "eks:index:Cluster").inputs["accessEntries"]
     assert [e["principalArn"] for e in entries.values()] == ["arn:aws:iam::111111111111:role/polaris-ci-preview"]
     for entry in entries.values():
-        assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {"AmazonEKSAdminViewPolicy"}
+        assert {p["policyArn"].rsplit("/", 1)[1] for p in entry["accessPolicies"].values()} == {
+            "AmazonEKSAdminViewPolicy"
+        }
     assert not only(dev, "eks:index:Cluster").inputs.get("accessEntries")
 
 
@@ -177,7 +198,10 @@ def test_writes_on_kms_encrypted_buckets_get_the_key_from_polaris_and_the_role(p
 # -- rollouts fit the node group ---------------------------------------------------------------------------
 
 INSTANCE_TYPES = {  # vCPU, memory MiB, ENIs, IPv4 addresses per ENI (EC2 instance types, "Network specifications")
-    "m6i.large": (2, 8192, 3, 10), "m6i.xlarge": (4, 16384, 4, 15), "m6i.2xlarge": (8, 32768, 4, 15)}
+    "m6i.large": (2, 8192, 3, 10),
+    "m6i.xlarge": (4, 16384, 4, 15),
+    "m6i.2xlarge": (8, 32768, 4, 15),
+}
 SYSTEM_DAEMONS = {"aws-node": (25, 0), "kube-proxy": (100, 0)}
 """Requests (millicores, MiB) of the DaemonSets on every node: the vpc-cni and kube-proxy add-ons."""
 SYSTEM_PODS = [("coredns", 100, 70)] * 2
@@ -200,13 +224,12 @@ def quantity(text: str, unit: str) -> int:
     """A Kubernetes quantity in millicores (cpu) or MiB (memory)."""
     if unit == "cpu":
         return int(text[:-1]) if text.endswith("m") else int(float(text) * 1000)
-    factors = {"Gi": 1024, "Mi": 1, "G": 1000 ** 3 / 1024 ** 2, "M": 1000 ** 2 / 1024 ** 2}
+    factors = {"Gi": 1024, "Mi": 1, "G": 1000**3 / 1024**2, "M": 1000**2 / 1024**2}
     suffix = next(s for s in factors if text.endswith(s))
-    return int(float(text[:-len(suffix)]) * factors[suffix])
+    return int(float(text[: -len(suffix)]) * factors[suffix])
 
 
-def rollout_completes(nodes: int, free: tuple[int, int], pod: tuple[int, int], replicas: int,
-                      strategy: dict) -> bool:
+def rollout_completes(nodes: int, free: tuple[int, int], pod: tuple[int, int], replicas: int, strategy: dict) -> bool:
     """Simulates a Deployment's rolling update on ``nodes`` identical nodes (no autoscaler), as the controller
     steps: scale the old pods down while at least replicas - maxUnavailable pods stay (placed pods are ready),
     then place new ones while pods <= replicas + maxSurge; stuck when a step places nothing."""

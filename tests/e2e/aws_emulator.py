@@ -18,6 +18,7 @@ ListBucket statement passes), and a missing `sts:ExternalId` (only a wrong one i
         aws.client("iam", account="222222222222").create_role(...)
         aws.enforce()                         # from here on every call is authenticated and authorized
 """
+
 from __future__ import annotations
 
 import logging
@@ -78,9 +79,13 @@ def apply_aws_iam_rules() -> None:
     def check_action_permitted(self, resource: str) -> None:
         original_check(self, resource)
         session_policy = _session_policy(self._access_key)
-        if session_policy and self._action != "sts:GetCallerIdentity":
-            if ac.IAMPolicy(session_policy).is_action_permitted(self._action, resource) != ac.PermissionResult.PERMITTED:
-                self._raise_access_denied()
+        if (
+            session_policy
+            and self._action != "sts:GetCallerIdentity"
+            and ac.IAMPolicy(session_policy).is_action_permitted(self._action, resource)
+            != ac.PermissionResult.PERMITTED
+        ):
+            self._raise_access_denied()
 
     ac.IAMRequestBase._is_assuming_role_operation = is_assuming_role_operation
     ac.IAMRequestBase._check_role_trust_relationship = check_role_trust_relationship
@@ -93,7 +98,7 @@ def _as_list(value) -> list:
 
 
 def _principal_matches(expected: str, caller_arn: str) -> bool:
-    """"*", the exact ARN, or a role ARN (any path) matching a session of that role in the same account."""
+    """ "*", the exact ARN, or a role ARN (any path) matching a session of that role in the same account."""
     if expected in ("*", caller_arn):
         return True
     expected_parts, caller_parts = expected.split(":", 5), caller_arn.split(":", 5)
@@ -123,11 +128,15 @@ class AwsEmulator:
         self._process: subprocess.Popen | None = None
         self.url = ""
 
-    def __enter__(self) -> "AwsEmulator":
+    def __enter__(self) -> AwsEmulator:
         env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="inf")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.e2e.aws_emulator"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            env=env, text=True)
+            [sys.executable, "-m", "tests.e2e.aws_emulator"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
         try:
             self.url = f"http://127.0.0.1:{self._read_port()}"
             self._wait_ready()
@@ -169,20 +178,27 @@ class AwsEmulator:
     def client(self, service: str, *, account: str | None = None, credentials: dict | None = None):
         """A boto3 client; `account` creates setup resources in that account (moto's x-moto-account-id)."""
         client = boto3.client(
-            service, endpoint_url=self.url, region_name=self.region,
+            service,
+            endpoint_url=self.url,
+            region_name=self.region,
             config=botocore.config.Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-            **(credentials or SETUP_CREDENTIALS))
+            **(credentials or SETUP_CREDENTIALS),
+        )
         if account is not None:
             client.meta.events.register(
-                "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account))
+                "before-sign.*.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
+            )
         return client
 
 
 def session_credentials(answer: dict) -> dict[str, str]:
     """boto3 keyword arguments from an STS answer's Credentials."""
     credentials = answer["Credentials"]
-    return {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"]}
+    return {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
 
 
 def _serve() -> None:

@@ -1,4 +1,5 @@
 """One AWS emulator and one Polaris fake for the whole e2e suite, built from the dev stack's plan."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,22 @@ def _auditor(aws: AwsEmulator, owner: world.DeclaredOwner) -> dict[str, str]:
     iam = aws.client("iam", account=owner.role.account)
     iam.create_user(UserName="auditor")
     bucket = f"arn:aws:s3:::{owner.bucket}"
-    iam.put_user_policy(UserName="auditor", PolicyName="read", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": [bucket, bucket + "/*"]}]}))
+    iam.put_user_policy(
+        UserName="auditor",
+        PolicyName="read",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:ListBucket", "s3:GetObject"],
+                        "Resource": [bucket, bucket + "/*"],
+                    }
+                ],
+            }
+        ),
+    )
     key = iam.create_access_key(UserName="auditor")["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
@@ -61,16 +75,25 @@ def aws_world(declared):
             assert world.create_role(aws, each.role) == each.role.arn
             world.create_bucket(aws, each)
         aws.client("s3", account=owner.role.account).create_bucket(
-            Bucket=OTHER_BUCKET, CreateBucketConfiguration={"LocationConstraint": owner.region})
-        setup = AwsWorld(aws, declared, world.web_identity_session(aws, server_arn),
-                         _impostor(aws, declared.server_role), _auditor(aws, owner))
+            Bucket=OTHER_BUCKET, CreateBucketConfiguration={"LocationConstraint": owner.region}
+        )
+        setup = AwsWorld(
+            aws,
+            declared,
+            world.web_identity_session(aws, server_arn),
+            _impostor(aws, declared.server_role),
+            _auditor(aws, owner),
+        )
         aws.enforce()
         yield setup
 
 
 @pytest.fixture(scope="module")
 def polaris(aws_world, declared):
-    with world.tolerate_read_only_request_fields(), world.vending_server(aws_world.aws, aws_world.server_session) as server:
+    with (
+        world.tolerate_read_only_request_fields(),
+        world.vending_server(aws_world.aws, aws_world.server_session) as server,
+    ):
         organisations = world.apply_polaris(server, declared.polaris)
         yield world.PolarisWorld(server, organisations)
 
@@ -92,6 +115,7 @@ def no_ambient_aws(tmp_path_factory):
 def vending_role_session(aws_world: AwsWorld, external_id: str, **extra) -> dict[str, str]:
     """AssumeRole on the dev owner's vending role as the Polaris server, without a session policy."""
     sts = aws_world.aws.client("sts", credentials=aws_world.server_session)
-    answer = sts.assume_role(RoleArn=aws_world.declared.owners["aws-acme"].role.arn, RoleSessionName="e2e",
-                             ExternalId=external_id, **extra)
+    answer = sts.assume_role(
+        RoleArn=aws_world.declared.owners["aws-acme"].role.arn, RoleSessionName="e2e", ExternalId=external_id, **extra
+    )
     return session_credentials(answer)

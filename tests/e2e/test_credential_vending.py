@@ -3,6 +3,7 @@ and nothing more. AWS is moto with IAM enforced (tests/e2e/aws_emulator.py); Pol
 with table routes and S3 vending (tests/fakes/polaris/tables.py, s3_vending.py); the client is PyIceberg
 configured exactly as the program exports it for an organisation.
 """
+
 from __future__ import annotations
 
 import botocore.exceptions
@@ -24,15 +25,25 @@ ROWS = pa.table({"id": pa.array([1, 2, 3], pa.int64()), "item": pa.array(["bolt"
 def catalog_for(polaris, organisation: str):
     """PyIceberg as the organisation's exported configuration sets it up (its principal, its own role)."""
     org = polaris.organisations[organisation]
-    config = pyiceberg_catalogs(polaris.server.url, org.client_id, org.client_secret,
-                                f"PRINCIPAL_ROLE:{organisation}", [CatalogEndpoint(AWS_CATALOG, Cloud.AWS)])
+    config = pyiceberg_catalogs(
+        polaris.server.url,
+        org.client_id,
+        org.client_secret,
+        f"PRINCIPAL_ROLE:{organisation}",
+        [CatalogEndpoint(AWS_CATALOG, Cloud.AWS)],
+    )
     return load_catalog(AWS_CATALOG, **config[AWS_CATALOG])
 
 
 def vended(table) -> dict[str, str]:
     keys = ("s3.access-key-id", "s3.secret-access-key", "s3.session-token")
-    return dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
-                    (table.io.properties[k] for k in keys)))
+    return dict(
+        zip(
+            ("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+            (table.io.properties[k] for k in keys),
+            strict=True,
+        )
+    )
 
 
 def s3_key(location: str) -> tuple[str, str]:
@@ -76,7 +87,9 @@ def test_read_organisation_reads_but_cannot_write(polaris, aws_world, written):
     assert table.scan().to_arrow().sort_by("id").equals(ROWS)
     bucket, prefix = s3_key(table.metadata.location)
     s3 = aws_world.aws.client("s3", credentials=vended(table))
-    assert denied(lambda: s3.put_object(Bucket=bucket, Key=f"{prefix}/data/forged.parquet", Body=b"x")) == "AccessDenied"
+    assert (
+        denied(lambda: s3.put_object(Bucket=bucket, Key=f"{prefix}/data/forged.parquet", Body=b"x")) == "AccessDenied"
+    )
     snapshots = len(table.metadata.snapshots)
     with pytest.raises(OSError, match="ACCESS_DENIED|AccessDenied"):
         table.append(ROWS)
@@ -113,8 +126,10 @@ def test_only_the_polaris_server_role_is_trusted(aws_world, declared):
     sts = aws_world.aws.client("sts", credentials=aws_world.impostor_session)
     external_id = declared.catalog(AWS_CATALOG)["storageConfigInfo"]["externalId"]
     role_arn = declared.owners["aws-acme"].role.arn
-    assert denied(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="e2e", ExternalId=external_id)) \
+    assert (
+        denied(lambda: sts.assume_role(RoleArn=role_arn, RoleSessionName="e2e", ExternalId=external_id))
         == "AccessDenied"
+    )
 
 
 def test_organisation_without_a_grant_gets_no_table_and_no_credentials(polaris, written):
@@ -128,8 +143,9 @@ def test_organisation_without_a_grant_gets_no_table_and_no_credentials(polaris, 
 def test_no_credentials_without_the_delegation_header(polaris, written):
     namespace, name = written
     url = f"{polaris.server.catalog_url}/v1/{AWS_CATALOG}/namespaces/{namespace}/tables/{name}"
-    answer = requests.get(url, headers={"Authorization": f"Bearer {polaris.server.token('acme_analytics')}"},
-                          timeout=10)
+    answer = requests.get(
+        url, headers={"Authorization": f"Bearer {polaris.server.token('acme_analytics')}"}, timeout=10
+    )
     assert answer.status_code == 200
     assert not any(key.startswith("s3.") for key in answer.json().get("config", {}))
     assert "storage-credentials" not in answer.json()
@@ -143,7 +159,10 @@ def test_a_stale_commit_is_refused_and_pyiceberg_retries_on_fresh_metadata(polar
     requests_before = len(polaris.server.requests)
     first.append(ROWS)
     second.append(ROWS)  # its assert-ref-snapshot-id no longer holds
-    commits = [r.status for r in polaris.server.requests[requests_before:]
-               if r.method == "POST" and r.path.endswith("/tables/race")]
+    commits = [
+        r.status
+        for r in polaris.server.requests[requests_before:]
+        if r.method == "POST" and r.path.endswith("/tables/race")
+    ]
     assert commits == [200, 409, 200]
     assert catalog.load_table(race).scan().to_arrow().num_rows == 2 * ROWS.num_rows

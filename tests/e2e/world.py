@@ -4,6 +4,7 @@ Nothing here restates a policy: roles, trust and permission documents, buckets a
 principals, roles and grants are the program's own declarations (`tools.plan.plan_stack`). Account ids are
 kept as declared: the emulator creates each role in the account its ARN names.
 """
+
 from __future__ import annotations
 
 import base64
@@ -66,14 +67,20 @@ class Declared:
 
     def catalog(self, name: str) -> dict:
         """A declared catalog's inputs (name, properties, storageConfigInfo)."""
-        (found,) = [r.unmasked_inputs for r in self.polaris
-                    if r.type == TYPE_PREFIX + "Catalog" and r.unmasked_inputs["name"] == name]
+        (found,) = [
+            r.unmasked_inputs
+            for r in self.polaris
+            if r.type == TYPE_PREFIX + "Catalog" and r.unmasked_inputs["name"] == name
+        ]
         return found
 
 
 def _role(plan: Plan, resource: PlannedResource) -> DeclaredRole:
-    policies = {r.name: r.unmasked_inputs["policy"] for r in plan.of_type(ROLE_POLICY)
-                if r.unmasked_inputs["role"] == resource.state["name"]}
+    policies = {
+        r.name: r.unmasked_inputs["policy"]
+        for r in plan.of_type(ROLE_POLICY)
+        if r.unmasked_inputs["role"] == resource.state["name"]
+    }
     return DeclaredRole(resource.state["arn"], resource.unmasked_inputs["assumeRolePolicy"], policies)
 
 
@@ -82,8 +89,9 @@ def _owner(plan: Plan, component: PlannedResource) -> DeclaredOwner:
     (role,) = [r for r in below if r.type == ROLE]
     (bucket,) = [r for r in below if r.type == BUCKET]
     (provider,) = [r for r in below if r.type == AWS_PROVIDER]
-    return DeclaredOwner(component.name, bucket.unmasked_inputs["bucket"], provider.unmasked_inputs["region"],
-                         _role(plan, role))
+    return DeclaredOwner(
+        component.name, bucket.unmasked_inputs["bucket"], provider.unmasked_inputs["region"], _role(plan, role)
+    )
 
 
 def _trusted_role_arn(owner: DeclaredOwner) -> str:
@@ -93,7 +101,7 @@ def _trusted_role_arn(owner: DeclaredOwner) -> str:
 
 
 def declared(plan: Plan) -> Declared:
-    owners = {o.name: o for o in map(lambda c: _owner(plan, c), plan.of_type(AWS_OWNER))}
+    owners = {o.name: o for o in (_owner(plan, c) for c in plan.of_type(AWS_OWNER))}
     (server_arn,) = {_trusted_role_arn(owner) for owner in owners.values()}
     (server,) = [r for r in plan.of_type(ROLE) if r.state.get("arn") == server_arn]
     (access,) = plan.of_type(POLARIS_ACCESS)
@@ -112,13 +120,15 @@ def create_role(aws: AwsEmulator, role: DeclaredRole) -> str:
 
 def create_bucket(aws: AwsEmulator, owner: DeclaredOwner) -> None:
     aws.client("s3", account=owner.role.account).create_bucket(
-        Bucket=owner.bucket, CreateBucketConfiguration={"LocationConstraint": owner.region})
+        Bucket=owner.bucket, CreateBucketConfiguration={"LocationConstraint": owner.region}
+    )
 
 
 def web_identity_session(aws: AwsEmulator, role_arn: str) -> dict[str, str]:
     """What IRSA gives a pod: a session of the role (AssumeRoleWithWebIdentity)."""
     answer = aws.client("sts").assume_role_with_web_identity(
-        RoleArn=role_arn, RoleSessionName="polaris", WebIdentityToken=WEB_IDENTITY_TOKEN)
+        RoleArn=role_arn, RoleSessionName="polaris", WebIdentityToken=WEB_IDENTITY_TOKEN
+    )
     return session_credentials(answer)
 
 
@@ -141,8 +151,7 @@ def apply_polaris(server: PolarisTestServer, resources: list[PlannedResource]) -
     Only the connection changes: the fake's URL and root credentials instead of the cluster's (and no
     port-forward tunnel: the fake listens on loopback). Returns the principals' credentials, by organisation.
     """
-    connection = {"endpoint": server.url, "clientId": server.root_client_id,
-                  "clientSecret": server.root_client_secret}
+    connection = {"endpoint": server.url, "clientId": server.root_client_id, "clientSecret": server.root_client_secret}
     organisations = {}
     for resource in resources:
         inputs = dict(resource.unmasked_inputs)

@@ -20,6 +20,7 @@ the token from a file, so rotating the token is what an expiry looks like to the
 counts its runs; ``forwards`` lists the pods forwarded to; ``forbid_forward`` answers port-forwards with
 403 and a body that echoes the caller's Authorization header (to prove it is redacted).
 """
+
 from __future__ import annotations
 
 import base64
@@ -76,14 +77,22 @@ class KubernetesApiServer:
         self.token = ""
         self.rotate_token()
         self._ca_pem, context = _tls_context(self._dir)
-        self._server = serve(self._forward, "127.0.0.1", 0, ssl=context, subprotocols=[SUBPROTOCOL],
-                             process_request=self._process_request, compression=None, server_header=None,
-                             close_timeout=0.2)
+        self._server = serve(
+            self._forward,
+            "127.0.0.1",
+            0,
+            ssl=context,
+            subprotocols=[SUBPROTOCOL],
+            process_request=self._process_request,
+            compression=None,
+            server_header=None,
+            close_timeout=0.2,
+        )
         self.url = f"https://127.0.0.1:{self._server.socket.getsockname()[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-kube-api")
 
     # ---- control ------------------------------------------------------------------------------------
-    def __enter__(self) -> "KubernetesApiServer":
+    def __enter__(self) -> KubernetesApiServer:
         self._thread.start()
         return self
 
@@ -118,13 +127,27 @@ class KubernetesApiServer:
 
     def kubeconfig(self) -> str:
         ca = base64.b64encode(self._ca_pem).decode()
-        return json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": "test",
-            "clusters": [{"name": "test", "cluster": {"server": self.url, "certificate-authority-data": ca}}],
-            "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
-            "users": [{"name": "test", "user": {"exec": {
-                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": sys.executable,
-                "args": ["-c", EXEC_SCRIPT, str(self._dir)]}}}]})
+        return json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "test",
+                "clusters": [{"name": "test", "cluster": {"server": self.url, "certificate-authority-data": ca}}],
+                "contexts": [{"name": "test", "context": {"cluster": "test", "user": "test"}}],
+                "users": [
+                    {
+                        "name": "test",
+                        "user": {
+                            "exec": {
+                                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                                "command": sys.executable,
+                                "args": ["-c", EXEC_SCRIPT, str(self._dir)],
+                            }
+                        },
+                    }
+                ],
+            }
+        )
 
     # ---- HTTP ---------------------------------------------------------------------------------------
     def _process_request(self, connection: ServerConnection, request) -> Response | None:
@@ -139,21 +162,44 @@ class KubernetesApiServer:
         with self._lock:
             pod = self.pods.get(segments[5])
         if pod is None or segments[6:] != ["portforward"]:
-            return _json(404, {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404,
-                               "message": f'pods "{segments[5]}" not found'})
+            return _json(
+                404,
+                {
+                    "kind": "Status",
+                    "status": "Failure",
+                    "reason": "NotFound",
+                    "code": 404,
+                    "message": f'pods "{segments[5]}" not found',
+                },
+            )
         if self.forbid_forward:
-            return _json(403, {"kind": "Status", "code": 403, "reason": "Forbidden",
-                               "message": f"cannot create pods/portforward ({request.headers['Authorization']})"})
+            return _json(
+                403,
+                {
+                    "kind": "Status",
+                    "code": 403,
+                    "reason": "Forbidden",
+                    "message": f"cannot create pods/portforward ({request.headers['Authorization']})",
+                },
+            )
         return None  # the WebSocket handshake proceeds
 
     def _pod_list(self, selector: str) -> dict:
         wanted = dict(term.split("=", 1) for term in selector.split(",") if term)
         with self._lock:
             pods = [p for p in self.pods.values() if wanted.items() <= p.labels.items()]
-        return {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [{
-            "metadata": {"name": p.name, "namespace": self.namespace, "labels": p.labels},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": str(p.ready)}]}}
-            for p in pods]}
+        return {
+            "kind": "PodList",
+            "apiVersion": "v1",
+            "metadata": {},
+            "items": [
+                {
+                    "metadata": {"name": p.name, "namespace": self.namespace, "labels": p.labels},
+                    "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": str(p.ready)}]},
+                }
+                for p in pods
+            ],
+        }
 
     # ---- port-forward -------------------------------------------------------------------------------
     def _forward(self, connection: ServerConnection) -> None:
@@ -209,18 +255,24 @@ def _tls_context(directory: Path) -> tuple[bytes, ssl.SSLContext]:
     """A self-signed certificate for 127.0.0.1: the client must trust it through the kubeconfig's CA data."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(hours=1))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     pem = certificate.public_bytes(serialization.Encoding.PEM)
     (directory / "server.pem").write_bytes(pem)
-    (directory / "server.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (directory / "server.key").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(directory / "server.pem", directory / "server.key")
     return pem, context

@@ -43,6 +43,7 @@ Test control (faults are deterministic: they fire in the order added, `times` ti
     server.token_requests                  # number of requests that reached the token endpoint
     server.router                          # route table; issue 8 adds table routes with router.add(...)
 """
+
 from __future__ import annotations
 
 import json
@@ -119,7 +120,7 @@ class PolarisTestServer:
         self._thread: threading.Thread | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------------
-    def start(self) -> "PolarisTestServer":
+    def start(self) -> PolarisTestServer:
         spec.load("management"), spec.load("catalog")  # parse once, before the first request's clock starts
         self._server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self._thread = threading.Thread(
@@ -133,7 +134,7 @@ class PolarisTestServer:
         self._thread.join()
         self._server.server_close()
 
-    def __enter__(self) -> "PolarisTestServer":
+    def __enter__(self) -> PolarisTestServer:
         return self.start()
 
     def __exit__(self, exc_type, exc, tb) -> None:

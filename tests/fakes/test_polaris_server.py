@@ -1,4 +1,5 @@
 """Drives the Polaris test server over HTTP, with plain `requests` and with the official SDK client."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -257,8 +258,12 @@ def test_update_catalog_with_a_stale_version_is_409_commit_conflict(root):
 
 def test_update_catalog_replaces_the_whole_storage_config(root):
     root.create_catalog(region="eu-west-1", externalId="ext")
-    storage = {"storageType": "S3", "roleArn": ROLE_ARN.replace("polaris-catalog", "other"), "externalId": "ext",
-               "allowedLocations": ["s3://bucket/lake"]}
+    storage = {
+        "storageType": "S3",
+        "roleArn": ROLE_ARN.replace("polaris-catalog", "other"),
+        "externalId": "ext",
+        "allowedLocations": ["s3://bucket/lake"],
+    }
     updated = root.mgmt("PUT", "/catalogs/lake", json={"currentEntityVersion": 1, "storageConfigInfo": storage})
     assert updated.status_code == 200, updated.text
     assert updated.json()["storageConfigInfo"] == {**storage, "allowedKmsKeys": [], "pathStyleAccess": False}
@@ -357,8 +362,11 @@ def test_create_principal_returns_generated_credentials_once(root):
     [
         ("/principals", {"principal": {"name": "alice", "properties": {"a": "1"}}}, "/principals/alice"),
         ("/principal-roles", {"principalRole": {"name": "eng", "properties": {"a": "1"}}}, "/principal-roles/eng"),
-        ("/catalogs/lake/catalog-roles", {"catalogRole": {"name": "r", "properties": {"a": "1"}}},
-         "/catalogs/lake/catalog-roles/r"),
+        (
+            "/catalogs/lake/catalog-roles",
+            {"catalogRole": {"name": "r", "properties": {"a": "1"}}},
+            "/catalogs/lake/catalog-roles/r",
+        ),
     ],
 )
 def test_principal_and_role_updates_replace_properties_and_check_the_version(root, create_path, body, path):
@@ -562,12 +570,11 @@ def test_pyiceberg_default_scope_is_refused_like_polaris_does(server, root):
     ],
 )
 def test_a_request_breaking_the_spec_is_answered_500_and_fails_the_test_on_exit(api, path, body, named):
-    with pytest.raises(SpecViolationError, match=named):
-        with PolarisTestServer() as server:
-            client = Client(server, server.token())
-            client.create_catalog()
-            response = getattr(client, api)("POST", path, json=body)
-            assert response.status_code == 500 and named in response.json()["error"]["message"]
+    with pytest.raises(SpecViolationError, match=named), PolarisTestServer() as server:
+        client = Client(server, server.token())
+        client.create_catalog()
+        response = getattr(client, api)("POST", path, json=body)
+        assert response.status_code == 500 and named in response.json()["error"]["message"]
 
 
 def test_the_sdk_models_catch_what_openapi_core_misses_an_azure_config_without_tenant(server, root):
@@ -707,16 +714,27 @@ def test_s3_storage_comes_back_with_the_generated_model_defaults_and_without_nul
     spec's `default: false` for pathStyleAccess; api/management-model/build.gradle.kts adds
     JsonInclude.NON_NULL, so absent optional fields are left out rather than sent as null."""
     created = root.create_catalog(region=None)
-    assert created["storageConfigInfo"] == {"storageType": "S3", "roleArn": ROLE_ARN,
-                                            "allowedLocations": ["s3://bucket/lake"], "allowedKmsKeys": [],
-                                            "pathStyleAccess": False}
+    assert created["storageConfigInfo"] == {
+        "storageType": "S3",
+        "roleArn": ROLE_ARN,
+        "allowedLocations": ["s3://bucket/lake"],
+        "allowedKmsKeys": [],
+        "pathStyleAccess": False,
+    }
     assert root.mgmt("GET", "/catalogs/lake").json()["storageConfigInfo"] == created["storageConfigInfo"]
 
 
-@pytest.mark.parametrize("storage", [
-    {"storageType": "GCS", "allowedLocations": ["gs://b/lake"], "gcsServiceAccount": "sa@p.iam.gserviceaccount.com"},
-    {"storageType": "AZURE", "tenantId": "t", "allowedLocations": ["abfss://c@acct.dfs.core.windows.net/lake"]},
-])
+@pytest.mark.parametrize(
+    "storage",
+    [
+        {
+            "storageType": "GCS",
+            "allowedLocations": ["gs://b/lake"],
+            "gcsServiceAccount": "sa@p.iam.gserviceaccount.com",
+        },
+        {"storageType": "AZURE", "tenantId": "t", "allowedLocations": ["abfss://c@acct.dfs.core.windows.net/lake"]},
+    ],
+)
 def test_gcs_and_azure_storage_have_no_filled_fields(root, storage):
     """GcpStorageConfigInfo and AzureStorageConfigInfo declare no `default:` in the 1.7.0 spec, and Azure's
     `hierarchical` is a nullable Boolean (AzureStorageConfigurationInfo.isHierarchical), left out when unset."""
@@ -733,12 +751,15 @@ def test_allowed_locations_are_a_set(root):
     assert created["storageConfigInfo"]["allowedLocations"] == ["s3://bucket/a", "s3://bucket/lake"]
 
 
-@pytest.mark.parametrize("key, status", [
-    ("polaris.config.enable.credential.vending", 201),
-    ("polaris.config.namespace-custom-location.enabled", 201),
-    ("polaris.config.no-such-setting", 400),
-    ("polaris.config.", 400),
-])
+@pytest.mark.parametrize(
+    "key, status",
+    [
+        ("polaris.config.enable.credential.vending", 201),
+        ("polaris.config.namespace-custom-location.enabled", 201),
+        ("polaris.config.no-such-setting", 400),
+        ("polaris.config.", 400),
+    ],
+)
 def test_only_the_registered_catalog_config_keys_escape_the_reserved_prefix(root, key, status):
     """ReservedProperties.allowlist() is PolarisConfiguration.getAllCatalogConfigs(): exact keys, not a
     `polaris.config.` prefix; anything else under `polaris.` throws IllegalArgumentException, which
@@ -754,8 +775,11 @@ def test_only_the_registered_catalog_config_keys_escape_the_reserved_prefix(root
 
 def test_the_allowlist_holds_for_every_entity_kind(root):
     """PolarisServiceImpl.createPrincipal runs the same ReservedProperties over the principal's properties."""
-    allowed = root.mgmt("POST", "/principals", json={"principal": {
-        "name": "p", "properties": {"polaris.config.drop-with-purge.enabled": "x"}}})
+    allowed = root.mgmt(
+        "POST",
+        "/principals",
+        json={"principal": {"name": "p", "properties": {"polaris.config.drop-with-purge.enabled": "x"}}},
+    )
     assert allowed.status_code == 201, allowed.text
 
 
@@ -780,8 +804,8 @@ def test_other_control_characters_pass_the_pattern(root, name):
 def test_the_name_length_counts_utf16_code_units(root):
     """@Size counts String.length(), UTF-16 code units: a character outside the BMP counts twice, so 255 letters
     and one emoji (257 units) are refused with IcebergConstraintViolationExceptionMapper's answer."""
-    response = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 255 + "\U0001F600"}})
+    response = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 255 + "\U0001f600"}})
     assert response.status_code == 400 and error_type(response) == "ConstraintViolationException"
     assert response.json()["error"]["message"].startswith("Invalid value: ")
-    ok = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 254 + "\U0001F600"}})
+    ok = root.mgmt("POST", "/principal-roles", json={"principalRole": {"name": "a" * 254 + "\U0001f600"}})
     assert ok.status_code == 201, ok.text

@@ -5,11 +5,12 @@
 POLARIS_TEST_URL (only present when that is set, so no test is ever a mere skip). Tests that need the
 fake's fault injection or state use ``fake_polaris``.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import pytest
 
@@ -33,8 +34,14 @@ class PolarisTarget:
     server: PolarisTestServer | None = None
 
     def connection(self, **extra: str) -> dict:
-        return {"endpoint": self.url, "clientId": self.client_id, "clientSecret": self.client_secret,
-                "scope": "PRINCIPAL_ROLE:ALL", "realm": REALM, **extra}
+        return {
+            "endpoint": self.url,
+            "clientId": self.client_id,
+            "clientSecret": self.client_secret,
+            "scope": "PRINCIPAL_ROLE:ALL",
+            "realm": REALM,
+            **extra,
+        }
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +67,9 @@ def external_target() -> PolarisTarget | None:
     url = os.environ.get("POLARIS_TEST_URL")
     if not url:
         return None
-    return PolarisTarget(url.rstrip("/"), os.environ["POLARIS_TEST_CLIENT_ID"], os.environ["POLARIS_TEST_CLIENT_SECRET"])
+    return PolarisTarget(
+        url.rstrip("/"), os.environ["POLARIS_TEST_CLIENT_ID"], os.environ["POLARIS_TEST_CLIENT_SECRET"]
+    )
 
 
 TARGETS = ["fake"] + (["external"] if external_target() else [])

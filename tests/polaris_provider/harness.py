@@ -5,6 +5,7 @@ would start it, so every request crosses gRPC, property (de)serialization, dill 
 ``__provider`` and ``configure()``. As the engine does (``acceptSecrets: False``), secrets are sent as
 plain values; unknowns are sent as the unknown sentinel.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -60,11 +61,14 @@ class EngineHarness:
         self._channel: grpc.Channel | None = None
         self.stub: provider_pb2_grpc.ResourceProviderStub | None = None
 
-    def start(self) -> "EngineHarness":
+    def start(self) -> EngineHarness:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self._process = subprocess.Popen(
-            [sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=REPO_ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-u", "-m", "pulumi.dynamic"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         port = self._process.stdout.readline().decode().strip()
         if not port.isdigit():
@@ -83,7 +87,7 @@ class EngineHarness:
             self._process.stdout.close()
             self._process.stderr.close()
 
-    def __enter__(self) -> "EngineHarness":
+    def __enter__(self) -> EngineHarness:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -114,7 +118,9 @@ class EngineHarness:
         return reply.id, _deserialize(reply.properties), _deserialize(reply.inputs)
 
     def update(self, id_: str, olds: dict, news: dict) -> dict:
-        reply = self._call("Update", proto.UpdateRequest(id=id_, urn=_URN, olds=_serialize(olds), news=_serialize(news)))
+        reply = self._call(
+            "Update", proto.UpdateRequest(id=id_, urn=_URN, olds=_serialize(olds), news=_serialize(news))
+        )
         return _deserialize(reply.properties)
 
     def delete(self, id_: str, outs: dict) -> None:

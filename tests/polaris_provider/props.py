@@ -1,4 +1,5 @@
 """Engine-side input builders shared by the provider tests (names unique per call: an external Polaris is shared)."""
+
 from __future__ import annotations
 
 import uuid
@@ -17,17 +18,26 @@ def catalog_props(polaris, name: str, **storage) -> dict:
         "name": name,
         "type": "INTERNAL",
         "properties": {"default-base-location": base},
-        "storageConfigInfo": {"storageType": "S3", "allowedLocations": [f"s3://bucket-{name}/"], "roleArn": ROLE_ARN,
-                              "externalId": "ext-1", **storage},
+        "storageConfigInfo": {
+            "storageType": "S3",
+            "allowedLocations": [f"s3://bucket-{name}/"],
+            "roleArn": ROLE_ARN,
+            "externalId": "ext-1",
+            **storage,
+        },
         "adopt": False,
     }
 
 
 CREATE_PATH = {  # resource kind -> regex of the raw path its create is sent to
-    "Catalog": "/management/v1/catalogs$", "Namespace": "/namespaces$", "Principal": "/management/v1/principals$",
-    "PrincipalRole": "/management/v1/principal-roles$", "CatalogRole": "/catalog-roles$",
+    "Catalog": "/management/v1/catalogs$",
+    "Namespace": "/namespaces$",
+    "Principal": "/management/v1/principals$",
+    "PrincipalRole": "/management/v1/principal-roles$",
+    "CatalogRole": "/catalog-roles$",
     "PrincipalRoleAssignment": "/principals/[^/]+/principal-roles$",
-    "CatalogRoleAssignment": "/principal-roles/[^/]+/catalog-roles/[^/]+$", "Grant": "/grants$",
+    "CatalogRoleAssignment": "/principal-roles/[^/]+/catalog-roles/[^/]+$",
+    "Grant": "/grants$",
 }
 
 

@@ -1,4 +1,5 @@
 """The official Polaris 1.7.0 management spec, read from the shared folder (never copied into the repo)."""
+
 from __future__ import annotations
 
 import functools

@@ -1,9 +1,11 @@
 """The transport alone, with ``responses``: tokens, retries, backoff, Retry-After, 401 refresh, errors, TLS."""
+
 from __future__ import annotations
 
 import email.utils
 import os
 import stat
+from pathlib import Path
 
 import pytest
 import requests
@@ -58,11 +60,17 @@ def make_client(sleeps: Sleeps, realm: str | None = "POLARIS", **policy) -> Pola
 
 
 def token_ok(rsps: responses.RequestsMock, token: str = "tok-1", expires_in: int = 3600) -> responses.BaseResponse:
-    form = {"grant_type": "client_credentials", "client_id": "admin", "client_secret": SECRET,
-            "scope": "PRINCIPAL_ROLE:ALL"}
-    return rsps.post(ENDPOINT + TOKEN_PATH, json={"access_token": token, "token_type": "bearer",
-                                                  "expires_in": expires_in},
-                     match=[matchers.urlencoded_params_matcher(form)])
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "admin",
+        "client_secret": SECRET,
+        "scope": "PRINCIPAL_ROLE:ALL",
+    }
+    return rsps.post(
+        ENDPOINT + TOKEN_PATH,
+        json={"access_token": token, "token_type": "bearer", "expires_in": expires_in},
+        match=[matchers.urlencoded_params_matcher(form)],
+    )
 
 
 def envelope(status: int, error_type: str, message: str) -> dict:
@@ -72,8 +80,11 @@ def envelope(status: int, error_type: str, message: str) -> dict:
 @responses.activate
 def test_token_request_is_explicit_and_headers_carry_token_and_realm(sleeps):
     token_ok(responses)
-    responses.get(CATALOGS, json={"catalogs": []}, match=[matchers.header_matcher(
-        {"Authorization": "Bearer tok-1", "Polaris-Realm": "POLARIS"})])
+    responses.get(
+        CATALOGS,
+        json={"catalogs": []},
+        match=[matchers.header_matcher({"Authorization": "Bearer tok-1", "Polaris-Realm": "POLARIS"})],
+    )
     assert make_client(sleeps).send(LIST).body == {"catalogs": []}
 
 
@@ -103,8 +114,12 @@ def test_token_is_cached_until_shortly_before_expiry(sleeps, monkeypatch):
 
 @responses.activate
 def test_401_refreshes_the_token_once(sleeps):
-    responses.get(CATALOGS, status=401, json=envelope(401, "NotAuthorizedException", "expired"),
-                  match=[matchers.header_matcher({"Authorization": "Bearer old"})])
+    responses.get(
+        CATALOGS,
+        status=401,
+        json=envelope(401, "NotAuthorizedException", "expired"),
+        match=[matchers.header_matcher({"Authorization": "Bearer old"})],
+    )
     client = make_client(sleeps)
     client_module.TOKENS.put(client.connection.token_key, "old", 3600, 60)
     responses.post(ENDPOINT + TOKEN_PATH, json={"access_token": "new", "expires_in": 3600})
@@ -123,8 +138,11 @@ def test_persistent_401_is_an_authentication_error(sleeps):
 
 @responses.activate
 def test_rejected_credentials_name_the_client_not_the_secret(sleeps):
-    responses.post(ENDPOINT + TOKEN_PATH, status=401,
-                   json={"error": "unauthorized_client", "error_description": f"bad secret {SECRET}"})
+    responses.post(
+        ENDPOINT + TOKEN_PATH,
+        status=401,
+        json={"error": "unauthorized_client", "error_description": f"bad secret {SECRET}"},
+    )
     with pytest.raises(AuthenticationError) as error:
         make_client(sleeps).send(LIST)
     assert "getToken on client 'admin'" in str(error.value) and "unauthorized_client" in str(error.value)
@@ -162,13 +180,16 @@ def test_budget_exhausted_raises_server_error_with_attempts(sleeps):
     assert len(sleeps.waits) == 2
 
 
-@pytest.mark.parametrize("status, error_type, operation, expected", [
-    (400, "GRANT_NOT_FOUND", "revokeGrantFromCatalogRole", GrantNotFound),
-    (403, "ForbiddenException", "listCatalogs", Forbidden),
-    (404, "NotFoundException", "getCatalog", NotFound),
-    (409, "AlreadyExistsException", "createCatalog", AlreadyExists),
-    (409, "CommitConflictException", "updateCatalog", CommitConflict),
-])
+@pytest.mark.parametrize(
+    "status, error_type, operation, expected",
+    [
+        (400, "GRANT_NOT_FOUND", "revokeGrantFromCatalogRole", GrantNotFound),
+        (403, "ForbiddenException", "listCatalogs", Forbidden),
+        (404, "NotFoundException", "getCatalog", NotFound),
+        (409, "AlreadyExistsException", "createCatalog", AlreadyExists),
+        (409, "CommitConflictException", "updateCatalog", CommitConflict),
+    ],
+)
 @responses.activate
 def test_other_4xx_are_not_retried_and_map_to_typed_errors(sleeps, status, error_type, operation, expected):
     token_ok(responses)
@@ -220,7 +241,7 @@ def test_every_call_has_a_timeout_and_verifies_tls(sleeps, monkeypatch):
 def test_ca_bundle_goes_to_a_private_file_reused_per_bundle():
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
     path = ca_bundle_path(pem)
-    assert open(path).read() == pem
+    assert Path(path).read_text() == pem
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert ca_bundle_path(pem) == path and ca_bundle_path(pem + "\n") != path
 
@@ -253,13 +274,16 @@ NOW = 1_800_000_000.0  # a fixed wall clock for HTTP dates
 
 
 @responses.activate
-@pytest.mark.parametrize("header, wait", [
-    (email.utils.formatdate(NOW + 7, usegmt=True), 7.0),       # IMF-fixdate
-    ("Friday, 15-Jan-27 08:00:07 GMT", 7.0),                     # obsolete RFC 850 form, same instant as NOW + 7
-    (email.utils.formatdate(NOW - 60, usegmt=True), 0.0),      # in the past: retry now
-    (email.utils.formatdate(NOW + 3600, usegmt=True), 20.0),   # capped
-    ("soon", 0.25),                                             # not a valid value: our own backoff
-])
+@pytest.mark.parametrize(
+    "header, wait",
+    [
+        (email.utils.formatdate(NOW + 7, usegmt=True), 7.0),  # IMF-fixdate
+        ("Friday, 15-Jan-27 08:00:07 GMT", 7.0),  # obsolete RFC 850 form, same instant as NOW + 7
+        (email.utils.formatdate(NOW - 60, usegmt=True), 0.0),  # in the past: retry now
+        (email.utils.formatdate(NOW + 3600, usegmt=True), 20.0),  # capped
+        ("soon", 0.25),  # not a valid value: our own backoff
+    ],
+)
 def test_retry_after_as_an_http_date_is_honoured_within_the_cap(sleeps, header, wait):
     token_ok(responses)
     responses.get(CATALOGS, status=503, headers={"Retry-After": header})
@@ -275,11 +299,21 @@ def test_the_rfc850_example_is_the_instant_the_test_assumes():
 @responses.activate
 def test_a_token_is_never_reused_by_a_connection_with_another_secret(sleeps):
     good = token_ok(responses, token="tok-good")
-    refused = responses.post(ENDPOINT + TOKEN_PATH, status=401,
-                             json={"error": "unauthorized_client", "error_description": "bad"},
-                             match=[matchers.urlencoded_params_matcher({
-                                 "grant_type": "client_credentials", "client_id": "admin",
-                                 "client_secret": "another-secret", "scope": "PRINCIPAL_ROLE:ALL"})])
+    refused = responses.post(
+        ENDPOINT + TOKEN_PATH,
+        status=401,
+        json={"error": "unauthorized_client", "error_description": "bad"},
+        match=[
+            matchers.urlencoded_params_matcher(
+                {
+                    "grant_type": "client_credentials",
+                    "client_id": "admin",
+                    "client_secret": "another-secret",
+                    "scope": "PRINCIPAL_ROLE:ALL",
+                }
+            )
+        ],
+    )
     responses.get(CATALOGS, json={"catalogs": []})
     make_client(sleeps).send(LIST)
     other = PolarisClient(ConnectionSpec(ENDPOINT, "admin", "another-secret", realm="POLARIS"), sleeps.policy())
@@ -331,6 +365,7 @@ def test_a_call_marked_not_retryable_gets_exactly_one_attempt(sleeps):
     token_ok(responses)
     responses.post(CATALOGS, status=503)
     with pytest.raises(ServerError):
-        make_client(sleeps).send(Call("rotateCredentials", "principal 'p'", "POST", "/api/management/v1/catalogs",
-                                      retry=False))
+        make_client(sleeps).send(
+            Call("rotateCredentials", "principal 'p'", "POST", "/api/management/v1/catalogs", retry=False)
+        )
     assert len([c for c in responses.calls if c.request.url == CATALOGS]) == 1 and sleeps.waits == []

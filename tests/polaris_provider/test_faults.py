@@ -1,5 +1,6 @@
 """Faults through the real dynamic-provider server: every operation finishes within its retry budget or fails
 clearly, and nothing is created twice or orphaned (asserted on the fake's state and request log)."""
+
 from __future__ import annotations
 
 import time
@@ -62,8 +63,9 @@ def test_lost_reply_for_someone_elses_object_still_fails(engine, fake_polaris):
     other = {**props["properties"], "owner": "another-team"}
     store = fake_polaris.server.store
     with store.lock:
-        store.create_catalog({"name": "sales", "type": "INTERNAL", "properties": other,
-                              "storageConfigInfo": props["storageConfigInfo"]})
+        store.create_catalog(
+            {"name": "sales", "type": "INTERNAL", "properties": other, "storageConfigInfo": props["storageConfigInfo"]}
+        )
     fake_polaris.server.inject_status("POST", "/management/v1/catalogs$", 503, times=1)
     with pytest.raises(ProviderError, match="already exists"):
         engine.up(CatalogProvider(), props)
@@ -73,8 +75,10 @@ def test_lost_reply_for_someone_elses_object_still_fails(engine, fake_polaris):
 def test_lost_reply_of_principal_create_resets_to_get_a_usable_secret(engine, fake_polaris):
     server = fake_polaris.server
     server.inject_reset("POST", "/management/v1/principals$", times=1, applied=True)
-    state = engine.up(PrincipalProvider(), {"connection": fake_polaris.connection(), "name": "spark",
-                                            "properties": {}, "adopt": False})
+    state = engine.up(
+        PrincipalProvider(),
+        {"connection": fake_polaris.connection(), "name": "spark", "properties": {}, "adopt": False},
+    )
     principal = server.store.principals["spark"]
     assert principal.matches(state.outputs["clientSecret"]), "the secret in state is the one Polaris holds"
     assert calls(server, "POST", "/principals") == [None, 409]
@@ -116,11 +120,20 @@ def test_token_expiring_mid_run_is_refreshed_once(engine, fake_polaris):
 def test_tokens_are_cached_across_resources(engine, fake_polaris):
     conn = fake_polaris.connection()
     engine.up(CatalogProvider(), catalog_props(fake_polaris, "sales"))
-    engine.up(CatalogRoleProvider(), {"connection": conn, "catalogName": "sales", "name": "r", "properties": {},
-                                      "adopt": False})
+    engine.up(
+        CatalogRoleProvider(),
+        {"connection": conn, "catalogName": "sales", "name": "r", "properties": {}, "adopt": False},
+    )
     engine.up(NamespaceProvider(), {"connection": conn, "catalogName": "sales", "namespace": ["a"], "properties": {}})
-    engine.up(GrantProvider(), {"connection": conn, "catalogName": "sales", "catalogRoleName": "r",
-                                "grant": {"type": "catalog", "privilege": "TABLE_LIST"}})
+    engine.up(
+        GrantProvider(),
+        {
+            "connection": conn,
+            "catalogName": "sales",
+            "catalogRoleName": "r",
+            "grant": {"type": "catalog", "privilege": "TABLE_LIST"},
+        },
+    )
     assert fake_polaris.server.token_requests == 1
 
 
@@ -137,8 +150,10 @@ def test_wrong_admin_secret_fails_without_leaking_it(engine, fake_polaris):
 def test_no_secret_or_token_in_any_failure_text(engine, fake_polaris):
     """Failures after authentication (Polaris' own message, retries exhausted) name no secret or token."""
     server = fake_polaris.server
-    state = engine.up(PrincipalProvider(), {"connection": fake_polaris.connection(), "name": "spark",
-                                            "properties": {}, "adopt": False})
+    state = engine.up(
+        PrincipalProvider(),
+        {"connection": fake_polaris.connection(), "name": "spark", "properties": {}, "adopt": False},
+    )
     server.inject_status("GET", "/principals/spark$", 500, times=10)
     with pytest.raises(ProviderError) as error:
         engine.refresh(state)
@@ -170,8 +185,14 @@ def test_concurrent_cold_starts_in_the_provider_share_one_token_request(engine, 
     server.inject_delay("POST", "/oauth/tokens$", 0.5, times=1)
     before = server.token_requests
     with ThreadPoolExecutor(4) as pool:
-        results = list(pool.map(lambda s: engine.harness.read(s.id, {**s.outputs, "connection": other},
-                                                              {**s.inputs, "connection": other}), states))
+        results = list(
+            pool.map(
+                lambda s: engine.harness.read(
+                    s.id, {**s.outputs, "connection": other}, {**s.inputs, "connection": other}
+                ),
+                states,
+            )
+        )
     assert [r[0] for r in results] == ["a", "b", "c", "d"]
     assert server.token_requests == before + 1
 
@@ -183,8 +204,9 @@ def test_retry_after_as_an_http_date_is_honoured(engine, fake_polaris):
     server = fake_polaris.server
     state = engine.up(CatalogProvider(), catalog_props(fake_polaris, "sales"))
     when = time.time() + 2
-    server.inject_status("GET", "/catalogs/sales$", 503, times=1,
-                         headers={"Retry-After": email.utils.formatdate(when, usegmt=True)})
+    server.inject_status(
+        "GET", "/catalogs/sales$", 503, times=1, headers={"Retry-After": email.utils.formatdate(when, usegmt=True)}
+    )
     assert engine.refresh(state) is not None
     assert time.time() >= int(when), "waited until the date (HTTP dates have whole seconds)"
     assert calls(server, "GET", "/catalogs/sales")[-2:] == [503, 200]

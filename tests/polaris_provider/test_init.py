@@ -1,4 +1,5 @@
 """The public classes as a program uses them, under Pulumi mocks: type tokens, inputs, secrets, output attributes."""
+
 from __future__ import annotations
 
 import pulumi
@@ -25,24 +26,47 @@ class EchoMocks(Mocks):
         return {}
 
 
-CONNECTION = polaris.PolarisConnection(endpoint="https://polaris.internal", client_id="root",
-                                       client_secret=pulumi.Output.secret(ADMIN_SECRET), realm="POLARIS")
+CONNECTION = polaris.PolarisConnection(
+    endpoint="https://polaris.internal",
+    client_id="root",
+    client_secret=pulumi.Output.secret(ADMIN_SECRET),
+    realm="POLARIS",
+)
 S3 = {"storageType": "S3", "allowedLocations": ["s3://sales/"], "roleArn": "arn:aws:iam::123456789012:role/p"}
 
 
 def program() -> None:
-    catalog = polaris.Catalog("sales", polaris.CatalogArgs(
-        name="sales", storage_config_info=S3, properties={"default-base-location": "s3://sales/wh"}), CONNECTION)
+    catalog = polaris.Catalog(
+        "sales",
+        polaris.CatalogArgs(
+            name="sales", storage_config_info=S3, properties={"default-base-location": "s3://sales/wh"}
+        ),
+        CONNECTION,
+    )
     principal = polaris.Principal("spark", polaris.PrincipalArgs(name="spark", rotation="2026-11"), CONNECTION)
     polaris.PrincipalRole("readers", polaris.PrincipalRoleArgs(name="readers"), CONNECTION)
-    polaris.CatalogRole("sales-readers", polaris.CatalogRoleArgs(catalog_name=catalog.name, name="readers"),
-                        CONNECTION)
-    polaris.PrincipalRoleAssignment("spark-readers", polaris.PrincipalRoleAssignmentArgs(
-        principal_name=principal.name, principal_role_name="readers"), CONNECTION)
-    polaris.CatalogRoleAssignment("readers-sales", polaris.CatalogRoleAssignmentArgs(
-        principal_role_name="readers", catalog_name="sales", catalog_role_name="readers"), CONNECTION)
-    polaris.Grant("read-sales", polaris.GrantArgs(catalog_name="sales", catalog_role_name="readers", grant={
-        "type": "namespace", "namespace": ["raw"], "privilege": "TABLE_READ_DATA"}), CONNECTION)
+    polaris.CatalogRole("sales-readers", polaris.CatalogRoleArgs(catalog_name=catalog.name, name="readers"), CONNECTION)
+    polaris.PrincipalRoleAssignment(
+        "spark-readers",
+        polaris.PrincipalRoleAssignmentArgs(principal_name=principal.name, principal_role_name="readers"),
+        CONNECTION,
+    )
+    polaris.CatalogRoleAssignment(
+        "readers-sales",
+        polaris.CatalogRoleAssignmentArgs(
+            principal_role_name="readers", catalog_name="sales", catalog_role_name="readers"
+        ),
+        CONNECTION,
+    )
+    polaris.Grant(
+        "read-sales",
+        polaris.GrantArgs(
+            catalog_name="sales",
+            catalog_role_name="readers",
+            grant={"type": "namespace", "namespace": ["raw"], "privilege": "TABLE_READ_DATA"},
+        ),
+        CONNECTION,
+    )
     polaris.Namespace("raw", polaris.NamespaceArgs(catalog_name="sales", namespace=["raw"]), CONNECTION)
     pulumi.export("clientSecret", principal.clientSecret)
     pulumi.export("clientId", principal.clientId)
@@ -55,9 +79,16 @@ def plan():
 
 
 def test_type_tokens_are_per_class(plan):
-    expected = {"sales": "Catalog", "spark": "Principal", "readers": "PrincipalRole", "sales-readers": "CatalogRole",
-                "spark-readers": "PrincipalRoleAssignment", "readers-sales": "CatalogRoleAssignment",
-                "read-sales": "Grant", "raw": "Namespace"}
+    expected = {
+        "sales": "Catalog",
+        "spark": "Principal",
+        "readers": "PrincipalRole",
+        "sales-readers": "CatalogRole",
+        "spark-readers": "PrincipalRoleAssignment",
+        "readers-sales": "CatalogRoleAssignment",
+        "read-sales": "Grant",
+        "raw": "Namespace",
+    }
     assert {r.name: r.type for r in plan.resources} == {k: polaris.TYPE_PREFIX + v for k, v in expected.items()}
 
 
@@ -93,9 +124,19 @@ def test_connection_defaults_and_repr_without_secret():
     assert "plain-admin-secret" not in repr(bare)
 
 
-@pytest.mark.parametrize("cls", [polaris.Catalog, polaris.Principal, polaris.PrincipalRole, polaris.CatalogRole,
-                                 polaris.PrincipalRoleAssignment, polaris.CatalogRoleAssignment, polaris.Grant,
-                                 polaris.Namespace])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        polaris.Catalog,
+        polaris.Principal,
+        polaris.PrincipalRole,
+        polaris.CatalogRole,
+        polaris.PrincipalRoleAssignment,
+        polaris.CatalogRoleAssignment,
+        polaris.Grant,
+        polaris.Namespace,
+    ],
+)
 def test_providers_pickle_by_reference_without_state(cls):
     """State holds only a module reference: no session, token or credentials, and current code runs on refresh."""
     import base64
@@ -111,5 +152,9 @@ def test_providers_pickle_by_reference_without_state(cls):
 def _provider_classes():
     from polaris_provider.resources import catalog, grants, namespaces, principals, roles
 
-    return [getattr(module, name) for module in (catalog, grants, namespaces, principals, roles)
-            for name in dir(module) if name.endswith("Provider") and not name.startswith("_")]
+    return [
+        getattr(module, name)
+        for module in (catalog, grants, namespaces, principals, roles)
+        for name in dir(module)
+        if name.endswith("Provider") and not name.startswith("_")
+    ]

@@ -1,4 +1,5 @@
 """The written-out privilege enums equal the official 1.7.0 spec and the apache_polaris 1.7.0 models."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,12 @@ from apache_polaris.sdk.management import models
 from polaris_provider.privileges import PRIVILEGES, TARGET_FIELDS
 from tests.polaris_provider.spec import properties_of, schemas
 
-ENUMS = {"catalog": "CatalogPrivilege", "namespace": "NamespacePrivilege", "table": "TablePrivilege",
-         "view": "ViewPrivilege"}
+ENUMS = {
+    "catalog": "CatalogPrivilege",
+    "namespace": "NamespacePrivilege",
+    "table": "TablePrivilege",
+    "view": "ViewPrivilege",
+}
 GRANTS = {"catalog": "CatalogGrant", "namespace": "NamespaceGrant", "table": "TableGrant", "view": "ViewGrant"}
 
 

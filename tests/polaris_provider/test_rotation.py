@@ -3,6 +3,7 @@
 Whatever reply is lost, when the operation ends the secret in the state still gets a token, and no secret
 nobody saw is left as the principal's only valid one. Asserted on the fake's token endpoint and its store.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,13 +16,16 @@ ROTATE, RESET = "/principals/spark/rotate$", "/principals/spark/reset$"
 
 
 def principal_props(polaris, rotation: str | None = None, adopt: bool = False) -> dict:
-    return {"connection": polaris.connection(), "name": "spark", "properties": {}, "rotation": rotation,
-            "adopt": adopt}
+    return {"connection": polaris.connection(), "name": "spark", "properties": {}, "rotation": rotation, "adopt": adopt}
 
 
 def gets_token(polaris, client_id: str, secret: str) -> bool:
-    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
-            "scope": "PRINCIPAL_ROLE:ALL"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": secret,
+        "scope": "PRINCIPAL_ROLE:ALL",
+    }
     return requests.post(polaris.url + "/api/catalog/v1/oauth/tokens", data=form, timeout=5).status_code == 200
 
 

@@ -5,6 +5,7 @@ the program did not declare (the test server fills them as Polaris 1.7.0's gener
 `up` costs nothing beyond the read; a create whose reply was lost is adopted when Polaris holds what was
 declared, for every kind, and a real conflict names the fields that differ.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,19 +24,48 @@ from tests.polaris_provider.harness import ProviderError, with_provider
 from tests.polaris_provider.props import CREATE_PATH, ROLE_ARN, catalog_props, create_method, unique
 
 STORAGE = {
-    "S3": lambda bucket: ({"storageType": "S3", "allowedLocations": [f"s3://{bucket}/"], "roleArn": ROLE_ARN,
-                           "externalId": "ext-1", "region": "eu-west-1"}, f"s3://{bucket}/warehouse"),
+    "S3": lambda bucket: (
+        {
+            "storageType": "S3",
+            "allowedLocations": [f"s3://{bucket}/"],
+            "roleArn": ROLE_ARN,
+            "externalId": "ext-1",
+            "region": "eu-west-1",
+        },
+        f"s3://{bucket}/warehouse",
+    ),
     "S3 with the defaults spelled out": lambda bucket: (
-        {"storageType": "S3", "allowedLocations": [f"s3://{bucket}/b", f"s3://{bucket}/a", f"s3://{bucket}/a"],
-         "roleArn": ROLE_ARN, "pathStyleAccess": False, "allowedKmsKeys": [], "stsUnavailable": None},
-        f"s3://{bucket}/a/warehouse"),
-    "S3 without allowed locations": lambda bucket: ({"storageType": "S3", "roleArn": ROLE_ARN},
-                                                   f"s3://{bucket}/warehouse"),
-    "GCS": lambda bucket: ({"storageType": "GCS", "allowedLocations": [f"gs://{bucket}/"],
-                            "gcsServiceAccount": "vend@proj.iam.gserviceaccount.com"}, f"gs://{bucket}/warehouse"),
-    "AZURE": lambda bucket: ({"storageType": "AZURE", "tenantId": "tenant-1", "hierarchical": True,
-                              "allowedLocations": [f"abfss://{bucket}@acct.dfs.core.windows.net/"]},
-                             f"abfss://{bucket}@acct.dfs.core.windows.net/warehouse"),
+        {
+            "storageType": "S3",
+            "allowedLocations": [f"s3://{bucket}/b", f"s3://{bucket}/a", f"s3://{bucket}/a"],
+            "roleArn": ROLE_ARN,
+            "pathStyleAccess": False,
+            "allowedKmsKeys": [],
+            "stsUnavailable": None,
+        },
+        f"s3://{bucket}/a/warehouse",
+    ),
+    "S3 without allowed locations": lambda bucket: (
+        {"storageType": "S3", "roleArn": ROLE_ARN},
+        f"s3://{bucket}/warehouse",
+    ),
+    "GCS": lambda bucket: (
+        {
+            "storageType": "GCS",
+            "allowedLocations": [f"gs://{bucket}/"],
+            "gcsServiceAccount": "vend@proj.iam.gserviceaccount.com",
+        },
+        f"gs://{bucket}/warehouse",
+    ),
+    "AZURE": lambda bucket: (
+        {
+            "storageType": "AZURE",
+            "tenantId": "tenant-1",
+            "hierarchical": True,
+            "allowedLocations": [f"abfss://{bucket}@acct.dfs.core.windows.net/"],
+        },
+        f"abfss://{bucket}@acct.dfs.core.windows.net/warehouse",
+    ),
 }
 
 
@@ -52,20 +82,39 @@ def every_kind(polaris, catalog: dict) -> list[tuple[object, dict]]:
     principal, principal_role, role = unique("spark"), unique("spark_role"), unique("readers")
     return [
         (CatalogProvider(), catalog),
-        (NamespaceProvider(), {"connection": conn, "catalogName": cat, "namespace": ["sales"],
-                               "properties": {"tier": "gold"}}),
-        (PrincipalProvider(), {"connection": conn, "name": principal, "properties": {"team": "a"}, "rotation": None,
-                               "adopt": False}),
-        (PrincipalRoleProvider(), {"connection": conn, "name": principal_role, "properties": {"k": "v"},
-                                   "adopt": False}),
-        (CatalogRoleProvider(), {"connection": conn, "catalogName": cat, "name": role, "properties": {"k": "v"},
-                                 "adopt": False}),
-        (PrincipalRoleAssignmentProvider(), {"connection": conn, "principalName": principal,
-                                             "principalRoleName": principal_role}),
-        (CatalogRoleAssignmentProvider(), {"connection": conn, "principalRoleName": principal_role,
-                                           "catalogName": cat, "catalogRoleName": role}),
-        (GrantProvider(), {"connection": conn, "catalogName": cat, "catalogRoleName": role,
-                           "grant": {"type": "namespace", "namespace": ["sales"], "privilege": "TABLE_READ_DATA"}}),
+        (
+            NamespaceProvider(),
+            {"connection": conn, "catalogName": cat, "namespace": ["sales"], "properties": {"tier": "gold"}},
+        ),
+        (
+            PrincipalProvider(),
+            {"connection": conn, "name": principal, "properties": {"team": "a"}, "rotation": None, "adopt": False},
+        ),
+        (
+            PrincipalRoleProvider(),
+            {"connection": conn, "name": principal_role, "properties": {"k": "v"}, "adopt": False},
+        ),
+        (
+            CatalogRoleProvider(),
+            {"connection": conn, "catalogName": cat, "name": role, "properties": {"k": "v"}, "adopt": False},
+        ),
+        (
+            PrincipalRoleAssignmentProvider(),
+            {"connection": conn, "principalName": principal, "principalRoleName": principal_role},
+        ),
+        (
+            CatalogRoleAssignmentProvider(),
+            {"connection": conn, "principalRoleName": principal_role, "catalogName": cat, "catalogRoleName": role},
+        ),
+        (
+            GrantProvider(),
+            {
+                "connection": conn,
+                "catalogName": cat,
+                "catalogRoleName": role,
+                "grant": {"type": "namespace", "namespace": ["sales"], "privilege": "TABLE_READ_DATA"},
+            },
+        ),
     ]
 
 
@@ -106,20 +155,18 @@ def test_a_no_change_up_sends_nothing_and_keeps_the_entity_version(engine, fake_
     states = [engine.up(provider, props) for provider, props in resources]
     versions = {name: c.entity_version for name, c in server.store.catalogs.items()}
     before = len(server.requests)
-    again = [engine.up(provider, props, state) for (provider, props), state in zip(resources, states)]
+    again = [engine.up(provider, props, state) for (provider, props), state in zip(resources, states, strict=True)]
     assert server.requests[before:] == [] and again == states
     refreshed = []
-    for (provider, props), state in zip(resources, states):
+    for state in states:
         start = len(server.requests)
         refreshed.append(engine.refresh(state))
-        assert len([r for r in server.requests[start:] if "/oauth/" not in r.path]) == 1, type(provider).__name__
+        assert len([r for r in server.requests[start:] if "/oauth/" not in r.path]) == 1, state
     before = len(server.requests)
-    for (provider, props), state in zip(resources, refreshed):
+    for (provider, props), state in zip(resources, refreshed, strict=True):
         engine.up(provider, props, state)
     assert server.requests[before:] == []
     assert {name: c.entity_version for name, c in server.store.catalogs.items()} == versions
-
-
 
 
 @pytest.mark.parametrize("storage_kind", ["S3", "GCS", "AZURE"])
@@ -133,8 +180,11 @@ def test_a_lost_create_reply_is_adopted_for_every_kind(engine, fake_polaris, sto
         start = len(server.requests)
         state = engine.up(provider, props)
         assert_settled(engine, provider, props, state)
-        writes = [r.status for r in server.requests[start:] if r.method in ("POST", "PUT")
-                  and "/oauth/" not in r.path and "/reset" not in r.path]
+        writes = [
+            r.status
+            for r in server.requests[start:]
+            if r.method in ("POST", "PUT") and "/oauth/" not in r.path and "/reset" not in r.path
+        ]
         assert writes in ([None, 409], [None, 201]), (kind, writes)
         assert engine.refresh(state) is not None
         states[kind] = state
@@ -167,8 +217,13 @@ def test_a_real_conflict_names_the_fields_that_differ(engine, fake_polaris):
     props = catalog_with(fake_polaris, "S3")
     store = fake_polaris.server.store
     with store.lock:
-        store.create_catalog({**props, "properties": {**props["properties"], "owner": "another-team"},
-                              "storageConfigInfo": {**props["storageConfigInfo"], "region": "us-east-1"}})
+        store.create_catalog(
+            {
+                **props,
+                "properties": {**props["properties"], "owner": "another-team"},
+                "storageConfigInfo": {**props["storageConfigInfo"], "region": "us-east-1"},
+            }
+        )
     fake_polaris.server.inject_status("POST", CREATE_PATH["Catalog"], 503, times=1)
     with pytest.raises(ProviderError) as error:
         engine.up(CatalogProvider(), props)

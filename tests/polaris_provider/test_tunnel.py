@@ -1,6 +1,7 @@
 """The port-forward tunnel against a TLS WebSocket peer speaking the API server's v4 port-forward protocol
 (tests/fakes/kubernetes_api.py) in front of the spec-checked fake Polaris: pod lookup, exec-plugin tokens,
 pod restarts and token expiry retried as transport failures, refusals that name the cause, no secret leaks."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,6 @@ from polaris_provider.tunnel import KUBECONFIG_ENV, PolarisTunnel, TunnelSpec, p
 from polaris_provider.validation import connection as check_connection
 from tests.fakes.kubernetes_api import POD_LABELS, KubernetesApiServer
 from tests.fakes.polaris_server import PolarisTestServer
-from tests.polaris_provider.harness import with_provider
 from tests.polaris_provider.props import unique
 
 NAMESPACE = "polaris"
@@ -54,10 +54,20 @@ def fresh_state():
 
 
 def connection_props(polaris, kube, **tunnel) -> dict:
-    return {"endpoint": "http://polaris.polaris.svc.cluster.local:8181", "clientId": polaris.root_client_id,
-            "clientSecret": polaris.root_client_secret, "realm": "POLARIS", "scope": "PRINCIPAL_ROLE:ALL",
-            "tunnel": {"namespace": NAMESPACE, "podSelector": SELECTOR, "port": 8181,
-                       "kubeconfig": kube.kubeconfig(), **tunnel}}
+    return {
+        "endpoint": "http://polaris.polaris.svc.cluster.local:8181",
+        "clientId": polaris.root_client_id,
+        "clientSecret": polaris.root_client_secret,
+        "realm": "POLARIS",
+        "scope": "PRINCIPAL_ROLE:ALL",
+        "tunnel": {
+            "namespace": NAMESPACE,
+            "podSelector": SELECTOR,
+            "port": 8181,
+            "kubeconfig": kube.kubeconfig(),
+            **tunnel,
+        },
+    }
 
 
 def api(polaris, kube, **tunnel) -> PolarisApi:
@@ -139,9 +149,14 @@ def test_an_unreachable_api_server_is_named(polaris, kube):
 
 
 def test_an_unusable_kubeconfig_is_named_without_its_content(polaris, kube):
-    broken = json.dumps({"clusters": [{"name": "c", "cluster": {"server": kube.url}}], "users": [{"name": "u"}],
-                         "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
-                         "current-context": "missing"})
+    broken = json.dumps(
+        {
+            "clusters": [{"name": "c", "cluster": {"server": kube.url}}],
+            "users": [{"name": "u"}],
+            "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+            "current-context": "missing",
+        }
+    )
     with pytest.raises(ServerError, match="cannot load the cluster credentials"):
         api(polaris, kube, kubeconfig=broken).get_principal_role("any")
 
@@ -157,25 +172,40 @@ def test_the_environment_kubeconfig_replaces_the_stored_one(polaris, kube, monke
 
 
 def test_inline_credentials_and_bad_targets_are_refused_all_at_once():
-    kubeconfig = json.dumps({"clusters": [{"name": "c", "cluster": {"server": "https://k"}}],
-                             "users": [{"name": "admin", "user": {"token": "abcd-secret-token"}}]})
+    kubeconfig = json.dumps(
+        {
+            "clusters": [{"name": "c", "cluster": {"server": "https://k"}}],
+            "users": [{"name": "admin", "user": {"token": "abcd-secret-token"}}],
+        }
+    )
     found = problems({"namespace": "", "podSelector": "app=polaris", "port": 70000, "kubeconfig": kubeconfig})
-    assert found == ["tunnel.namespace must be a non-empty string", "tunnel.port must be a TCP port (1-65535), got 70000",
-                     "tunnel.kubeconfig user 'admin' holds an inline credential (token); use an exec plugin "
-                     "(e.g. `aws eks get-token`) so that no token is stored in state"]
+    assert found == [
+        "tunnel.namespace must be a non-empty string",
+        "tunnel.port must be a TCP port (1-65535), got 70000",
+        "tunnel.kubeconfig user 'admin' holds an inline credential (token); use an exec plugin "
+        "(e.g. `aws eks get-token`) so that no token is stored in state",
+    ]
     assert not any("abcd-secret-token" in problem for problem in found)
     assert problems("x") and problems({"namespace": "p", "podSelector": "a=b", "port": 1, "kubeconfig": ": ["})
 
 
 def test_check_reports_tunnel_problems_and_waits_for_unknown_kubeconfigs():
     base = {"endpoint": "http://polaris:8181", "clientId": "id", "clientSecret": "secret"}
-    failures = check_connection({**base, "tunnel": {"namespace": "p", "podSelector": "a=b", "port": 0,
-                                                    "kubeconfig": "clusters: []"}})
-    assert [f.reason for f in failures] == ["tunnel.port must be a TCP port (1-65535), got 0",
-                                            "tunnel.kubeconfig must hold at least one cluster and one user"]
+    failures = check_connection(
+        {**base, "tunnel": {"namespace": "p", "podSelector": "a=b", "port": 0, "kubeconfig": "clusters: []"}}
+    )
+    assert [f.reason for f in failures] == [
+        "tunnel.port must be a TCP port (1-65535), got 0",
+        "tunnel.kubeconfig must hold at least one cluster and one user",
+    ]
     from pulumi.runtime.rpc import UNKNOWN
-    assert check_connection({**base, "tunnel": {"namespace": "p", "podSelector": "a=b", "port": 8181,
-                                                "kubeconfig": UNKNOWN}}) == []
+
+    assert (
+        check_connection(
+            {**base, "tunnel": {"namespace": "p", "podSelector": "a=b", "port": 8181, "kubeconfig": UNKNOWN}}
+        )
+        == []
+    )
 
 
 def test_the_program_side_tunnel_is_part_of_the_secret_connection():

@@ -20,12 +20,13 @@ def test_policy_metadata(policy):
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
     assert "Fix:" in policy.description and len(policy.description.split("Fix:")[0]) > 40
     assert policy.severity in Severity and policy.remediation_steps
-    for spec in (policy.config_schema.properties.values() if policy.config_schema else []):
+    for spec in policy.config_schema.properties.values() if policy.config_schema else []:
         assert spec["description"] and ("default" in spec or "absent = not applicable" in spec["description"])
 
 
-@pytest.mark.parametrize("policy", [p for p in ALL_POLICIES if p.severity in (Severity.HIGH, Severity.CRITICAL)],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "policy", [p for p in ALL_POLICIES if p.severity in (Severity.HIGH, Severity.CRITICAL)], ids=lambda p: p.name
+)
 def test_security_policies_are_mandatory_by_default(policy):
     assert policy.enforcement_level is EnforcementLevel.MANDATORY
 
@@ -78,8 +79,9 @@ def test_pack_requirements_are_pinned_and_agree_with_the_program():
     pack, program = _pins(PACK / "requirements.txt"), _pins(ROOT / "requirements.txt")
     assert pack and all(re.fullmatch(r"\d+(\.\d+)+", v) for v in pack.values()), pack
     assert {name: program.get(name) for name in pack} == pack
-    assert {line.split("#")[0].strip() for line in (PACK / "requirements.txt").read_text().splitlines()} \
-        - {""} == {f"{n}=={v}" for n, v in pack.items()}, "every line of the pack's requirements is a pin"
+    assert {line.split("#")[0].strip() for line in (PACK / "requirements.txt").read_text().splitlines()} - {""} == {
+        f"{n}=={v}" for n, v in pack.items()
+    }, "every line of the pack's requirements is a pin"
 
 
 @pytest.mark.parametrize("stack, production", [("dev", False), ("prod", True)])
@@ -87,9 +89,20 @@ def test_stack_config_files_name_real_policies(stack, production):
     config = offline.load_policy_config(stack)
     reconciled = offline.reconcile(ALL_POLICIES, config)  # raises on an unknown policy or level
     assert {name for name, (_, props) in reconciled.items() if props.get("production")} == (
-        {"eks-public-endpoint-restricted", "rds-deletion-protection", "polaris-production-persistence",
-         "polaris-production-replicas", "load-balancer-source-ranges-restricted", "audit-polaris-events",
-         "audit-s3-access-logging", "audit-gcs-data-access", "audit-azure-blob-diagnostics"} if production else set())
+        {
+            "eks-public-endpoint-restricted",
+            "rds-deletion-protection",
+            "polaris-production-persistence",
+            "polaris-production-replicas",
+            "load-balancer-source-ranges-restricted",
+            "audit-polaris-events",
+            "audit-s3-access-logging",
+            "audit-gcs-data-access",
+            "audit-azure-blob-diagnostics",
+        }
+        if production
+        else set()
+    )
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -121,5 +134,7 @@ def test_local_cli_config_lists_the_identities_and_buckets_the_local_stack_bring
         assert config[name]["givenVendingIdentities"] == derived[name]["givenVendingIdentities"]
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
         assert config[name]["existingBuckets"] == derived[name]["existingBuckets"]
-    assert config["organisation-access-declared"]["organisationAccess"] == \
-        derived["organisation-access-declared"]["organisationAccess"]
+    assert (
+        config["organisation-access-declared"]["organisationAccess"]
+        == derived["organisation-access-declared"]["organisationAccess"]
+    )

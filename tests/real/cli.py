@@ -9,6 +9,7 @@ The copy keeps the repository untouched (the CLI writes the stack file's encrypt
 shares the project's virtualenv. No plugin is downloaded and no update check runs: the stack declares only
 Python dynamic resources, whose provider is the SDK's `pulumi-resource-pulumi-python` on PATH.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,7 +52,7 @@ class LocalStack:
     env: dict[str, str]
 
     @classmethod
-    def create(cls, workdir: Path, bin_dir: str, stack: str, config_file: Path | None = None) -> "LocalStack":
+    def create(cls, workdir: Path, bin_dir: str, stack: str, config_file: Path | None = None) -> LocalStack:
         project = workdir / "project"
         project.mkdir(parents=True)
         for name in PROJECT_FILES:
@@ -66,17 +67,20 @@ class LocalStack:
         (workdir / "state").mkdir()
         (workdir / "home").mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "AWS_"))}
-        env.update({
-            "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
-            "PULUMI_HOME": str(workdir / "home"),
-            "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_SKIP_CONFIRMATIONS": "true",
-            # No AWS identity of any kind: the local stack must not need one.
-            "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        })
+        env.update(
+            {
+                "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+                "PULUMI_HOME": str(workdir / "home"),
+                "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
+                "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                "PULUMI_SKIP_UPDATE_CHECK": "true",
+                "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                "PULUMI_SKIP_CONFIRMATIONS": "true",
+                # No AWS identity of any kind: the local stack must not need one.
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            }
+        )
         created = cls(project, stack, env)
         created.run("stack", "init", stack, "--secrets-provider", "passphrase")
         return created
@@ -84,8 +88,9 @@ class LocalStack:
     # -- raw commands ---------------------------------------------------------------------------------
     def run(self, *args: str, check: bool = True) -> Result:
         command = ["pulumi", *args, "--non-interactive"]
-        done = subprocess.run(command, cwd=self.project, env=self.env, capture_output=True, text=True,
-                              timeout=COMMAND_TIMEOUT_SECONDS)
+        done = subprocess.run(
+            command, cwd=self.project, env=self.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS
+        )
         result = Result(command, done.returncode, done.stdout, done.stderr)
         if check and done.returncode != 0:
             raise PulumiError(f"`{' '.join(command)}` exited {done.returncode}:\n{result.text[-6000:]}")
@@ -124,8 +129,10 @@ class LocalStack:
         """The steps of a preview, from its `--json` output: [{"op": ..., "urn": ..., "type": ...}]."""
         result = self.run(*self._stacked("preview", "--json", *extra))
         # A URN's type part is the parents' types and the resource's own, joined by `$`.
-        return [{"op": s["op"], "urn": s["urn"], "type": s["urn"].split("::")[2].split("$")[-1]}
-                for s in json.loads(result.stdout).get("steps", [])]
+        return [
+            {"op": s["op"], "urn": s["urn"], "type": s["urn"].split("::")[2].split("$")[-1]}
+            for s in json.loads(result.stdout).get("steps", [])
+        ]
 
     def refresh(self, *extra: str, expect_no_changes: bool = False, check: bool = True) -> Result:
         flags = ["--expect-no-changes"] if expect_no_changes else []

@@ -3,6 +3,7 @@
 Elsewhere a missing tool skips with one clear line; on the project's machines `.ci/run` sets
 REAL_SUITE_STRICT=1, and every skip becomes a failure, so the real suite cannot pass by not running.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,7 @@ def pulumi_bin() -> str:
     """The directory of the real `pulumi` CLI and its Python plugins."""
     if shutil.which("bash") is None:
         pytest.skip("real suite: bash is needed to run toolchain/pulumi.sh")
-    done = subprocess.run(["bash", str(ROOT / "toolchain" / "pulumi.sh")], capture_output=True, text=True,
-                          timeout=3600)
+    done = subprocess.run(["bash", str(ROOT / "toolchain" / "pulumi.sh")], capture_output=True, text=True, timeout=3600)
     if done.returncode == NO_GO_EXIT:
         pytest.skip("real suite: no Go toolchain on PATH to build the Pulumi CLI (toolchain/pulumi.sh)")
     if done.returncode != 0:

@@ -1,4 +1,5 @@
 """The shipped `local` stack, pointed at a Polaris of this test run, and the offline plan as its oracle."""
+
 from __future__ import annotations
 
 import secrets
@@ -38,9 +39,19 @@ def configure(stack: LocalStack, polaris) -> dict[str, str]:
 
 def admin_api(polaris) -> PolarisApi:
     """Polaris' own management API, as an operator making an out-of-band change would use it."""
-    return PolarisApi(PolarisClient(ConnectionSpec.from_props({
-        "endpoint": polaris.url, "clientId": polaris.root_client_id, "clientSecret": polaris.root_client_secret,
-        "realm": polaris.realm, "scope": "PRINCIPAL_ROLE:ALL"})))
+    return PolarisApi(
+        PolarisClient(
+            ConnectionSpec.from_props(
+                {
+                    "endpoint": polaris.url,
+                    "clientId": polaris.root_client_id,
+                    "clientSecret": polaris.root_client_secret,
+                    "realm": polaris.realm,
+                    "scope": "PRINCIPAL_ROLE:ALL",
+                }
+            )
+        )
+    )
 
 
 def planned_objects(stack: LocalStack) -> Counter:

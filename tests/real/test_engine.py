@@ -3,6 +3,7 @@
 One stack for the module, in order: each test starts from the state the previous one left (as an operator's
 stack does). The Polaris is the project's spec-checked test server (see conftest.py for why not Apache's).
 """
+
 from __future__ import annotations
 
 import json
@@ -77,10 +78,15 @@ def _change_catalog(api, change) -> None:
 
 OUT_OF_BAND = {
     "catalog properties": lambda api: _change_catalog(api, lambda props, _: props.update(owner="someone-else")),
-    "storage locations": lambda api: _change_catalog(api, lambda _, storage: storage.update(
-        allowedLocations=[*storage["allowedLocations"], "s3://acme-local-data/marketing/"])),
+    "storage locations": lambda api: _change_catalog(
+        api,
+        lambda _, storage: storage.update(
+            allowedLocations=[*storage["allowedLocations"], "s3://acme-local-data/marketing/"]
+        ),
+    ),
     "revoked grant": lambda api: api.revoke_grant(
-        "acme_sales", "acme_analytics_write", {"type": "catalog", "privilege": "TABLE_WRITE_DATA"}),
+        "acme_sales", "acme_analytics_write", {"type": "catalog", "privilege": "TABLE_WRITE_DATA"}
+    ),
     "deleted principal role": lambda api: api.delete_principal_role("globex_lab"),
     "unassigned catalog role": lambda api: api.revoke_catalog_role("contoso", "acme_sales", "contoso_read"),
     "dropped namespace": lambda api: api.drop_namespace("globex_research", ["genomics"]),
@@ -159,8 +165,8 @@ def test_credential_rotation_through_config(stack, polaris):
 def test_destroy_leaves_no_object_of_ours(stack, polaris):
     stack.destroy()
     assert polaris.store.catalogs == {}
-    assert {p for p in polaris.store.principals} <= {"root"}
-    assert {r for r in polaris.store.principal_roles} <= {"service_admin"}
+    assert set(polaris.store.principals) <= {"root"}
+    assert set(polaris.store.principal_roles) <= {"service_admin"}
 
 
 def stack_orgs(stack: LocalStack) -> list[dict]:

@@ -1,4 +1,5 @@
 """`make local-up` (tools.local_demo) end to end, destroying at once: the README's first real command works."""
+
 from __future__ import annotations
 
 import stat

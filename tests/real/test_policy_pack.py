@@ -5,6 +5,7 @@ catalog the policy configuration does not allow it — is refused with the manda
 `pulumi up` (with its preview, as the pipeline runs it) creates nothing. Found with the real engine: stack
 policies run after the resources, so `up --skip-preview` would create them first and fail afterwards.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,17 @@ def test_the_shipped_local_stack_passes_the_pack(stack, polaris):
 
 
 def test_a_weakened_configuration_is_refused_and_nothing_is_created(stack, polaris, tmp_path):
-    result = stack.run("up", "--yes", "--stack", STACK, "--policy-pack", "policies",
-                       "--policy-pack-config", policy_config(tmp_path, "mandatory"), check=False)
+    result = stack.run(
+        "up",
+        "--yes",
+        "--stack",
+        STACK,
+        "--policy-pack",
+        "policies",
+        "--policy-pack-config",
+        policy_config(tmp_path, "mandatory"),
+        check=False,
+    )
     assert result.returncode != 0
     assert "organisation-access-declared" in result.text
     assert "principal contoso reaches catalog globex_research" in result.text

@@ -39,8 +39,10 @@ def test_preview_assumes_read_only_roles_outside_the_platform_account():
 def test_deploy_assumes_each_accounts_deploy_role():
     found = profiles(render(prod(), "deploy"))
     assert {p["role_arn"] for p in found.values()} == {
-        "arn:aws:iam::111111111111:role/polaris-deployer", "arn:aws:iam::333333333333:role/polaris-deployer",
-        "arn:aws:iam::444444444444:role/polaris-deployer"}
+        "arn:aws:iam::111111111111:role/polaris-deployer",
+        "arn:aws:iam::333333333333:role/polaris-deployer",
+        "arn:aws:iam::444444444444:role/polaris-deployer",
+    }
     assert direct_profiles(prod(), "deploy") == []
 
 
@@ -55,14 +57,22 @@ def _profile_step() -> str:
 
 
 def _run_step(tmp_path, stack: str) -> tuple[str, str]:
-    env = {**os.environ, "HOME": str(tmp_path), "GITHUB_ENV": str(tmp_path / "github_env"), "STACK": stack,
-           "IDENTITY": "preview", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "s3cr3t",
-           "AWS_SESSION_TOKEN": "token"}
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "GITHUB_ENV": str(tmp_path / "github_env"),
+        "STACK": stack,
+        "IDENTITY": "preview",
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "s3cr3t",
+        "AWS_SESSION_TOKEN": "token",
+    }
     (tmp_path / "venv").symlink_to(ROOT / "venv")
     subprocess.run(["bash", "-euo", "pipefail", "-c", _profile_step()], cwd=ROOT, env=env, check=True, timeout=120)
     github_env = tmp_path / "github_env"
-    return (tmp_path / ".aws" / "credentials").read_text() if (tmp_path / ".aws").exists() else "", \
-        github_env.read_text() if github_env.exists() else ""
+    return (tmp_path / ".aws" / "credentials").read_text() if (
+        tmp_path / ".aws"
+    ).exists() else "", github_env.read_text() if github_env.exists() else ""
 
 
 def test_setup_step_moves_credentials_into_profiles_and_clears_the_environment(tmp_path):
@@ -74,7 +84,8 @@ def test_setup_step_moves_credentials_into_profiles_and_clears_the_environment(t
     assert oct((tmp_path / ".aws" / "credentials").stat().st_mode & 0o777) == "0o600"
     assert "AWS_ACCESS_KEY_ID=\n" in github_env and "AWS_SESSION_TOKEN=\n" in github_env
     assert profiles((tmp_path / ".aws" / "config").read_text())["polaris-333333333333"]["role_arn"].endswith(
-        ":role/polaris-ci-preview")
+        ":role/polaris-ci-preview"
+    )
 
 
 def test_setup_step_leaves_assume_role_stacks_alone(tmp_path):

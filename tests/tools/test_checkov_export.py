@@ -1,4 +1,5 @@
 """The checkov shapes of the offline plan: manifests with apiVersion/kind, Terraform-typed snake_case values."""
+
 from __future__ import annotations
 
 import json
@@ -22,9 +23,13 @@ def test_export_writes_manifests_and_a_terraform_shaped_plan(tmp_path):
     types = {r["type"] for r in planned}
     assert {"aws_vpc", "aws_flow_log", "aws_db_instance", "aws_kms_key", "google_storage_bucket"} <= types
     database = next(r for r in planned if r["type"] == "aws_db_instance")
-    assert database["values"]["performance_insights_enabled"] is True and database["values"]["monitoring_interval"] == 60
+    assert (
+        database["values"]["performance_insights_enabled"] is True and database["values"]["monitoring_interval"] == 60
+    )
 
 
 def test_snake_case_keys_recursively():
     assert snake({"kmsKeyId": 1, "rules": [{"applyServerSideEncryption": {"sseAlgorithm": "AES256"}}]}) == {
-        "kms_key_id": 1, "rules": [{"apply_server_side_encryption": {"sse_algorithm": "AES256"}}]}
+        "kms_key_id": 1,
+        "rules": [{"apply_server_side_encryption": {"sse_algorithm": "AES256"}}],
+    }

@@ -10,12 +10,16 @@ import yaml
 
 from tools.client_config import main, render_spark, write_all
 
-CONFIGURATIONS = {"contoso": {
-    "scope": "PRINCIPAL_ROLE:contoso",
-    "spark": {"spark.sql.catalog.sales": "org.apache.iceberg.spark.SparkCatalog",
-              "spark.sql.catalog.sales.credential": "id:s3cr3t"},
-    "pyiceberg": {"catalog": {"sales": {"type": "rest", "credential": "id:s3cr3t"}}},
-}}
+CONFIGURATIONS = {
+    "contoso": {
+        "scope": "PRINCIPAL_ROLE:contoso",
+        "spark": {
+            "spark.sql.catalog.sales": "org.apache.iceberg.spark.SparkCatalog",
+            "spark.sql.catalog.sales.credential": "id:s3cr3t",
+        },
+        "pyiceberg": {"catalog": {"sales": {"type": "rest", "credential": "id:s3cr3t"}}},
+    }
+}
 
 
 def test_writes_owner_only_files(tmp_path):
@@ -23,8 +27,12 @@ def test_writes_owner_only_files(tmp_path):
     assert sorted(p.name for p in written) == [".pyiceberg.yaml", "spark-defaults.conf"]
     for path in written:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert yaml.safe_load((tmp_path / "contoso" / ".pyiceberg.yaml").read_text()) == CONFIGURATIONS["contoso"]["pyiceberg"]
-    assert "spark.sql.catalog.sales.credential id:s3cr3t\n" in (tmp_path / "contoso" / "spark-defaults.conf").read_text()
+    assert (
+        yaml.safe_load((tmp_path / "contoso" / ".pyiceberg.yaml").read_text()) == CONFIGURATIONS["contoso"]["pyiceberg"]
+    )
+    assert (
+        "spark.sql.catalog.sales.credential id:s3cr3t\n" in (tmp_path / "contoso" / "spark-defaults.conf").read_text()
+    )
 
 
 def test_existing_files_are_tightened(tmp_path):

@@ -70,8 +70,11 @@ def changes(planned: Plan, refreshed: dict[str, dict | None]) -> list[str]:
             if want != have:
                 found.append(f"update {resource.name}.{key}: {json.dumps(have)[:60]} -> {json.dumps(want)[:60]}")
         if resource.type == EKS_CLUSTER:
-            found += [f"update {resource.name}: pulumi-eks moves {option} to the most recent version"
-                      for option in PULUMI_EKS_ADDONS if not (resource.unmasked_inputs.get(option) or {}).get("version")]
+            found += [
+                f"update {resource.name}: pulumi-eks moves {option} to the most recent version"
+                for option in PULUMI_EKS_ADDONS
+                if not (resource.unmasked_inputs.get(option) or {}).get("version")
+            ]
     return found
 
 
@@ -84,10 +87,19 @@ def test_a_healthy_stack_shows_no_change_a_day_after_up(stack):
 
 def test_the_day_later_world_does_move_what_it_claims():
     """The model is not vacuous: a Job with a day's TTL is gone, a pinned minor moves, the lookups differ."""
-    job = PlannedResource("urn:job", JOB, "j", "", "", True, {}, unmasked_inputs={
-        "spec": {"ttlSecondsAfterFinished": DAY_SECONDS}})
-    rds = PlannedResource("urn:rds", RDS, "r", "", "", True, {}, unmasked_inputs={
-        "engineVersion": "16.6", "autoMinorVersionUpgrade": True})
+    job = PlannedResource(
+        "urn:job", JOB, "j", "", "", True, {}, unmasked_inputs={"spec": {"ttlSecondsAfterFinished": DAY_SECONDS}}
+    )
+    rds = PlannedResource(
+        "urn:rds",
+        RDS,
+        "r",
+        "",
+        "",
+        True,
+        {},
+        unmasked_inputs={"engineVersion": "16.6", "autoMinorVersionUpgrade": True},
+    )
     assert a_day_later(job) is None and a_day_later(rds)["engineVersion"] == "16.7"
     plan = Plan("p", "s", [rds], {})
     assert changes(plan, {"urn:rds": a_day_later(rds)}) == ['update r.engineVersion: "16.7" -> "16.6"']

@@ -17,10 +17,15 @@ from tools.plan import ROOT, SECRET, main, mask_secrets, render_tree, run_progra
 class Box(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:test:Box", name, None, opts)
-        account = aws.Provider(f"{name}-provider", region="us-east-1", allowed_account_ids=["222222222222"],
-                               opts=pulumi.ResourceOptions(parent=self))
-        self.role = aws.iam.Role(f"{name}-role", assume_role_policy="{}",
-                                 opts=pulumi.ResourceOptions(parent=self, provider=account))
+        account = aws.Provider(
+            f"{name}-provider",
+            region="us-east-1",
+            allowed_account_ids=["222222222222"],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role", assume_role_policy="{}", opts=pulumi.ResourceOptions(parent=self, provider=account)
+        )
         self.password = random.RandomPassword(f"{name}-password", length=24, opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})
 
@@ -48,8 +53,10 @@ def test_records_type_name_nesting_and_provider(plan):
 
 
 def test_dependencies_are_recorded(plan):
-    assert plan.named("box-role").dependencies == [plan.named("box-provider").urn] or \
-        plan.named("box-provider").urn not in plan.named("box-password").dependencies
+    assert (
+        plan.named("box-role").dependencies == [plan.named("box-provider").urn]
+        or plan.named("box-provider").urn not in plan.named("box-password").dependencies
+    )
 
 
 def test_descendants_are_found_at_any_depth(plan):
@@ -126,8 +133,13 @@ def test_exit_code_2_for_unknown_stack(capsys):
 
 
 def test_cli_runs_the_dev_stack_as_json():
-    result = subprocess.run([sys.executable, "-m", "tools.plan", "--stack", "dev", "--json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.plan", "--stack", "dev", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["stack"] == "dev" and isinstance(document["resources"], list)

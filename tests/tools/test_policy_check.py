@@ -30,14 +30,14 @@ def weakened(tmp_path, edit) -> str:
 
 
 def test_an_insecure_feature_flag_is_a_mandatory_violation(tmp_path, capsys):
-    config_dir = weakened(tmp_path, lambda c: c["polaris-data-exchange:polaris"].update(
-        features={"ALLOW_INSECURE_STORAGE_TYPES": True}))
+    config_dir = weakened(
+        tmp_path, lambda c: c["polaris-data-exchange:polaris"].update(features={"ALLOW_INSECURE_STORAGE_TYPES": True})
+    )
     assert main(["--stack", "prod", "--config-dir", config_dir, "--policy"]) == 1
     assert "ALLOW_INSECURE_STORAGE_TYPES" in capsys.readouterr().err
 
 
 def test_open_internet_in_production_is_stopped_before_any_policy(tmp_path, capsys):
-    config_dir = weakened(tmp_path, lambda c: c["polaris-data-exchange:platform"].update(
-        apiAllowedCidrs=["0.0.0.0/0"]))
+    config_dir = weakened(tmp_path, lambda c: c["polaris-data-exchange:platform"].update(apiAllowedCidrs=["0.0.0.0/0"]))
     assert main(["--stack", "prod", "--config-dir", config_dir, "--policy"]) == 2
     assert "platform.apiAllowedCidrs[0]" in capsys.readouterr().err

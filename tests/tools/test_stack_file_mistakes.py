@@ -50,12 +50,16 @@ def edited(text: str, old: str, new: str) -> str:
 
 def with_certificate(arn_prefix: str) -> str:
     """Prod with an existing certificate instead of the one the program issues."""
-    return edited(PROD, "    hostedZone: exchange.example.com\n", "    hostedZone: exchange.example.com\n"
-                  f"    tlsCertificateArn: {arn_prefix}certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9\n")
+    return edited(
+        PROD,
+        "    hostedZone: exchange.example.com\n",
+        "    hostedZone: exchange.example.com\n"
+        f"    tlsCertificateArn: {arn_prefix}certificate/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9\n",
+    )
 
 
 def line_of(text: str, fragment: str, start: int = 0) -> int:
-    return text[:text.index(fragment, start)].count("\n") + 1
+    return text[: text.index(fragment, start)].count("\n") + 1
 
 
 # -- 1. nothing is silently dropped ---------------------------------------------------------------------------
@@ -67,8 +71,9 @@ def test_a_repeated_key_names_both_lines(plan, registered):
     second = line_of(text, "polaris-data-exchange:organisations:", text.index("organisations:") + 20)
     code, err = plan(text)
     assert code == 2 and registered == []
-    assert f"  - organisations: given at lines {first} and {second} of Pulumi.broken.yaml — expected each key " \
-           "once" in err
+    assert (
+        f"  - organisations: given at lines {first} and {second} of Pulumi.broken.yaml — expected each key once" in err
+    )
 
 
 def test_the_program_itself_refuses_a_repeated_key_the_engine_dropped(tmp_path, monkeypatch, registered):
@@ -78,16 +83,21 @@ def test_the_program_itself_refuses_a_repeated_key_the_engine_dropped(tmp_path, 
     engine_config, secret_keys = stack_config("dev")  # what the CLI hands over: no trace of the repetition
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as caught:
-        run_program(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), stack="dev",
-                    config=engine_config, secret_keys=secret_keys)
+        run_program(
+            lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+            stack="dev",
+            config=engine_config,
+            secret_keys=secret_keys,
+        )
     line = line_of(text, "region: x")
     assert f"dataOwners[0].region: given at lines {line} and {line + 1} of Pulumi.dev.yaml" in str(caught.value)
     assert registered == []
 
 
 def test_the_policy_check_and_other_tools_refuse_a_repeated_key_too(tmp_path):
-    (tmp_path / "Pulumi.dev.yaml").write_text(DEV.replace("  aws:region: eu-west-1\n",
-                                                          "  aws:region: eu-west-1\n  aws:region: us-east-1\n", 1))
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        DEV.replace("  aws:region: eu-west-1\n", "  aws:region: eu-west-1\n  aws:region: us-east-1\n", 1)
+    )
     with pytest.raises(ConfigError) as caught:
         load_stack("dev", tmp_path)
     assert "aws:region: given at lines 5 and 6" in str(caught.value)
@@ -100,13 +110,24 @@ def test_a_key_under_a_misspelt_project_namespace_is_reported_with_the_intended_
     assert "did you mean 'polaris-data-exchange:organisations'?" in err
 
 
-@pytest.mark.parametrize("old, new, path, shown", [
-    ("prefixes: [sales, marketing]", 'prefixes: [sales, "marketing "]', "dataOwners[0].storage.prefixes[1]",
-     "'marketing '"),
-    ("locations: [s3://acme-dev-shared-data/sales/]", 'locations: ["s3://acme-dev-shared-data/sales/ "]',
-     "catalogs[0].locations[0]", "'s3://acme-dev-shared-data/sales/ '"),
-    ("- name: contoso", '- name: " contoso"', "organisations[1].name", "' contoso'"),
-])
+@pytest.mark.parametrize(
+    "old, new, path, shown",
+    [
+        (
+            "prefixes: [sales, marketing]",
+            'prefixes: [sales, "marketing "]',
+            "dataOwners[0].storage.prefixes[1]",
+            "'marketing '",
+        ),
+        (
+            "locations: [s3://acme-dev-shared-data/sales/]",
+            'locations: ["s3://acme-dev-shared-data/sales/ "]',
+            "catalogs[0].locations[0]",
+            "'s3://acme-dev-shared-data/sales/ '",
+        ),
+        ("- name: contoso", '- name: " contoso"', "organisations[1].name", "' contoso'"),
+    ],
+)
 def test_leading_or_trailing_whitespace_is_refused(plan, registered, old, new, path, shown):
     code, err = plan(edited(DEV, old, new))
     assert code == 2 and registered == []
@@ -117,8 +138,10 @@ def test_names_that_differ_only_by_case_are_refused(plan, registered):
     text = DEV + "    - name: Contoso\n      access:\n        - {catalog: acme_sales, level: read}\n"
     code, err = plan(text)
     assert code == 2 and registered == []
-    assert "  - organisations[4].name: 'Contoso' — expected a unique name (also used by organisations[1] as " \
-           "'contoso': names that differ only by case collide)" in err
+    assert (
+        "  - organisations[4].name: 'Contoso' — expected a unique name (also used by organisations[1] as "
+        "'contoso': names that differ only by case collide)" in err
+    )
 
 
 # -- 2. no traceback for bad input ----------------------------------------------------------------------------
@@ -148,11 +171,15 @@ def test_unquoted_dates_are_the_strings_they_look_like(tmp_path, capsys, registe
 
 def test_a_key_typo_does_not_hide_a_cross_field_problem(plan, registered):
     text = edited(DEV, "      maxSize: 3\n", "      maxSize: 1\n      diskSizeGB: 80\n")
-    text = edited(text, "        bucket: acme-dev-shared-data\n",
-                  "        bucket: acme-dev-shared-data\n        creat: false\n")
-    text = edited(text, "      gcp:\n        project: globex-dev-data\n",
-                  "      gcp:\n        project: globex-dev-data\n      aws:\n        accountId: \"222222222222\"\n"
-                  "        region: eu-west-1\n        deployRoleArn: arn:aws:iam::222222222222:role/polaris-deployer\n")
+    text = edited(
+        text, "        bucket: acme-dev-shared-data\n", "        bucket: acme-dev-shared-data\n        creat: false\n"
+    )
+    text = edited(
+        text,
+        "      gcp:\n        project: globex-dev-data\n",
+        '      gcp:\n        project: globex-dev-data\n      aws:\n        accountId: "222222222222"\n'
+        "        region: eu-west-1\n        deployRoleArn: arn:aws:iam::222222222222:role/polaris-deployer\n",
+    )
     code, err = plan(text)
     assert code == 2 and registered == []
     assert "  - platform.nodeGroup.diskSizeGB: 80 — expected no such key; did you mean 'diskSizeGb'?" in err
@@ -162,32 +189,52 @@ def test_a_key_typo_does_not_hide_a_cross_field_problem(plan, registered):
 
 
 def test_fallback_values_do_not_echo(plan, registered):
-    text = edited(DEV, "    - name: acme\n      aws:\n        accountId: \"222222222222\"\n", "    - aws:\n")
+    text = edited(DEV, '    - name: acme\n      aws:\n        accountId: "222222222222"\n', "    - aws:\n")
     text = edited(text, "        bucket: globex-dev-shared-data\n", "")
-    text = edited(text, "      azure:\n        tenantId: 3f1a2b4c-0000-4000-8000-0000000000b2\n"
-                        "        subscriptionId: 3f1a2b4c-0000-4000-8000-0000000000c3\n"
-                        "        resourceGroup: initech-dev-data\n        location: westeurope\n", "")
+    text = edited(
+        text,
+        "      azure:\n        tenantId: 3f1a2b4c-0000-4000-8000-0000000000b2\n"
+        "        subscriptionId: 3f1a2b4c-0000-4000-8000-0000000000c3\n"
+        "        resourceGroup: initech-dev-data\n        location: westeurope\n",
+        "",
+    )
     code, err = plan(text)
     assert code == 2 and registered == []
     assert "  - dataOwners[0].name: (missing)" in err and "  - dataOwners[0].aws.accountId: (missing)" in err
     assert "  - dataOwners[2]: '0 clouds' — expected exactly one of" in err
     assert "  - dataOwners[1].storage.bucket: (missing) — expected a GCS bucket name" in err
-    for echo in ("()", "gs://None", "a role in account ", "is on azure", "catalogs[0].dataOwner",
-                 "catalogs[1].locations", "catalogs[2].locations"):
+    for echo in (
+        "()",
+        "gs://None",
+        "a role in account ",
+        "is on azure",
+        "catalogs[0].dataOwner",
+        "catalogs[1].locations",
+        "catalogs[2].locations",
+    ):
         assert echo not in err
 
 
 # -- 4. no secret echoed --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("old, new, path", [
-    ("    realm: POLARIS\n", "    realm: POLARIS\n    clientSecret: hunter2-s3cr3t\n", "polaris.clientSecret"),
-    ("    realm: POLARIS\n", "    realm: POLARIS\n    db:\n      password: hunter2-s3cr3t\n", "polaris.db"),
-    ("  aws:region: eu-west-1\n", "  aws:region: eu-west-1\n  polaris-data-exchnage:token: hunter2-s3cr3t\n",
-     "polaris-data-exchnage:token"),
-    ("  aws:region: eu-west-1\n", "  aws:region: eu-west-1\n  polaris-data-exchange:apiKey: hunter2-s3cr3t\n",
-     "apiKey"),
-])
+@pytest.mark.parametrize(
+    "old, new, path",
+    [
+        ("    realm: POLARIS\n", "    realm: POLARIS\n    clientSecret: hunter2-s3cr3t\n", "polaris.clientSecret"),
+        ("    realm: POLARIS\n", "    realm: POLARIS\n    db:\n      password: hunter2-s3cr3t\n", "polaris.db"),
+        (
+            "  aws:region: eu-west-1\n",
+            "  aws:region: eu-west-1\n  polaris-data-exchnage:token: hunter2-s3cr3t\n",
+            "polaris-data-exchnage:token",
+        ),
+        (
+            "  aws:region: eu-west-1\n",
+            "  aws:region: eu-west-1\n  polaris-data-exchange:apiKey: hunter2-s3cr3t\n",
+            "apiKey",
+        ),
+    ],
+)
 def test_secret_looking_keys_are_reported_without_their_value(plan, registered, old, new, path):
     code, err = plan(edited(DEV, old, new))
     assert code == 2 and registered == []
@@ -204,32 +251,70 @@ def test_the_message_says_how_to_pass_a_secret(plan):
 # -- 5. what the clouds would refuse at `up` ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, path, expected", [
-    (edited(PROD, "    persistence: postgres\n", ""), "polaris.persistence: 'in-memory'",
-     "'postgres' in a production stack"),
-    (with_certificate("arn:aws:acm:us-east-1:111111111111:"),
-     "polaris.tlsCertificateArn: 'arn:aws:acm:us-east-1:111111111111:",
-     "a certificate of the platform's region eu-west-1 and account 111111111111"),
-    (with_certificate("arn:aws:acm:eu-west-1:999999999999:"),
-     "polaris.tlsCertificateArn: 'arn:aws:acm:eu-west-1:999999999999:", "account 111111111111"),
-    (edited(PROD, "        location: westeurope\n", "        location: West Europe\n"),
-     "dataOwners[3].azure.location: 'West Europe'", "(did you mean 'westeurope'?)"),
-    (edited(PROD, "        location: westeurope\n", "        location: europe-west1\n"),
-     "dataOwners[3].azure.location: 'europe-west1'", "an Azure region name"),
-    (edited(PROD, "        location: EU\n", "        location: europe-west99\n"),
-     "dataOwners[2].gcp.location: 'europe-west99'", "a Cloud Storage location"),
-    (edited(PROD, "    environment: prod\n", f"    environment: prod\n    owner: {'x' * 257}\n"),
-     "tags.owner: 'xxx", "a tag value of at most 256"),
-    (edited(PROD, "    environment: prod\n", "    environment: prod\n    aws:team: data\n"),
-     "tags.aws:team: 'aws:team'", "not starting with 'aws:'"),
-    (edited(PROD, "    environment: prod\n", "    environment: prod\n    Environment: prod\n"),
-     "tags.Environment: 'Environment'", "differs from 'environment' by more than case"),
-    (edited(PROD, "polarisAllowedCidrs: [198.51.100.0/24, 192.0.2.0/24]",
-            "polarisAllowedCidrs: [0.0.0.0/1, 128.0.0.0/1]"),
-     "platform.polarisAllowedCidrs: ['0.0.0.0/1', '128.0.0.0/1']", "together these CIDRs cover every address"),
-    (edited(PROD, "apiAllowedCidrs: []", "apiAllowedCidrs: ['::/1', '8000::/1']"),
-     "platform.apiAllowedCidrs: ['::/1', '8000::/1']", "may not open this to the whole internet"),
-])
+@pytest.mark.parametrize(
+    "text, path, expected",
+    [
+        (
+            edited(PROD, "    persistence: postgres\n", ""),
+            "polaris.persistence: 'in-memory'",
+            "'postgres' in a production stack",
+        ),
+        (
+            with_certificate("arn:aws:acm:us-east-1:111111111111:"),
+            "polaris.tlsCertificateArn: 'arn:aws:acm:us-east-1:111111111111:",
+            "a certificate of the platform's region eu-west-1 and account 111111111111",
+        ),
+        (
+            with_certificate("arn:aws:acm:eu-west-1:999999999999:"),
+            "polaris.tlsCertificateArn: 'arn:aws:acm:eu-west-1:999999999999:",
+            "account 111111111111",
+        ),
+        (
+            edited(PROD, "        location: westeurope\n", "        location: West Europe\n"),
+            "dataOwners[3].azure.location: 'West Europe'",
+            "(did you mean 'westeurope'?)",
+        ),
+        (
+            edited(PROD, "        location: westeurope\n", "        location: europe-west1\n"),
+            "dataOwners[3].azure.location: 'europe-west1'",
+            "an Azure region name",
+        ),
+        (
+            edited(PROD, "        location: EU\n", "        location: europe-west99\n"),
+            "dataOwners[2].gcp.location: 'europe-west99'",
+            "a Cloud Storage location",
+        ),
+        (
+            edited(PROD, "    environment: prod\n", f"    environment: prod\n    owner: {'x' * 257}\n"),
+            "tags.owner: 'xxx",
+            "a tag value of at most 256",
+        ),
+        (
+            edited(PROD, "    environment: prod\n", "    environment: prod\n    aws:team: data\n"),
+            "tags.aws:team: 'aws:team'",
+            "not starting with 'aws:'",
+        ),
+        (
+            edited(PROD, "    environment: prod\n", "    environment: prod\n    Environment: prod\n"),
+            "tags.Environment: 'Environment'",
+            "differs from 'environment' by more than case",
+        ),
+        (
+            edited(
+                PROD,
+                "polarisAllowedCidrs: [198.51.100.0/24, 192.0.2.0/24]",
+                "polarisAllowedCidrs: [0.0.0.0/1, 128.0.0.0/1]",
+            ),
+            "platform.polarisAllowedCidrs: ['0.0.0.0/1', '128.0.0.0/1']",
+            "together these CIDRs cover every address",
+        ),
+        (
+            edited(PROD, "apiAllowedCidrs: []", "apiAllowedCidrs: ['::/1', '8000::/1']"),
+            "platform.apiAllowedCidrs: ['::/1', '8000::/1']",
+            "may not open this to the whole internet",
+        ),
+    ],
+)
 def test_what_a_cloud_would_refuse_is_refused_now(plan, registered, text, path, expected):
     code, err = plan(text)
     assert code == 2 and registered == []
@@ -254,17 +339,27 @@ def test_an_unquoted_id_is_told_to_be_quoted(plan, registered):
 
 
 def test_a_bucket_root_location_is_told_to_use_a_shared_prefix(plan, registered):
-    code, err = plan(edited(DEV, "locations: [s3://acme-dev-shared-data/sales/]",
-                            "locations: [s3://acme-dev-shared-data/]"))
+    code, err = plan(
+        edited(DEV, "locations: [s3://acme-dev-shared-data/sales/]", "locations: [s3://acme-dev-shared-data/]")
+    )
     assert code == 2 and registered == []
-    assert "  - catalogs[0].locations[0]: 's3://acme-dev-shared-data/' — expected a location under one of the " \
-           "owner's shared prefixes, not the root of the bucket or container" in err
+    assert (
+        "  - catalogs[0].locations[0]: 's3://acme-dev-shared-data/' — expected a location under one of the "
+        "owner's shared prefixes, not the root of the bucket or container" in err
+    )
     assert "s3://acme-dev-shared-data/sales/, s3://acme-dev-shared-data/marketing/" in err
 
 
 def test_a_look_alike_unicode_name_shows_its_code_points(plan, registered):
-    code, err = plan(edited(DEV, "        - {catalog: acme_sales, level: write}\n",
-                            "        - {catalog: \u0430cme_sales, level: write}\n"))
+    code, err = plan(
+        edited(
+            DEV,
+            "        - {catalog: acme_sales, level: write}\n",
+            "        - {catalog: \u0430cme_sales, level: write}\n",
+        )
+    )
     assert code == 2 and registered == []
-    assert "  - organisations[0].access[0].catalog: '\u0430cme_sales' (non-ASCII: U+0430 CYRILLIC SMALL LETTER A)" \
-           " — expected the name of a configured catalog" in err
+    assert (
+        "  - organisations[0].access[0].catalog: '\u0430cme_sales' (non-ASCII: U+0430 CYRILLIC SMALL LETTER A)"
+        " — expected the name of a configured catalog" in err
+    )

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-import tests.bootstrap.conftest  # noqa: F401  (puts the bootstrap directory on sys.path)
 from ci_runners import RUNNER_WORKFLOWS, runner_label
 from ci_settings import CiIdentitiesArgs
+
+import tests.bootstrap.conftest  # noqa: F401  (puts the bootstrap directory on sys.path)
 
 ROOT = Path(__file__).resolve().parents[2]
 GITHUB = ROOT / ".github"
@@ -44,8 +44,11 @@ def workflow_files() -> list[Path]:
 
 
 def all_jobs() -> list[tuple[str, str, dict]]:
-    return [(path.name, name, job) for path in workflow_files()
-            for name, job in yaml.safe_load(path.read_text())["jobs"].items()]
+    return [
+        (path.name, name, job)
+        for path in workflow_files()
+        for name, job in yaml.safe_load(path.read_text())["jobs"].items()
+    ]
 
 
 def steps_of(job: dict) -> list[dict]:
@@ -67,16 +70,30 @@ def all_steps() -> list[dict]:
 
 
 def test_actionlint_finds_nothing():
-    result = subprocess.run([str(BIN / "actionlint"), *map(str, workflow_files())], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(BIN / "actionlint"), *map(str, workflow_files())], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_zizmor_auditor_persona_finds_nothing():
     # `auditor` is zizmor's strictest persona (pedantic findings plus low-confidence ones).
-    result = subprocess.run([str(BIN / "zizmor"), "--offline", "--persona", "auditor",
-                             "--config", str(GITHUB / "zizmor.yml"), "--format", "plain", str(GITHUB)],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--persona",
+            "auditor",
+            "--config",
+            str(GITHUB / "zizmor.yml"),
+            "--format",
+            "plain",
+            str(GITHUB),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
 
@@ -85,8 +102,12 @@ def test_zizmor_auditor_persona_finds_nothing():
 
 
 def test_every_remote_action_is_pinned_to_a_commit_with_a_version_comment():
-    lines = [line.strip() for path in [*workflow_files(), SETUP_ACTION] for line in path.read_text().splitlines()
-             if re.match(r"\s*(- )?uses:", line)]
+    lines = [
+        line.strip()
+        for path in [*workflow_files(), SETUP_ACTION]
+        for line in path.read_text().splitlines()
+        if re.match(r"\s*(- )?uses:", line)
+    ]
     assert lines
     for line in lines:
         ref, _, comment = line.split("uses:", 1)[1].partition("#")
@@ -167,8 +188,7 @@ def test_prod_preview_runs_for_branches_of_this_repository_with_the_policy_pack_
     assert job["needs"] == "checks"
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     pulumi = step_using(job, "pulumi/actions@")
-    assert pulumi["with"] == {"command": "preview", "stack-name": "prod", "diff": True, "comment-on-pr": True,
-                              **POLICY}
+    assert pulumi["with"] == {"command": "preview", "stack-name": "prod", "diff": True, "comment-on-pr": True, **POLICY}
 
 
 # -- main --------------------------------------------------------------------------------------------------
@@ -203,16 +223,26 @@ def test_drift_command_refreshes_in_a_preview_and_expects_no_changes():
     step = next(s for s in steps_of(job) if s.get("id") == "preview")
     words = shlex.split(step["run"])
     assert words[0] == ".github/scripts/detect-drift.sh"
-    assert words[1:] == ["pulumi", "preview", "--stack", "$STACK", "--refresh", "--expect-no-changes", "--diff",
-                         "--non-interactive"]
+    assert words[1:] == [
+        "pulumi",
+        "preview",
+        "--stack",
+        "$STACK",
+        "--refresh",
+        "--expect-no-changes",
+        "--diff",
+        "--non-interactive",
+    ]
     assert step["env"] == {"STACK": "${{ inputs.stack }}"}
     assert job["concurrency"] == {"group": "pulumi-drift-${{ inputs.stack }}", "cancel-in-progress": False}
 
 
 def test_drift_report_job_gets_the_status_and_touches_issues_only():
     jobs = load("drift-stack.yml")["jobs"]
-    assert jobs["detect"]["outputs"] == {"status": "${{ steps.preview.outputs.status }}",
-                                         "report": "${{ steps.preview.outputs.report }}"}
+    assert jobs["detect"]["outputs"] == {
+        "status": "${{ steps.preview.outputs.status }}",
+        "report": "${{ steps.preview.outputs.report }}",
+    }
     report = jobs["report"]
     assert report["needs"] == "detect"
     step = steps_of(report)[-1]
@@ -224,9 +254,14 @@ def test_drift_report_job_gets_the_status_and_touches_issues_only():
 # -- identities --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("workflow, job, identity", [
-    ("pull-request.yml", "preview", "PREVIEW"), ("drift-stack.yml", "detect", "PREVIEW"),
-    ("deploy.yml", "up", "DEPLOY")])
+@pytest.mark.parametrize(
+    "workflow, job, identity",
+    [
+        ("pull-request.yml", "preview", "PREVIEW"),
+        ("drift-stack.yml", "detect", "PREVIEW"),
+        ("deploy.yml", "up", "DEPLOY"),
+    ],
+)
 def test_each_pulumi_job_uses_one_identity_through_oidc(workflow, job, identity):
     body = load(workflow)["jobs"][job]
     setup = step_using(body, "./.github/actions/pulumi-setup")["with"]
@@ -239,8 +274,9 @@ def test_each_pulumi_job_uses_one_identity_through_oidc(workflow, job, identity)
 
 
 def test_setup_logs_in_without_stored_keys_and_chooses_the_backend_by_variable():
-    steps = {s["uses"].split("@")[0]: s for s in yaml.safe_load(SETUP_ACTION.read_text())["runs"]["steps"]
-             if "uses" in s}
+    steps = {
+        s["uses"].split("@")[0]: s for s in yaml.safe_load(SETUP_ACTION.read_text())["runs"]["steps"] if "uses" in s
+    }
     assert set(steps["aws-actions/configure-aws-credentials"]["with"]) == {"role-to-assume", "aws-region"}
     assert set(steps["google-github-actions/auth"]["with"]) == {"workload_identity_provider", "service_account"}
     assert set(steps["azure/login"]["with"]) == {"client-id", "tenant-id", "subscription-id"}
@@ -257,8 +293,12 @@ def test_setup_logs_in_without_stored_keys_and_chooses_the_backend_by_variable()
 def run_detect(tmp_path: Path, command: str, **env: str) -> tuple[subprocess.CompletedProcess, dict[str, str]]:
     output = tmp_path / "github_output"
     output.write_text("")
-    result = subprocess.run([str(SCRIPTS / "detect-drift.sh"), "sh", "-c", command], capture_output=True,
-                            text=True, env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env})
+    result = subprocess.run(
+        [str(SCRIPTS / "detect-drift.sh"), "sh", "-c", command],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
+    )
     return result, parse_github_output(output.read_text())
 
 
@@ -281,8 +321,7 @@ def test_detect_clean_on_exit_0(tmp_path):
 
 
 def test_detect_drift_on_exit_7_keeps_the_end_of_the_report(tmp_path):
-    result, outputs = run_detect(tmp_path, "echo start-of-a-long-log; echo '~ 1 to update'; exit 7",
-                                 REPORT_LIMIT="14")
+    result, outputs = run_detect(tmp_path, "echo start-of-a-long-log; echo '~ 1 to update'; exit 7", REPORT_LIMIT="14")
     assert result.returncode == 0
     assert outputs["status"] == "drift"
     assert outputs["report"] == "~ 1 to update\n"
@@ -313,11 +352,18 @@ def run_issue(tmp_path: Path, status: str, issues: list[dict]) -> list[dict]:
     gh.write_text(FAKE_GH.format(python=sys.executable))
     gh.chmod(0o755)
     log = tmp_path / "gh.log"
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GH_LOG": str(log), "GH_ISSUES": json.dumps(issues),
-           "STACK": "prod", "STATUS": status, "REPORT": "~ aws:s3/bucketV2:BucketV2 acme-bucket update",
-           "RUN_URL": "https://github.com/o/r/actions/runs/1"}
-    subprocess.run([str(SCRIPTS / "drift-issue.sh")], env=env, check=True, stdin=subprocess.DEVNULL,
-                   capture_output=True)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "GH_LOG": str(log),
+        "GH_ISSUES": json.dumps(issues),
+        "STACK": "prod",
+        "STATUS": status,
+        "REPORT": "~ aws:s3/bucketV2:BucketV2 acme-bucket update",
+        "RUN_URL": "https://github.com/o/r/actions/runs/1",
+    }
+    subprocess.run(
+        [str(SCRIPTS / "drift-issue.sh")], env=env, check=True, stdin=subprocess.DEVNULL, capture_output=True
+    )
     return [json.loads(line) for line in log.read_text().splitlines()]
 
 

@@ -22,7 +22,12 @@ from tools.mocks.registry import (
 
 def _aws_name(args: MockResourceArgs) -> str:
     inputs = unwrap(args.inputs)
-    return inputs.get("name") or inputs.get("bucket") or inputs.get("identifier") or f"{args.name}-{stable_hex(args.name, 7)}"
+    return (
+        inputs.get("name")
+        or inputs.get("bucket")
+        or inputs.get("identifier")
+        or f"{args.name}-{stable_hex(args.name, 7)}"
+    )
 
 
 @resource("aws:*")
@@ -51,8 +56,13 @@ def aws_oidc_provider(ctx: MockContext, args: MockResourceArgs) -> tuple[str, di
 @resource("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 def aws_bucket(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     bucket = args.inputs.get("bucket") or f"{args.name}-{stable_hex(args.name, 8)}"
-    return bucket, {**args.inputs, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
-                    "region": ctx.aws_region(args), "bucketRegionalDomainName": f"{bucket}.s3.amazonaws.com"}
+    return bucket, {
+        **args.inputs,
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "region": ctx.aws_region(args),
+        "bucketRegionalDomainName": f"{bucket}.s3.amazonaws.com",
+    }
 
 
 @resource("aws:kms/key:Key")
@@ -62,11 +72,24 @@ def aws_kms_key(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     return key_id, {**args.inputs, "arn": arn, "keyId": key_id}
 
 
-@resource("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet", "aws:ec2/securityGroup:SecurityGroup",
-          "aws:ec2/internetGateway:InternetGateway", "aws:ec2/routeTable:RouteTable", "aws:ec2/eip:Eip")
+@resource(
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/routeTable:RouteTable",
+    "aws:ec2/eip:Eip",
+)
 def aws_ec2(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
-    prefix = {"Vpc": "vpc", "Subnet": "subnet", "SecurityGroup": "sg", "InternetGateway": "igw",
-              "NatGateway": "nat", "RouteTable": "rtb", "Eip": "eipalloc"}[args.typ.split(":")[-1]]
+    prefix = {
+        "Vpc": "vpc",
+        "Subnet": "subnet",
+        "SecurityGroup": "sg",
+        "InternetGateway": "igw",
+        "NatGateway": "nat",
+        "RouteTable": "rtb",
+        "Eip": "eipalloc",
+    }[args.typ.split(":")[-1]]
     id_ = f"{prefix}-{stable_hex(args.name, 17)}"
     arn = f"arn:aws:ec2:{ctx.aws_region(args)}:{ctx.aws_account(args)}:{prefix}/{id_}"
     return id_, {**args.inputs, "arn": arn, "ownerId": ctx.aws_account(args)}
@@ -83,8 +106,11 @@ def aws_nat_gateway(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict
 @call("aws:ec2/getSubnet:getSubnet")
 def aws_subnet_lookup(ctx: MockContext, args: MockCallArgs) -> dict:
     subnet_id = str(args.args.get("id", ""))
-    return {"id": subnet_id, "cidrBlock": f"10.{int(stable_digits(subnet_id, 3)) % 256}.0.0/20",
-            "vpcId": f"vpc-{stable_hex(subnet_id, 17)}"}
+    return {
+        "id": subnet_id,
+        "cidrBlock": f"10.{int(stable_digits(subnet_id, 3)) % 256}.0.0/20",
+        "vpcId": f"vpc-{stable_hex(subnet_id, 17)}",
+    }
 
 
 # -- DNS and certificates ----------------------------------------------------------------------------------
@@ -104,8 +130,11 @@ NLB_ZONE_IDS = {"eu-west-1": "Z2IFOLAFXWLO4F", "us-east-1": "Z26RNL4JYFTOTI"}
 @call("aws:lb/getHostedZoneId:getHostedZoneId")
 def aws_load_balancer_zone(ctx: MockContext, args: MockCallArgs) -> dict:
     region = args.args.get("region") or ctx.aws_region(args)
-    return {"id": NLB_ZONE_IDS.get(region, "Z" + stable_hex(region, 13).upper()), "region": region,
-            "loadBalancerType": args.args.get("loadBalancerType")}
+    return {
+        "id": NLB_ZONE_IDS.get(region, "Z" + stable_hex(region, 13).upper()),
+        "region": region,
+        "loadBalancerType": args.args.get("loadBalancerType"),
+    }
 
 
 @resource("aws:acm/certificate:Certificate")
@@ -113,8 +142,12 @@ def aws_certificate(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict
     domain = args.inputs["domainName"]
     arn = f"arn:aws:acm:{ctx.aws_region(args)}:{ctx.aws_account(args)}:certificate/{stable_uuid('acm', domain)}"
     token = stable_hex("validation" + domain, 32)
-    option = {"domainName": domain, "resourceRecordName": f"_{token}.{domain}.", "resourceRecordType": "CNAME",
-              "resourceRecordValue": f"_{stable_hex(token, 32)}.acm-validations.aws."}
+    option = {
+        "domainName": domain,
+        "resourceRecordName": f"_{token}.{domain}.",
+        "resourceRecordType": "CNAME",
+        "resourceRecordValue": f"_{stable_hex(token, 32)}.acm-validations.aws.",
+    }
     return arn, {**args.inputs, "arn": arn, "domainValidationOptions": [option], "status": "PENDING_VALIDATION"}
 
 
@@ -133,15 +166,25 @@ def aws_record(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
 def aws_rds(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     ident = args.inputs.get("identifier") or f"{args.name}-{stable_hex(args.name, 7)}"
     host = f"{ident}.c{stable_hex(ident, 10)}.{ctx.aws_region(args)}.rds.amazonaws.com"
-    return ident, {**args.inputs, "identifier": ident, "address": host, "endpoint": f"{host}:5432", "port": 5432,
-                   "arn": f"arn:aws:rds:{ctx.aws_region(args)}:{ctx.aws_account(args)}:db:{ident}"}
+    return ident, {
+        **args.inputs,
+        "identifier": ident,
+        "address": host,
+        "endpoint": f"{host}:5432",
+        "port": 5432,
+        "arn": f"arn:aws:rds:{ctx.aws_region(args)}:{ctx.aws_account(args)}:db:{ident}",
+    }
 
 
 @call("aws:index/getCallerIdentity:getCallerIdentity")
 def aws_caller(ctx: MockContext, args: MockCallArgs) -> dict:
     account = ctx.aws_account(args)
-    return {"accountId": account, "arn": f"arn:aws:sts::{account}:assumed-role/deployer/pulumi",
-            "userId": "AROA" + stable_hex(account, 17).upper(), "id": account}
+    return {
+        "accountId": account,
+        "arn": f"arn:aws:sts::{account}:assumed-role/deployer/pulumi",
+        "userId": "AROA" + stable_hex(account, 17).upper(),
+        "id": account,
+    }
 
 
 @call("aws:index/getRegion:getRegion")
@@ -173,18 +216,23 @@ def eks_cluster(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     name = args.inputs.get("name") or f"{args.name}-eksCluster-{stable_hex(args.name, 7)}"
     endpoint = f"https://{oidc_id}.gr7.{region}.eks.amazonaws.com"
     # pulumi-eks builds its `kubeconfig` outputs without the profile of `providerCredentialOpts`.
-    kubeconfig = eks_kubeconfig(name, endpoint, region, unwrap(args.inputs.get("providerCredentialOpts") or {}),
-                                include_profile=False)
+    kubeconfig = eks_kubeconfig(
+        name, endpoint, region, unwrap(args.inputs.get("providerCredentialOpts") or {}), include_profile=False
+    )
     # Managed nodes carry the EKS-created cluster security group: with the default groups skipped, it is
     # also the nodes' group (as pulumi-eks reports it).
     cluster_sg = f"sg-{stable_hex(name + 'cluster', 17)}"
     node_sg = cluster_sg if args.inputs.get("skipDefaultSecurityGroups") else f"sg-{stable_hex(name + 'node', 17)}"
-    return name, {**args.inputs, "kubeconfig": kubeconfig, "kubeconfigJson": json.dumps(kubeconfig),
-                  "oidcIssuer": issuer.removeprefix("https://"),
-                  "oidcProviderArn": f"arn:aws:iam::{account}:oidc-provider/{issuer.removeprefix('https://')}",
-                  "oidcProviderUrl": issuer,
-                  "clusterSecurityGroupId": cluster_sg,
-                  "nodeSecurityGroupId": node_sg}
+    return name, {
+        **args.inputs,
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "oidcIssuer": issuer.removeprefix("https://"),
+        "oidcProviderArn": f"arn:aws:iam::{account}:oidc-provider/{issuer.removeprefix('https://')}",
+        "oidcProviderUrl": issuer,
+        "clusterSecurityGroupId": cluster_sg,
+        "nodeSecurityGroupId": node_sg,
+    }
 
 
 def eks_kubeconfig(name: str, endpoint: str, region: str, options: dict, include_profile: bool) -> dict:
@@ -196,14 +244,31 @@ def eks_kubeconfig(name: str, endpoint: str, region: str, options: dict, include
         token_args += ["--role", options["roleArn"]]
     if include_profile and options.get("profileName"):
         token_args += ["--profile", options["profileName"]]
-    return {"apiVersion": "v1", "kind": "Config",
-            "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
-            "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
-            "current-context": "aws",
-            "users": [{"name": "aws", "user": {"exec": {
-                "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": token_args,
-                "env": [{"name": "KUBERNETES_EXEC_INFO",
-                         "value": '{"apiVersion": "client.authentication.k8s.io/v1beta1"}'}]}}}]}
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "kubernetes", "cluster": {"server": endpoint, "certificate-authority-data": "LS0t"}}],
+        "contexts": [{"name": "aws", "context": {"cluster": "kubernetes", "user": "aws"}}],
+        "current-context": "aws",
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": token_args,
+                        "env": [
+                            {
+                                "name": "KUBERNETES_EXEC_INFO",
+                                "value": '{"apiVersion": "client.authentication.k8s.io/v1beta1"}',
+                            }
+                        ],
+                    }
+                },
+            }
+        ],
+    }
 
 
 @call("eks:index:Cluster/getKubeconfig")
@@ -219,8 +284,12 @@ def eks_get_kubeconfig(ctx: MockContext, args: MockCallArgs) -> dict:
 @resource("aws:ec2/launchTemplate:LaunchTemplate")
 def aws_launch_template(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     id_ = f"lt-{stable_hex(args.name, 17)}"
-    return id_, {**args.inputs, "latestVersion": 1, "defaultVersion": 1,
-                 "arn": f"arn:aws:ec2:{ctx.aws_region(args)}:{ctx.aws_account(args)}:launch-template/{id_}"}
+    return id_, {
+        **args.inputs,
+        "latestVersion": 1,
+        "defaultVersion": 1,
+        "arn": f"arn:aws:ec2:{ctx.aws_region(args)}:{ctx.aws_account(args)}:launch-template/{id_}",
+    }
 
 
 # -- GCP --------------------------------------------------------------------------------------------------
@@ -246,15 +315,26 @@ def gcp_service_account(ctx: MockContext, args: MockResourceArgs) -> tuple[str, 
     project = _gcp_project(ctx, args)
     email = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
     name = f"projects/{project}/serviceAccounts/{email}"
-    return name, {**args.inputs, "project": project, "email": email, "name": name, "member": f"serviceAccount:{email}",
-                  "uniqueId": stable_digits(email, 21)}
+    return name, {
+        **args.inputs,
+        "project": project,
+        "email": email,
+        "name": name,
+        "member": f"serviceAccount:{email}",
+        "uniqueId": stable_digits(email, 21),
+    }
 
 
 @resource("gcp:storage/bucket:Bucket")
 def gcp_bucket(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     name = args.inputs.get("name") or args.name
-    return name, {**args.inputs, "project": _gcp_project(ctx, args), "name": name, "url": f"gs://{name}",
-                  "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}"}
+    return name, {
+        **args.inputs,
+        "project": _gcp_project(ctx, args),
+        "name": name,
+        "url": f"gs://{name}",
+        "selfLink": f"https://www.googleapis.com/storage/v1/b/{name}",
+    }
 
 
 @resource("gcp:iam/workloadIdentityPool:WorkloadIdentityPool")
@@ -263,17 +343,24 @@ def gcp_pool(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     pool = args.inputs["workloadIdentityPoolId"]
     name = f"projects/{project_number(project)}/locations/global/workloadIdentityPools/{pool}"
     return f"projects/{project}/locations/global/workloadIdentityPools/{pool}", {
-        **args.inputs, "project": project, "name": name, "state": "ACTIVE"}
+        **args.inputs,
+        "project": project,
+        "name": name,
+        "state": "ACTIVE",
+    }
 
 
 @resource("gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider")
 def gcp_pool_provider(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     project = _gcp_project(ctx, args)
     pool, provider = args.inputs["workloadIdentityPoolId"], args.inputs["workloadIdentityPoolProviderId"]
-    name = (f"projects/{project_number(project)}/locations/global/workloadIdentityPools/{pool}"
-            f"/providers/{provider}")
+    name = f"projects/{project_number(project)}/locations/global/workloadIdentityPools/{pool}/providers/{provider}"
     return f"projects/{project}/locations/global/workloadIdentityPools/{pool}/providers/{provider}", {
-        **args.inputs, "project": project, "name": name, "state": "ACTIVE"}
+        **args.inputs,
+        "project": project,
+        "name": name,
+        "state": "ACTIVE",
+    }
 
 
 @call("gcp:organizations/getProject:getProject")
@@ -296,8 +383,10 @@ def azure_generic(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     rg = inputs.get("resourceGroupName", "rg")
     module, kind = args.typ.split(":")[1], args.typ.split(":")[-1]
     if kind == "BlobContainer":
-        rid = (f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/"
-               f"{inputs.get('accountName')}/blobServices/default/containers/{inputs.get('containerName', args.name)}")
+        rid = (
+            f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/"
+            f"{inputs.get('accountName')}/blobServices/default/containers/{inputs.get('containerName', args.name)}"
+        )
     elif kind == "StorageAccount":
         rid = f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Storage/storageAccounts/{inputs.get('accountName', args.name)}"
     elif kind == "RoleAssignment":
@@ -308,8 +397,10 @@ def azure_generic(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     state = {**args.inputs, "name": inputs.get(own_name) or args.name}
     if kind == "StorageAccount":
         name = inputs.get("accountName", args.name)
-        state["primaryEndpoints"] = {"blob": f"https://{name}.blob.core.windows.net/",
-                                     "dfs": f"https://{name}.dfs.core.windows.net/"}
+        state["primaryEndpoints"] = {
+            "blob": f"https://{name}.blob.core.windows.net/",
+            "dfs": f"https://{name}.dfs.core.windows.net/",
+        }
     return rid, state
 
 
@@ -357,7 +448,8 @@ def tls_key(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
         **args.inputs,
         "privateKeyPem": f"-----BEGIN PRIVATE KEY-----\nMOCK{body}\n-----END PRIVATE KEY-----\n",
         "privateKeyPemPkcs8": f"-----BEGIN PRIVATE KEY-----\nMOCK{body}\n-----END PRIVATE KEY-----\n",
-        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nMOCK{body[:32]}\n-----END PUBLIC KEY-----\n"}
+        "publicKeyPem": f"-----BEGIN PUBLIC KEY-----\nMOCK{body[:32]}\n-----END PUBLIC KEY-----\n",
+    }
 
 
 # -- Kubernetes ------------------------------------------------------------------------------------------
@@ -370,8 +462,11 @@ def kubernetes_object(ctx: MockContext, args: MockResourceArgs) -> tuple[str, di
     namespace = metadata.get("namespace")
     state = {**args.inputs, "metadata": metadata}
     if args.typ == "kubernetes:core/v1:Service":
-        state["status"] = {"loadBalancer": {"ingress": [
-            {"hostname": f"{metadata['name']}-{stable_hex(args.name, 10)}.elb.amazonaws.com"}]}}
+        state["status"] = {
+            "loadBalancer": {
+                "ingress": [{"hostname": f"{metadata['name']}-{stable_hex(args.name, 10)}.elb.amazonaws.com"}]
+            }
+        }
     return (f"{namespace}/{metadata['name']}" if namespace else metadata["name"]), state
 
 
@@ -381,8 +476,12 @@ def kubernetes_object(ctx: MockContext, args: MockResourceArgs) -> tuple[str, di
 @resource("pulumi-python:dynamic/polaris:Principal")
 def polaris_principal(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     name = unwrap(args.inputs).get("name", args.name)
-    return name, {**args.inputs, "clientId": stable_hex("client" + name, 16),
-                  "clientSecret": stable_hex("secret" + name, 32), "entityVersion": 1}
+    return name, {
+        **args.inputs,
+        "clientId": stable_hex("client" + name, 16),
+        "clientSecret": stable_hex("secret" + name, 32),
+        "entityVersion": 1,
+    }
 
 
 @resource("pulumi-python:dynamic/polaris:*")

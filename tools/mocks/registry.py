@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 
@@ -20,10 +21,12 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 def resource(*tokens: str) -> Callable[[Handler], Handler]:
     """Register a handler for exact type tokens, or for a prefix when the token ends with '*'."""
+
     def register(fn: Handler) -> Handler:
         for token in tokens:
             _RESOURCE_HANDLERS[token] = fn
         return fn
+
     return register
 
 
@@ -32,6 +35,7 @@ def call(*tokens: str) -> Callable[[CallHandler], CallHandler]:
         for token in tokens:
             _CALL_HANDLERS[token] = fn
         return fn
+
     return register
 
 
@@ -61,6 +65,7 @@ def unwrap(value: Any) -> Any:
 @dataclass
 class ProviderInfo:
     """What a mocked explicit provider says about where its resources live."""
+
     package: str
     config: dict[str, Any]
 
@@ -102,6 +107,7 @@ class MockContext:
 class RealisticMocks(pulumi.runtime.Mocks):
     def __init__(self, default_aws_account: str = "111111111111", default_aws_region: str = "eu-west-1"):
         import tools.mocks.clouds  # noqa: F401  (registers the handlers)
+
         self.context = MockContext(default_aws_account, default_aws_region)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:

@@ -1,4 +1,5 @@
 """Polaris' internal token broker: client_credentials tokens scoped to principal roles (reference §5)."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Handlers of the Iceberg REST side (/api/catalog): the token endpoint, /v1/config and namespaces."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Polaris' error model: each failure carries the HTTP status and the `type` Polaris puts in its error envelope."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Deterministic fault plans: each fault matches a method and a path regex and fires a fixed number of times."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The Polaris feature flags this fake honours, with Polaris 1.7.0's defaults (reference §6.2)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,10 +1,11 @@
 """Handlers of the management API (/api/management/v1), one per operationId of the official spec."""
+
 from __future__ import annotations
 
 import functools
 
 from tests.fakes.polaris.errors import Forbidden, NotImplementedYet
-from tests.fakes.polaris.routing import Context, Reply, Router, required, require_service_admin
+from tests.fakes.polaris.routing import Context, Reply, Router, require_service_admin, required
 from tests.fakes.polaris.store import SERVICE_ADMIN
 
 BASE = "/api/management/v1"
@@ -226,32 +227,60 @@ ROUTES = (
     ("POST", "/principals/{principalName}/reset", "resetCredentials", reset_credentials),
     ("GET", "/principals/{principalName}/principal-roles", "listPrincipalRolesAssigned", list_principal_roles_assigned),
     ("PUT", "/principals/{principalName}/principal-roles", "assignPrincipalRole", assign_principal_role),
-    ("DELETE", "/principals/{principalName}/principal-roles/{principalRoleName}", "revokePrincipalRole",
-     revoke_principal_role),
+    (
+        "DELETE",
+        "/principals/{principalName}/principal-roles/{principalRoleName}",
+        "revokePrincipalRole",
+        revoke_principal_role,
+    ),
     ("GET", "/principal-roles", "listPrincipalRoles", list_principal_roles),
     ("POST", "/principal-roles", "createPrincipalRole", create_principal_role),
     ("GET", "/principal-roles/{principalRoleName}", "getPrincipalRole", get_principal_role),
     ("PUT", "/principal-roles/{principalRoleName}", "updatePrincipalRole", update_principal_role),
     ("DELETE", "/principal-roles/{principalRoleName}", "deletePrincipalRole", delete_principal_role),
-    ("GET", "/principal-roles/{principalRoleName}/principals", "listAssigneePrincipalsForPrincipalRole",
-     list_assignee_principals),
-    ("GET", "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}", "listCatalogRolesForPrincipalRole",
-     list_catalog_roles_for_principal_role),
-    ("PUT", "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}", "assignCatalogRoleToPrincipalRole",
-     assign_catalog_role),
-    ("DELETE", "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}/{catalogRoleName}",
-     "revokeCatalogRoleFromPrincipalRole", revoke_catalog_role),
+    (
+        "GET",
+        "/principal-roles/{principalRoleName}/principals",
+        "listAssigneePrincipalsForPrincipalRole",
+        list_assignee_principals,
+    ),
+    (
+        "GET",
+        "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}",
+        "listCatalogRolesForPrincipalRole",
+        list_catalog_roles_for_principal_role,
+    ),
+    (
+        "PUT",
+        "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}",
+        "assignCatalogRoleToPrincipalRole",
+        assign_catalog_role,
+    ),
+    (
+        "DELETE",
+        "/principal-roles/{principalRoleName}/catalog-roles/{catalogName}/{catalogRoleName}",
+        "revokeCatalogRoleFromPrincipalRole",
+        revoke_catalog_role,
+    ),
     ("GET", "/catalogs/{catalogName}/catalog-roles", "listCatalogRoles", list_catalog_roles),
     ("POST", "/catalogs/{catalogName}/catalog-roles", "createCatalogRole", create_catalog_role),
     ("GET", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}", "getCatalogRole", get_catalog_role),
     ("PUT", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}", "updateCatalogRole", update_catalog_role),
     ("DELETE", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}", "deleteCatalogRole", delete_catalog_role),
-    ("GET", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/principal-roles",
-     "listAssigneePrincipalRolesForCatalogRole", list_assignee_principal_roles),
+    (
+        "GET",
+        "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/principal-roles",
+        "listAssigneePrincipalRolesForCatalogRole",
+        list_assignee_principal_roles,
+    ),
     ("GET", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/grants", "listGrantsForCatalogRole", list_grants),
     ("PUT", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/grants", "addGrantToCatalogRole", add_grant),
-    ("POST", "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/grants", "revokeGrantFromCatalogRole",
-     revoke_grant),
+    (
+        "POST",
+        "/catalogs/{catalogName}/catalog-roles/{catalogRoleName}/grants",
+        "revokeGrantFromCatalogRole",
+        revoke_grant,
+    ),
 )
 
 
@@ -259,5 +288,10 @@ def register(router: Router) -> None:
     add = functools.partial(router.add, spec="management")
     for method, path, operation_id, handler in ROUTES:
         add(method, BASE + path, operation_id, handler, authorize=admin_only)
-    add("POST", BASE + "/principals/{principalName}/rotate", "rotateCredentials", rotate_credentials,
-        authorize=admin_or_self)
+    add(
+        "POST",
+        BASE + "/principals/{principalName}/rotate",
+        "rotateCredentials",
+        rotate_credentials,
+        authorize=admin_or_self,
+    )

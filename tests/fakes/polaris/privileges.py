@@ -4,6 +4,7 @@ The chain is principal -> principal roles (activated by the token) -> catalog ro
 grant covers everything in the catalog; a namespace grant covers that namespace and those below it.
 Issue 8 adds the table privileges (TABLE_READ_DATA, ...) to IMPLIED_BY.
 """
+
 from __future__ import annotations
 
 from tests.fakes.polaris.auth import Caller
@@ -11,16 +12,10 @@ from tests.fakes.polaris.errors import Forbidden
 from tests.fakes.polaris.store import PolarisStore
 
 _NAMESPACE_SUPERS = frozenset({"NAMESPACE_FULL_METADATA", "CATALOG_MANAGE_METADATA", "CATALOG_MANAGE_CONTENT"})
-IMPLIED_BY: dict[str, frozenset[str]] = {
-    privilege: _NAMESPACE_SUPERS
-    for privilege in (
-        "NAMESPACE_CREATE",
-        "NAMESPACE_DROP",
-        "NAMESPACE_LIST",
-        "NAMESPACE_READ_PROPERTIES",
-        "NAMESPACE_WRITE_PROPERTIES",
-    )
-}
+IMPLIED_BY: dict[str, frozenset[str]] = dict.fromkeys(
+    ("NAMESPACE_CREATE", "NAMESPACE_DROP", "NAMESPACE_LIST", "NAMESPACE_READ_PROPERTIES", "NAMESPACE_WRITE_PROPERTIES"),
+    _NAMESPACE_SUPERS,
+)
 
 
 def held_privileges(store: PolarisStore, caller: Caller, catalog: str, namespace: tuple[str, ...]) -> set[str]:

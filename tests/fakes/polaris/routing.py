@@ -3,12 +3,13 @@
 Issue 8 extends the server by calling `server.router.add(...)` (or a `register(router)` function of its own)
 for table routes; nothing else needs to change.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import parse_qsl, unquote
 
 from werkzeug.datastructures import MultiDict

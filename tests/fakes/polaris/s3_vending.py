@@ -6,6 +6,7 @@ with an `s3:prefix` condition and GetBucketLocation to read; PutObject/DeleteObj
 client gets is the intersection of that session policy and the role's own policy. No KMS statements: the
 catalogs this fake serves have no key (Polaris adds them unless `kmsUnavailable`).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,14 @@ def session_policy(locations: list[str], write: bool) -> dict[str, Any]:
     if write:
         statements.append({"Effect": "Allow", "Action": list(WRITE_ACTIONS), "Resource": objects})
     for bucket, bucket_prefixes in prefixes.items():
-        statements.append({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
-                           "Condition": {"StringLike": {"s3:prefix": bucket_prefixes}}})
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": bucket_prefixes}},
+            }
+        )
         statements.append({"Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": f"arn:aws:s3:::{bucket}"})
     return {"Version": "2012-10-17", "Statement": statements}
 
@@ -49,8 +56,12 @@ class S3CredentialVendor:
     endpoint: str
 
     def vend(self, storage: dict, locations: list[str], write: bool) -> dict[str, str]:
-        request = {"RoleArn": storage["roleArn"], "RoleSessionName": SESSION_NAME,
-                   "DurationSeconds": DURATION_SECONDS, "Policy": json.dumps(session_policy(locations, write))}
+        request = {
+            "RoleArn": storage["roleArn"],
+            "RoleSessionName": SESSION_NAME,
+            "DurationSeconds": DURATION_SECONDS,
+            "Policy": json.dumps(session_policy(locations, write)),
+        }
         if storage.get("externalId"):
             request["ExternalId"] = storage["externalId"]
         credentials = self.sts.assume_role(**request)["Credentials"]

@@ -14,6 +14,7 @@ and the management spec's OAuth URL is stale); error statuses the management spe
 409 on createPrincipal, ...) are accepted when their body is the Iceberg error envelope, which Polaris sends
 for every error.
 """
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,11 @@ def _prepare(node):
     """String keys (YAML reads `200:` as an int); no `deprecated` flags, which make openapi-core warn on
     every token request although Polaris still serves that endpoint; the name pattern with Java's semantics."""
     if isinstance(node, dict):
-        return {str(k): JAVA_NAME_PATTERN if k == "pattern" and v == NAME_PATTERN else _prepare(v)
-                for k, v in node.items() if k != "deprecated"}
+        return {
+            str(k): JAVA_NAME_PATTERN if k == "pattern" and v == NAME_PATTERN else _prepare(v)
+            for k, v in node.items()
+            if k != "deprecated"
+        }
     if isinstance(node, list):
         return [_prepare(v) for v in node]
     return node
@@ -69,7 +73,7 @@ def load(name: str) -> ApiSpec:
     raw.pop("security", None)
     operations = {}
     for item in raw["paths"].values():
-        for method, operation in item.items():
+        for operation in item.values():
             if isinstance(operation, dict) and "operationId" in operation:
                 operation.pop("security", None)
                 operations[operation["operationId"]] = operation

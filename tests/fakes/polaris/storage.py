@@ -1,4 +1,5 @@
 """Polaris 1.7.0's rules for a catalog's storage config and locations (reference §2.3 and §3), free of HTTP."""
+
 from __future__ import annotations
 
 import re

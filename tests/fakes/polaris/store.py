@@ -4,6 +4,7 @@ Handlers call these methods; tests may call them too, to read state or to change
 Every method raises a `PolarisError` subclass on a rule violation. Hold `store.lock` when mutating from a
 test while requests are in flight.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -26,30 +27,32 @@ from tests.fakes.polaris.features import Features
 ROOT, SERVICE_ADMIN, CATALOG_ADMIN = "root", "service_admin", "catalog_admin"
 CATALOG_ADMIN_PRIVILEGES = ("CATALOG_MANAGE_ACCESS", "CATALOG_MANAGE_METADATA")
 RESERVED_PREFIX = "polaris."
-CATALOG_CONFIGS = frozenset({
-    "polaris.config.add-trailing-slash-to-location",
-    "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
-    "polaris.config.allow-federated-catalogs-credential-vending",
-    "polaris.config.allow.client-specified.table.location",
-    "polaris.config.allow.external.metadata.file.location",
-    "polaris.config.allow.external.table.location",
-    "polaris.config.allow.overlapping.table.location",
-    "polaris.config.allow.unstructured.table.location",
-    "polaris.config.cleanup.on.catalog.drop",
-    "polaris.config.cleanup.on.namespace.drop",
-    "polaris.config.default-table-location-object-storage-prefix.enabled",
-    "polaris.config.default-unique-table-location.enabled",
-    "polaris.config.drop-with-purge.enabled",
-    "polaris.config.enable-fine-grained-update-table-privileges",
-    "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
-    "polaris.config.enable.credential.vending",
-    "polaris.config.iceberg-commit-max-retries",
-    "polaris.config.list-pagination-enabled",
-    "polaris.config.namespace-custom-location.enabled",
-    "polaris.config.purge-view-metadata-on-drop",
-    "polaris.config.rollback.compaction.on-conflicts.enabled",
-    "polaris.config.supported.storage.types",
-})
+CATALOG_CONFIGS = frozenset(
+    {
+        "polaris.config.add-trailing-slash-to-location",
+        "polaris.config.allow-dropping-non-empty-passthrough-facade-catalog",
+        "polaris.config.allow-federated-catalogs-credential-vending",
+        "polaris.config.allow.client-specified.table.location",
+        "polaris.config.allow.external.metadata.file.location",
+        "polaris.config.allow.external.table.location",
+        "polaris.config.allow.overlapping.table.location",
+        "polaris.config.allow.unstructured.table.location",
+        "polaris.config.cleanup.on.catalog.drop",
+        "polaris.config.cleanup.on.namespace.drop",
+        "polaris.config.default-table-location-object-storage-prefix.enabled",
+        "polaris.config.default-unique-table-location.enabled",
+        "polaris.config.drop-with-purge.enabled",
+        "polaris.config.enable-fine-grained-update-table-privileges",
+        "polaris.config.enable-sub-catalog-rbac-for-federated-catalogs",
+        "polaris.config.enable.credential.vending",
+        "polaris.config.iceberg-commit-max-retries",
+        "polaris.config.list-pagination-enabled",
+        "polaris.config.namespace-custom-location.enabled",
+        "polaris.config.purge-view-metadata-on-drop",
+        "polaris.config.rollback.compaction.on-conflicts.enabled",
+        "polaris.config.supported.storage.types",
+    }
+)
 """ReservedProperties.allowlist() = PolarisConfiguration.getAllCatalogConfigs(): every `catalogConfig(...)` key of
 FeatureConfiguration and BehaviorChangeConfiguration at tag apache-polaris-1.7.0 (exact keys, not a prefix)."""
 MAX_NAME = 256

@@ -14,6 +14,7 @@ Table metadata is built and updated in memory with PyIceberg's own implementatio
 against the catalog spec by the server. Metadata files are not written to storage: the location is a name.
 Credentials come back in `config` and in `storage-credentials` (prefix = table location), as in Polaris.
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,8 +40,7 @@ DELEGATION_HEADER = "X-Iceberg-Access-Delegation"
 VENDED = "vended-credentials"
 _METADATA_SUPERS = frozenset({"TABLE_FULL_METADATA", "CATALOG_MANAGE_METADATA", "CATALOG_MANAGE_CONTENT"})
 IMPLIED_BY: dict[str, frozenset[str]] = {
-    "TABLE_READ_PROPERTIES": _METADATA_SUPERS
-    | {"TABLE_WRITE_PROPERTIES", "TABLE_READ_DATA", "TABLE_WRITE_DATA"},
+    "TABLE_READ_PROPERTIES": _METADATA_SUPERS | {"TABLE_WRITE_PROPERTIES", "TABLE_READ_DATA", "TABLE_WRITE_DATA"},
     "TABLE_WRITE_PROPERTIES": _METADATA_SUPERS,
     "TABLE_CREATE": _METADATA_SUPERS,
     "TABLE_READ_DATA": frozenset({"TABLE_WRITE_DATA", "CATALOG_MANAGE_CONTENT"}),
@@ -65,9 +65,11 @@ def _holds(ctx: Context, catalog: str, namespace: tuple[str, ...], privilege: st
 def _require(ctx: Context, catalog: str, namespace: tuple[str, ...], *required: str) -> None:
     missing = [p for p in required if not _holds(ctx, catalog, namespace, p)]
     if missing:
-        raise Forbidden(f"Principal '{ctx.caller.principal}' with activated PrincipalRoles "
-                        f"'{sorted(ctx.caller.roles)}' is not authorized for op {missing} on "
-                        f"{catalog}.{'.'.join(namespace)}")
+        raise Forbidden(
+            f"Principal '{ctx.caller.principal}' with activated PrincipalRoles "
+            f"'{sorted(ctx.caller.roles)}' is not authorized for op {missing} on "
+            f"{catalog}.{'.'.join(namespace)}"
+        )
 
 
 def _wants_credentials(ctx: Context) -> bool:
@@ -105,8 +107,10 @@ class TableRoutes:
         body = {"metadata-location": entry["metadata-location"], "metadata": _dump(entry["metadata"])}
         if write is not None:
             if catalog.storage["storageType"] != "S3":
-                raise BadRequest(f"Credential vending was requested for table {entry['metadata'].location}, "
-                                 "but no credentials are available")
+                raise BadRequest(
+                    f"Credential vending was requested for table {entry['metadata'].location}, "
+                    "but no credentials are available"
+                )
             location = entry["metadata"].location
             config = self.vendor.vend(catalog.storage, [location], write)
             body["config"] = config
@@ -124,10 +128,13 @@ class TableRoutes:
         _check_location(catalog, location)
         metadata = new_table_metadata(
             Schema.model_validate(body["schema"]),
-            PartitionSpec.model_validate(body["partition-spec"]) if body.get("partition-spec")
+            PartitionSpec.model_validate(body["partition-spec"])
+            if body.get("partition-spec")
             else UNPARTITIONED_PARTITION_SPEC,
             SortOrder.model_validate(body["write-order"]) if body.get("write-order") else UNSORTED_SORT_ORDER,
-            location, dict(body.get("properties") or {}))
+            location,
+            dict(body.get("properties") or {}),
+        )
         entry = {"metadata-location": _metadata_location(location, 0), "metadata": metadata}
         ctx.store.add_table(catalog.name, namespace, body["name"], entry)
         return self._result(catalog, entry, True if vend else None)
@@ -147,8 +154,9 @@ class TableRoutes:
         catalog, namespace = ctx.store.catalog(ctx.params["prefix"]), ctx.namespace()
         _require(ctx, catalog.name, namespace, "TABLE_WRITE_PROPERTIES")
         entry = ctx.store.table(catalog.name, namespace, ctx.params["table"])
-        request = CommitTableRequest.model_validate({"identifier": {"namespace": list(namespace),
-                                                                    "name": ctx.params["table"]}, **ctx.json()})
+        request = CommitTableRequest.model_validate(
+            {"identifier": {"namespace": list(namespace), "name": ctx.params["table"]}, **ctx.json()}
+        )
         base = entry["metadata"]
         try:
             for requirement in request.requirements:

@@ -1,4 +1,5 @@
 """Catalog through the real dynamic-provider server: check, diff, create, read, update, delete, drift."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,11 @@ def test_lifecycle_create_read_update_delete(engine, polaris):
     assert refreshed.outputs["properties"] == props["properties"]
     assert refreshed.outputs["storageConfigInfo"] == props["storageConfigInfo"], "no phantom drift after create"
 
-    changed = {**props, "properties": {**props["properties"], "owner": "sales"},
-               "storageConfigInfo": {**props["storageConfigInfo"], "region": "eu-west-1"}}
+    changed = {
+        **props,
+        "properties": {**props["properties"], "owner": "sales"},
+        "storageConfigInfo": {**props["storageConfigInfo"], "region": "eu-west-1"},
+    }
     diff = engine.harness.diff(state.id, state.outputs, with_provider(CatalogProvider(), changed))
     assert diff.changes == proto.DiffResponse.DIFF_SOME and list(diff.replaces) == []
     updated = engine.up(CatalogProvider(), changed, state)
@@ -65,10 +69,16 @@ def test_diff_replaces_only_what_polaris_cannot_change(engine, fake_polaris, cha
 
 
 def test_azure_tenant_change_replaces(engine, fake_polaris):
-    azure = {"storageType": "AZURE", "tenantId": "t-1",
-             "allowedLocations": ["abfss://lake@acct.dfs.core.windows.net/sales"]}
-    olds = {**catalog_props(fake_polaris, "sales"), "storageConfigInfo": azure,
-            "properties": {"default-base-location": "abfss://lake@acct.dfs.core.windows.net/sales/wh"}}
+    azure = {
+        "storageType": "AZURE",
+        "tenantId": "t-1",
+        "allowedLocations": ["abfss://lake@acct.dfs.core.windows.net/sales"],
+    }
+    olds = {
+        **catalog_props(fake_polaris, "sales"),
+        "storageConfigInfo": azure,
+        "properties": {"default-base-location": "abfss://lake@acct.dfs.core.windows.net/sales/wh"},
+    }
     news = {**olds, "storageConfigInfo": {**azure, "tenantId": "t-2"}}
     diff = engine.harness.diff("sales", olds, with_provider(CatalogProvider(), news))
     assert list(diff.replaces) == ["storageConfigInfo"]
@@ -76,8 +86,7 @@ def test_azure_tenant_change_replaces(engine, fake_polaris):
 
 def test_unknown_inputs_at_preview_pass_check_and_diff_says_some(engine, fake_polaris):
     props = catalog_props(fake_polaris, "sales")
-    preview = {**props, "connection": UNKNOWN,
-               "storageConfigInfo": {**props["storageConfigInfo"], "roleArn": UNKNOWN}}
+    preview = {**props, "connection": UNKNOWN, "storageConfigInfo": {**props["storageConfigInfo"], "roleArn": UNKNOWN}}
     inputs, failures = engine.harness.check({}, with_provider(CatalogProvider(), preview))
     assert failures == []
     assert isinstance(inputs["connection"], Unknown), "passed through untouched"
@@ -92,13 +101,24 @@ def test_check_reports_every_problem_at_once(engine, fake_polaris):
         **catalog_props(fake_polaris, "System$cat"),
         "type": "EXTERNAL",
         "properties": {"default-base-location": "s3://elsewhere/wh", "polaris.secret": "x"},
-        "storageConfigInfo": {"storageType": "S3", "allowedLocations": ["gs://wrong/", "s3://bucket/"],
-                              "roleArn": "not-an-arn", "tenantId": "t"},
+        "storageConfigInfo": {
+            "storageType": "S3",
+            "allowedLocations": ["gs://wrong/", "s3://bucket/"],
+            "roleArn": "not-an-arn",
+            "tenantId": "t",
+        },
     }
     _, failures = engine.harness.check({}, with_provider(CatalogProvider(), bad))
     reasons = " | ".join(f"{f.property}: {f.reason}" for f in failures)
-    for expected in ("system$", "type must be one of", "reserved prefix", "'tenantId' is not valid for storageType S3",
-                     "gs://wrong/", "must lie inside one of the allowedLocations", "roleArn must be an IAM role ARN"):
+    for expected in (
+        "system$",
+        "type must be one of",
+        "reserved prefix",
+        "'tenantId' is not valid for storageType S3",
+        "gs://wrong/",
+        "must lie inside one of the allowedLocations",
+        "roleArn must be an IAM role ARN",
+    ):
         assert expected in reasons, reasons
     assert fake_polaris.server.requests == [], "check sends nothing to Polaris"
 
@@ -107,17 +127,26 @@ def test_check_reports_every_problem_at_once(engine, fake_polaris):
     "storage, base, message",
     [
         ({"storageType": "GCS", "allowedLocations": ["s3://b/"]}, "gs://b/x", "must start with one of ['gs://']"),
-        ({"storageType": "AZURE", "tenantId": "t", "allowedLocations": ["abfss://acct.dfs.core.windows.net/x"]},
-         "abfss://c@acct.dfs.core.windows.net/x", "container"),
-        ({"storageType": "AZURE", "allowedLocations": ["abfss://c@acct.dfs.core.windows.net/x"]},
-         "abfss://c@acct.dfs.core.windows.net/x/y", "tenantId is required"),
+        (
+            {"storageType": "AZURE", "tenantId": "t", "allowedLocations": ["abfss://acct.dfs.core.windows.net/x"]},
+            "abfss://c@acct.dfs.core.windows.net/x",
+            "container",
+        ),
+        (
+            {"storageType": "AZURE", "allowedLocations": ["abfss://c@acct.dfs.core.windows.net/x"]},
+            "abfss://c@acct.dfs.core.windows.net/x/y",
+            "tenantId is required",
+        ),
         ({"storageType": "FILE", "allowedLocations": ["file:///tmp"]}, "file:///tmp/x", "storageType must be one of"),
         ({"storageType": "S3", "allowedLocations": []}, None, "'default-base-location' is required"),
     ],
 )
 def test_check_storage_rules(engine, fake_polaris, storage, base, message):
-    props = {**catalog_props(fake_polaris, "c"), "storageConfigInfo": storage,
-             "properties": {"default-base-location": base} if base else {}}
+    props = {
+        **catalog_props(fake_polaris, "c"),
+        "storageConfigInfo": storage,
+        "properties": {"default-base-location": base} if base else {},
+    }
     _, failures = engine.harness.check({}, with_provider(CatalogProvider(), props))
     assert any(message in f.reason for f in failures), failures
 
@@ -185,10 +214,15 @@ def test_delete_of_non_empty_catalog_names_the_blockers(engine, fake_polaris):
     assert "catalog_admin" not in line.split("catalog roles")[-1]
 
 
-@pytest.mark.parametrize("name, problem", [
-    ("sales\n", "line break"), ("sa\u2028les", "line break"), ("\tSYSTEM$x", "system$"),
-    ("s" * 255 + "\U0001F600", "UTF-16"),
-])
+@pytest.mark.parametrize(
+    "name, problem",
+    [
+        ("sales\n", "line break"),
+        ("sa\u2028les", "line break"),
+        ("\tSYSTEM$x", "system$"),
+        ("s" * 255 + "\U0001f600", "UTF-16"),
+    ],
+)
 def test_check_refuses_names_polaris_refuses_before_any_request(engine, fake_polaris, name, problem):
     _, failures = engine.harness.check({}, with_provider(CatalogProvider(), catalog_props(fake_polaris, name)))
     assert [f.property for f in failures] == ["name"] and problem in failures[0].reason
@@ -197,8 +231,11 @@ def test_check_refuses_names_polaris_refuses_before_any_request(engine, fake_pol
 
 def test_check_refuses_catalog_config_keys_polaris_1_7_does_not_accept(engine, fake_polaris):
     props = catalog_props(fake_polaris, "sales")
-    props["properties"] = {**props["properties"], "polaris.config.enable.credential.vending": "true",
-                           "polaris.config.made-up": "1"}
+    props["properties"] = {
+        **props["properties"],
+        "polaris.config.enable.credential.vending": "true",
+        "polaris.config.made-up": "1",
+    }
     _, failures = engine.harness.check({}, with_provider(CatalogProvider(), props))
     assert len(failures) == 1 and "'polaris.config.made-up'" in failures[0].reason
     assert fake_polaris.server.requests == []

@@ -1,4 +1,5 @@
 """Principal through the real dynamic-provider server: credentials, rotation, adopt, drift, secrets."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,13 +12,23 @@ from tests.polaris_provider.props import unique
 
 
 def principal_props(polaris, name: str, **extra) -> dict:
-    return {"connection": polaris.connection(), "name": name, "properties": {"team": "sales"}, "rotation": None,
-            "adopt": False, **extra}
+    return {
+        "connection": polaris.connection(),
+        "name": name,
+        "properties": {"team": "sales"},
+        "rotation": None,
+        "adopt": False,
+        **extra,
+    }
 
 
 def can_get_token(polaris, client_id: str, client_secret: str) -> bool:
-    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret,
-            "scope": "PRINCIPAL_ROLE:ALL"}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "scope": "PRINCIPAL_ROLE:ALL",
+    }
     return requests.post(polaris.url + "/api/catalog/v1/oauth/tokens", data=form, timeout=5).status_code == 200
 
 
@@ -38,8 +49,9 @@ def test_lifecycle_credentials_rotation_update_delete(engine, polaris):
     assert relabelled.outputs["clientSecret"] == first_secret, "a properties change keeps the credentials"
     assert engine.refresh(relabelled).outputs["properties"] == {"team": "finance"}
 
-    rotated = engine.up(PrincipalProvider(), {**props, "properties": {"team": "finance"}, "rotation": "2026-11"},
-                        relabelled)
+    rotated = engine.up(
+        PrincipalProvider(), {**props, "properties": {"team": "finance"}, "rotation": "2026-11"}, relabelled
+    )
     assert rotated.outputs["clientSecret"] != first_secret
     assert rotated.outputs["clientId"] == state.outputs["clientId"]
     assert can_get_token(polaris, rotated.outputs["clientId"], rotated.outputs["clientSecret"])
@@ -51,13 +63,19 @@ def test_lifecycle_credentials_rotation_update_delete(engine, polaris):
 
 def test_diff_name_replaces_rotation_and_properties_update(engine, fake_polaris):
     olds = {**principal_props(fake_polaris, "spark"), "clientId": "x", "clientSecret": "y", "entityVersion": 1}
-    cases = {"name": ({"name": "flink"}, ["name"]), "rotation": ({"rotation": "r2"}, []),
-             "properties": ({"properties": {}}, []), "adopt": ({"adopt": True}, [])}
+    cases = {
+        "name": ({"name": "flink"}, ["name"]),
+        "rotation": ({"rotation": "r2"}, []),
+        "properties": ({"properties": {}}, []),
+        "adopt": ({"adopt": True}, []),
+    }
     for label, (change, replaces) in cases.items():
         diff = engine.harness.diff("spark", olds, with_provider(PrincipalProvider(), {**olds, **change}))
         assert diff.changes == proto.DiffResponse.DIFF_SOME, label
         assert list(diff.replaces) == replaces, label
-    same = engine.harness.diff("spark", olds, with_provider(PrincipalProvider(), principal_props(fake_polaris, "spark")))
+    same = engine.harness.diff(
+        "spark", olds, with_provider(PrincipalProvider(), principal_props(fake_polaris, "spark"))
+    )
     assert same.changes == proto.DiffResponse.DIFF_NONE
 
 

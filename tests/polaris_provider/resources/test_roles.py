@@ -1,4 +1,5 @@
 """PrincipalRole and CatalogRole through the real dynamic-provider server."""
+
 from __future__ import annotations
 
 import threading
@@ -28,8 +29,13 @@ def test_principal_role_lifecycle(engine, polaris):
 def test_catalog_role_lifecycle_and_id(engine, polaris):
     catalog = engine.up(CatalogProvider(), catalog_props(polaris, unique("cat")))
     name = unique("analysts")
-    props = {"connection": polaris.connection(), "catalogName": catalog.id, "name": name, "properties": {},
-             "adopt": False}
+    props = {
+        "connection": polaris.connection(),
+        "catalogName": catalog.id,
+        "name": name,
+        "properties": {},
+        "adopt": False,
+    }
     state = engine.up(CatalogRoleProvider(), props)
     assert state.id == f"{catalog.id}/{name}"
     updated = engine.up(CatalogRoleProvider(), {**props, "properties": {"owner": "x"}}, state)
@@ -41,8 +47,11 @@ def test_catalog_role_lifecycle_and_id(engine, polaris):
 
 def test_catalog_role_diff_replaces_on_catalog_or_name(engine, fake_polaris):
     olds = {"connection": fake_polaris.connection(), "catalogName": "c", "name": "r", "properties": {}, "adopt": False}
-    for change, replaces in (({"catalogName": "d"}, ["catalogName"]), ({"name": "s"}, ["name"]),
-                             ({"properties": {"k": "v"}}, [])):
+    for change, replaces in (
+        ({"catalogName": "d"}, ["catalogName"]),
+        ({"name": "s"}, ["name"]),
+        ({"properties": {"k": "v"}}, []),
+    ):
         diff = engine.harness.diff("c/r", olds, with_provider(CatalogRoleProvider(), {**olds, **change}))
         assert diff.changes == proto.DiffResponse.DIFF_SOME and list(diff.replaces) == replaces
 
