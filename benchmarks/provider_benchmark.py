@@ -10,7 +10,7 @@ violation fails the run) and ONE real dynamic-provider process (`python -u -m pu
 gRPC by the test harness (tests/polaris_provider/harness.py), with the production retry policy. The
 configuration is generated: N S3 catalogs with disjoint buckets; each organisation reads or writes 2-3
 catalogs, every second access limited to one or two namespaces. It is mapped to engine resources exactly
-as components/polaris_access.py maps it (same role names, same PRIVILEGES per level, one Grant per
+as components/polaris.py maps it (same role names, same PRIVILEGES per level, one Grant per
 privilege and namespace). Operations run one at a time, so each one's requests are exactly the slice of
 `server.requests` it produced (token requests counted apart); the engine would run several at once,
 which changes the time, not the requests.
@@ -54,7 +54,7 @@ from pulumi.dynamic import ResourceProvider  # noqa: E402
 
 from components.access_levels import PRIVILEGES  # noqa: E402
 from components.config import AccessConfig, AccessLevel  # noqa: E402
-from components.polaris_access import catalog_role_name, namespace_levels  # noqa: E402
+from components.polaris import catalog_role_name, namespace_levels  # noqa: E402
 from polaris_provider.resources.catalog import CatalogProvider  # noqa: E402
 from polaris_provider.resources.grants import (  # noqa: E402
     CatalogRoleAssignmentProvider,
@@ -167,7 +167,7 @@ def grant_targets(access: AccessConfig) -> list[dict]:
 
 
 def organisation_steps(connection: dict, org: str, accesses: tuple[AccessConfig, ...]) -> list[Step]:
-    """As components/polaris_access.py: principal, principal role, assignment; per access role, link, grants."""
+    """As components/polaris.py: principal, principal role, assignment; per access role, link, grants."""
     base = {"connection": connection}
     steps = [
         Step(PrincipalProvider(), {**base, "name": org, "properties": {}, "rotation": None, "adopt": False}),

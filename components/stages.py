@@ -27,8 +27,8 @@ from components.audit import (
     GcpStorageAuditLog,
     PolarisEventLog,
 )
-from components.aws_vending import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
-from components.azure_vending import (
+from components.aws import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
+from components.azure import (
     AzureApplicationArgs,
     AzureDataOwner,
     AzureVendingApplication,
@@ -45,8 +45,8 @@ from components.config import (
     S3CompatibleEndpoints,
     StackConfig,
 )
-from components.database import DatabaseArgs, PolarisDatabase
-from components.gcp_vending import (
+from components.dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
+from components.gcp import (
     GcpApis,
     GcpDataOwner,
     GcpVendingArgs,
@@ -54,10 +54,10 @@ from components.gcp_vending import (
     GcpWorkloadIdentityArgs,
     required_apis,
 )
-from components.platform import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
-from components.polaris_access import PolarisAccess, PolarisAccessArgs
-from components.polaris_dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
-from components.polaris_server import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
+from components.kubernetes import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
+from components.platform.cluster import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
+from components.platform.database import DatabaseArgs, PolarisDatabase
+from components.polaris import PolarisAccess, PolarisAccessArgs
 from polaris_provider import PolarisConnection
 from polaris_provider.tunnel import PolarisTunnel
 

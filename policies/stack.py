@@ -316,8 +316,7 @@ POLICIES = [
             description=description,
             severity=severity,
             check=_companion_check(types, ok, missing),
-            remediation=f"Declare a {missing} for the bucket (components/aws_vending.py hardens owners' "
-            "buckets this way).",
+            remediation=f"Declare a {missing} for the bucket (components/aws.py hardens owners' buckets this way).",
         )
         for name, types, ok, missing, description, severity in _COMPANIONS
     ),

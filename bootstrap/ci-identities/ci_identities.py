@@ -27,7 +27,7 @@ import pulumi_gcp as gcp
 from ci_runners import CiRunners, CiRunnersArgs
 from ci_settings import AwsAccountTarget, AzureTarget, CiIdentitiesArgs, GcpProjectTarget
 
-from components.azure_vending import ASSIGNED_ROLES
+from components.azure import ASSIGNED_ROLES
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 IDENTITIES = ("preview", "deploy")
@@ -371,7 +371,7 @@ GRAPH_APP_ROLES = {
 APPLICATION_READ_ALL = GRAPH_APP_ROLES["preview"]
 APPLICATION_READWRITE_OWNEDBY = GRAPH_APP_ROLES["deploy"]
 # In a data owner's tenant the program reads (preview) or creates (deploy) the service principal of Polaris'
-# vending application (azure_vending.AzureDataOwner); one created by the owner's admin consent is read, hence
+# vending application (components.azure.AzureDataOwner); one created by the owner's admin consent is read, hence
 # Application.Read.All for deploy too. Granting them needs that tenant's admin (docs/operations.md).
 OWNER_TENANT_GRAPH_ROLES = {
     "preview": (APPLICATION_READ_ALL,),

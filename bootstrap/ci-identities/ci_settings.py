@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import Cloud, StackConfig
-from components.platform import subnet_cidrs
+from components.platform.cluster import subnet_cidrs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from ci_settings import RunnerTarget, build_args, runner_target
 
-from components.platform import subnet_cidrs
+from components.platform.cluster import subnet_cidrs
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks, stable_uuid
 from tests.bootstrap.test_ci_identities import HOME, PROJECT, example_config, scope

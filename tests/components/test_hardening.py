@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.database import LOG_PARAMETERS
+from components.platform.database import LOG_PARAMETERS
 from tools.plan import plan_stack
 
 

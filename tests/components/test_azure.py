@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pulumi
 import pytest
 
-from components.azure_vending import (
+from components.azure import (
     AZURE_TOKEN_AUDIENCE,
     AZURE_TOKEN_PATH,
     AzureApplicationArgs,
@@ -26,7 +26,7 @@ from components.config import (
     DataOwnerConfig,
     StorageConfig,
 )
-from tests.components.test_gcp_vending import of_type, under  # to become Plan.descendants (tools/plan.py)
+from tests.components.test_gcp import of_type, under  # to become Plan.descendants (tools/plan.py)
 from tools.mocks.registry import stable_hex
 from tools.plan import SECRET, Plan, run_program
 

@@ -44,7 +44,7 @@ LBC_NAMESPACE = "kube-system"
 LBC_CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 LBC_CHART_VERSION = "3.5.0"
 """Ships controller v3.5.0, the version of the vendored IAM policy (data/README.md): bump both together."""
-LBC_POLICY_FILE = Path(__file__).parent / "data" / "aws_load_balancer_controller_iam_policy.json"
+LBC_POLICY_FILE = Path(__file__).parent.parent / "data" / "aws_load_balancer_controller_iam_policy.json"
 LBC_REPLICAS = 2
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
 _MAX_ZONES = 6

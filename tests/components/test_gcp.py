@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from components.config import DataOwnerConfig, GcpProject, StorageConfig
-from components.gcp_vending import (
+from components.gcp import (
     GCP_TOKEN_PATH,
     GcpDataOwner,
     GcpVendingArgs,

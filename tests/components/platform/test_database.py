@@ -10,7 +10,7 @@ import pytest
 
 from components.aws_accounts import account_provider
 from components.config import AwsCredentials, DatabaseConfig
-from components.database import DatabaseArgs, PolarisDatabase
+from components.platform.database import DatabaseArgs, PolarisDatabase
 from tools.plan import Plan, run_program
 
 VPC = "vpc-0platform"

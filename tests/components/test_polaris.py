@@ -8,7 +8,7 @@ import pytest
 
 from components.access_levels import FORBIDDEN_FOR_ORGANISATIONS, READ_PRIVILEGES, WRITE_PRIVILEGES
 from components.config import AccessConfig, AccessLevel
-from components.polaris_access import catalog_role_name
+from components.polaris import catalog_role_name
 from tools.plan import plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
@@ -104,7 +104,7 @@ def test_nested_namespaces_declare_every_level_once():
     config = parse_config(raw)
 
     def program():
-        from components.polaris_access import PolarisAccess, PolarisAccessArgs
+        from components.polaris import PolarisAccess, PolarisAccessArgs
         from polaris_provider import PolarisConnection
 
         PolarisAccess(

@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
-from components.polaris_dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
+from components.dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
 from tools.mocks.clouds import NLB_ZONE_IDS, aws_zone_lookup
 from tools.plan import ROOT, plan_stack, run_program
 

@@ -15,17 +15,17 @@ import pulumi
 import pulumi_kubernetes as k8s
 import pytest
 
-from components.azure_vending import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
+from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.config import CredentialMode, Exposure, Persistence, PodResourcesConfig, PolarisConfig
-from components.database import DatabaseConnection
-from components.gcp_vending import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
-from components.polaris_server import (
+from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
+from components.kubernetes import (
     PolarisServer,
     PolarisServerArgs,
     application_properties,
     problems,
     rollout_strategy,
 )
+from components.platform.database import DatabaseConnection
 from tools.mocks import RealisticMocks
 from tools.mocks.registry import unwrap
 from tools.plan import SECRET, Plan, PlannedResource, run_program

@@ -20,7 +20,7 @@ from components.config import (
     NodeGroupConfig,
     PlatformConfig,
 )
-from components.platform import (
+from components.platform.cluster import (
     LBC_CHART_VERSION,
     LBC_POLICY_FILE,
     PlatformArgs,

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 from policy_sentry.querying.actions import get_action_data, get_actions_matching_arn
 
-from components.aws_vending import (
+from components.aws import (
     AwsDataOwner,
     AwsVendingArgs,
     tls_only_bucket_policy,
