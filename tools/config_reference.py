@@ -4,7 +4,7 @@
     python -m tools.config_reference --check  # exit 1 when README.md's copy is out of date
 
 README.md carries the output between the markers below; a test runs `--check` so the documentation cannot
-drift from ``components/config.py``.
+drift from ``configuration/schema.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, StackConfig
+from configuration.schema import PROJECT, StackConfig
 
 BEGIN = "<!-- BEGIN CONFIG REFERENCE (python -m tools.config_reference) -->"
 END = "<!-- END CONFIG REFERENCE -->"

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence
-from components.config_loader import parse_config
-from components.config_parser import ConfigError
+from configuration.loader import parse_config
+from configuration.parser import ConfigError
+from configuration.schema import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence
 from tools.plan import ROOT
 
 

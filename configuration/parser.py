@@ -1,4 +1,4 @@
-"""Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``components.config``.
+"""Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``configuration.schema``.
 
 The parser walks each dataclass's fields using their ``setting`` metadata, converts values to the declared
 types and records every problem (unknown key, missing key, wrong type, bad enum value, stray whitespace) with
@@ -22,7 +22,7 @@ from typing import Any
 
 import pulumi
 
-from components.config import SecretValue
+from configuration.schema import SecretValue
 
 HIDDEN = "(value not shown: the key's name suggests a secret)"
 SECRETS_ADVICE = (

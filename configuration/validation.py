@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from components.cloud_facts import (
+from configuration.cloud_facts import (
     AZURE_LOCATIONS,
     AZURE_TAG_NAME_FORBIDDEN,
     GCS_LOCATIONS,
@@ -23,7 +23,8 @@ from components.cloud_facts import (
     covers_internet,
     tag_text_ok,
 )
-from components.config import (
+from configuration.parser import Problem, join, likely
+from configuration.schema import (
     AUDIT_RETENTION_DAYS,
     CatalogConfig,
     Cloud,
@@ -32,7 +33,6 @@ from components.config import (
     Persistence,
     StackConfig,
 )
-from components.config_parser import Problem, join, likely
 
 POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
 _SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
@@ -493,7 +493,7 @@ def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> N
 
 
 def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
-    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``components.cloud_facts``."""
+    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``configuration.cloud_facts``."""
     azure = bool(cfg.owners_on(Cloud.AZURE))
     _expect(
         len(cfg.tags) <= TAG_COUNT_MAX,

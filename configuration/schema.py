@@ -6,8 +6,8 @@ Every field carries its YAML key and a one-line description in its metadata: the
 and the configuration reference (``python -m tools.config_reference``) all read them from here, so the
 documentation cannot drift from the code.
 
-Parsing is generic (``components.config_parser``); cross-field rules live in
-``components.config_validation``. Both collect every problem before raising a single ``ConfigError``.
+Parsing is generic (``configuration.parser``); cross-field rules live in
+``configuration.validation``. Both collect every problem before raising a single ``ConfigError``.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ class GcpProject:
     location: str = setting(
         "location",
         "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
-        "region (`europe-west1`); checked against `components/cloud_facts.py`.",
+        "region (`europe-west1`); checked against `configuration/cloud_facts.py`.",
         "EU",
     )
     object_admin: bool = setting(
@@ -426,7 +426,7 @@ class AzureSubscription:
     )
     location: str = setting(
         "location",
-        "Azure region, as `az account list-locations` names it; checked against `components/cloud_facts.py`.",
+        "Azure region, as `az account list-locations` names it; checked against `configuration/cloud_facts.py`.",
         required=True,
         example="westeurope",
     )
