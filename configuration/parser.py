@@ -1,7 +1,8 @@
 """Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``configuration.schema``.
 
 The parser walks each dataclass's fields using their ``setting`` metadata, converts values to the declared
-types and records every problem (unknown key, missing key, wrong type, bad enum value, stray whitespace) with
+types, checks what each setting declares its value may be (pattern, range, choices) and records every problem
+(unknown key, missing key, wrong type, bad enum value, stray whitespace, a value outside its declaration) with
 its config path instead of stopping at the first one.
 """
 
@@ -22,7 +23,7 @@ from typing import Any
 
 import pulumi
 
-from configuration.schema import SecretValue
+from configuration.schema import Allowed, SecretValue
 
 HIDDEN = "(value not shown: the key's name suggests a secret)"
 SECRETS_ADVICE = (
@@ -154,11 +155,25 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
     for key, fld in known.items():
         sub = join(path, key)
         if key in raw and raw[key] is not None:
+            before = len(problems)
             values[fld.name] = convert(hints[fld.name], raw[key], sub, problems)
+            if fld.metadata["allowed"] is not None:
+                replaced = {p.path for p in problems[before:] if p.replaced}
+                _check_allowed(fld.metadata["allowed"], values[fld.name], sub, replaced, problems)
         elif fld.metadata["required"]:
             problems.append(Problem(sub, _MISSING, f"a value ({fld.metadata['doc']})", replaced=True))
             values[fld.name] = fallback(hints[fld.name])
     return cls(**values)
+
+
+def _check_allowed(allowed: Allowed, value: Any, path: str, replaced: set[str], problems: list[Problem]) -> None:
+    """The setting's declaration, on its value or on each item of a list; values the conversion already
+    replaced by a fallback are not judged again."""
+    items = list(enumerate(value)) if isinstance(value, tuple) else [(None, value)]
+    for index, item in items:
+        item_path = path if index is None else join(path, index)
+        if path not in replaced and item_path not in replaced and not allowed.admits(item):
+            problems.append(Problem(item_path, item, allowed.expected))
 
 
 def fallback(tp: Any) -> Any:
