@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
+import yaml  # type: ignore[import-untyped, unused-ignore]  # no stubs in the environment (types-PyYAML)
 from pulumi.runtime import config as runtime_config
 
 from configuration.parser import ConfigError, Problem, join, parse_dataclass, unknown_key, within
@@ -153,7 +153,7 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return directory / f"Pulumi.{stack}.yaml"
 
 
-class _StackFileLoader(yaml.SafeLoader):
+class _StackFileLoader(yaml.SafeLoader):  # type: ignore[misc, unused-ignore]  # Any without types-PyYAML
     """YAML as the CLI's Go decoder reads a stack file: an unquoted date stays the string it looks like."""
 
 

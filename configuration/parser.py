@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 
@@ -128,7 +128,13 @@ def unknown_key(path: str, key: str, value: Any, expected: str) -> Problem:
     return Problem(path, value, expected)
 
 
-def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> Any:
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def parse_dataclass(cls: type[T], raw: Any, path: str, problems: list[Problem]) -> T:
     """Build ``cls`` from a mapping, recording problems.
 
     Never gives up: a bad or missing value is recorded and replaced by a neutral fallback, so that the
@@ -136,7 +142,7 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
     """
     if not isinstance(raw, Mapping):
         problems.append(Problem(path, raw, f"an object with keys {', '.join(_keys(cls))}", replaced=True))
-        return fallback(cls)
+        return cast(T, fallback(cls))  # a dataclass's fallback is an instance of it
     hints = typing.get_type_hints(cls)
     known = {f.metadata["key"]: f for f in dataclasses.fields(cls)}
     for key in raw:
@@ -181,7 +187,7 @@ def fallback(tp: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         return None
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return tp(**{f.name: fallback(hints[f.name]) for f in dataclasses.fields(tp) if f.metadata["required"]})
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -203,7 +209,7 @@ def convert(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         return convert(inner[0], raw, path, problems)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return parse_dataclass(tp, raw, path, problems)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         allowed = [m.value for m in tp]

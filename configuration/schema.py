@@ -777,5 +777,5 @@ class StackConfig:
 
     def gcp_identity_project(self) -> str | None:
         """Project of the workload identity pool that Polaris' Kubernetes identity federates into."""
-        owners = self.owners_on(Cloud.GCP)
-        return self.polaris.gcp_identity_project or (owners[0].gcp.project if owners else None)
+        first = next((o.gcp.project for o in self.owners_on(Cloud.GCP) if o.gcp is not None), None)
+        return self.polaris.gcp_identity_project or first

@@ -28,12 +28,16 @@ from configuration.cloud_facts import (
 from configuration.parser import Problem, join, likely
 from configuration.schema import (
     ACCOUNT_ID,
+    AwsAccount,
+    AzureSubscription,
     CatalogConfig,
     Cloud,
     DataOwnerConfig,
+    ExistingPolarisConfig,
     Exposure,
     NodeGroupConfig,
     Persistence,
+    PlatformConfig,
     StackConfig,
     StorageConfig,
     conforms,
@@ -51,7 +55,7 @@ _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 def validate(cfg: StackConfig) -> list[Problem]:
     problems: list[Problem] = []
     if cfg.platform is not None:
-        _check_platform(cfg, problems)
+        _check_platform(cfg, cfg.platform, problems)
     elif cfg.polaris.existing is None:
         problems.append(
             Problem(
@@ -60,7 +64,7 @@ def validate(cfg: StackConfig) -> list[Problem]:
         )
     _check_polaris(cfg, problems)
     if cfg.polaris.existing is not None:
-        _check_existing_polaris(cfg, problems)
+        _check_existing_polaris(cfg, cfg.polaris.existing, problems)
     _check_tags(cfg, problems)
     _check_audit_reach(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
@@ -159,8 +163,7 @@ def _check_path_segments(path_text: str, path: str, value: str, problems: list[P
 # -- platform and polaris -----------------------------------------------------------------------------
 
 
-def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
-    p = cfg.platform
+def _check_platform(cfg: StackConfig, p: PlatformConfig, problems: list[Problem]) -> None:
     if p.deploy_role_arn is not None:
         _check_role_arn(p.deploy_role_arn, p.account_id, "platform.deployRoleArn", problems)
     addons = p.addon_versions
@@ -313,10 +316,10 @@ def _check_url(url: str, path: str, production: bool, problems: list[Problem]) -
     )
 
 
-def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
+def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, problems: list[Problem]) -> None:
     """Bring your own Polaris: the program runs nothing of Polaris' own, so every identity Polaris vends with
     must either be given or trust an identity the configuration names."""
-    existing, path = cfg.polaris.existing, "polaris.existing"
+    path = "polaris.existing"
     _check_url(existing.url, f"{path}.url", cfg.production, problems)
     if existing.server_role_arn is not None:
         _expect(
@@ -461,9 +464,10 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
         "the public Route 53 zone of polaris.hostname: the program creates its record there",
     ):
         return
-    if conforms(pol, "hostname") and conforms(pol, "hosted_zone"):
+    hostname, zone = pol.hostname, pol.hosted_zone
+    if hostname is not None and zone is not None and conforms(pol, "hostname") and conforms(pol, "hosted_zone"):
         _expect(
-            pol.hostname.endswith("." + pol.hosted_zone),
+            hostname.endswith("." + zone),
             problems,
             "polaris.hostname",
             pol.hostname,
@@ -476,7 +480,8 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
 
 def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem]) -> None:
     match = _ROLE_ARN.match(arn)
-    if _expect(bool(match), problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
+    if _expect(match is not None, problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
+        assert match is not None
         # Against an account id that is itself wrong the comparison says nothing new.
         _expect(
             match.group(2) == account_id or not ACCOUNT_ID.matches(account_id),
@@ -507,7 +512,7 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         return
     storage, spath = owner.storage, join(path, "storage")
     if owner.aws is not None:
-        _check_aws_owner(owner, path, problems)
+        _check_aws_owner(owner, owner.aws, path, problems)
         _check_bucket(
             storage.bucket,
             _S3_BUCKET,
@@ -540,13 +545,12 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             "dual-region (e.g. EUR4) or a region (e.g. europe-west1)"
             + _suggestion(owner.gcp.location.upper(), GCS_LOCATIONS),
         )
-    else:
-        _check_azure_owner(owner, path, problems)
+    elif owner.azure is not None:
+        _check_azure_owner(owner, owner.azure, path, problems)
     _check_prefixes(owner, spath, problems)
 
 
-def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    aws = owner.aws
+def _check_aws_owner(owner: DataOwnerConfig, aws: AwsAccount, path: str, problems: list[Problem]) -> None:
     if aws.deploy_role_arn is not None:
         _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
     else:
@@ -579,8 +583,8 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
     )
 
 
-def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    az, storage, spath = owner.azure, owner.storage, join(path, "storage")
+def _check_azure_owner(owner: DataOwnerConfig, az: AzureSubscription, path: str, problems: list[Problem]) -> None:
+    storage, spath = owner.storage, join(path, "storage")
     _expect(
         az.location in AZURE_LOCATIONS,
         problems,
@@ -611,9 +615,16 @@ def _suggestion(normalized: str, names: frozenset[str]) -> str:
     return f" (did you mean {guess!r}?)" if guess else ""
 
 
-def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str, problems: list[Problem]) -> None:
-    ok = bucket is not None and bool(pattern.match(bucket)) and ".." not in bucket
-    ok = ok and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket) and not bucket.startswith("xn--")
+def _check_bucket(
+    bucket: str | None, pattern: re.Pattern[str], spath: str, expected: str, problems: list[Problem]
+) -> None:
+    ok = (
+        bucket is not None
+        and bool(pattern.match(bucket))
+        and ".." not in bucket
+        and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
+        and not bucket.startswith("xn--")
+    )
     if not ok:
         problems.append(Problem(join(spath, "bucket"), bucket, expected, shown="(missing)" if bucket is None else None))
 
@@ -655,14 +666,10 @@ def _check_catalog(
 ) -> None:
     check_polaris_name(catalog.name, join(path, "name"), problems)
     owner = owners.get(catalog.data_owner)
-    if not _expect(
-        owner is not None,
-        problems,
-        join(path, "dataOwner"),
-        catalog.data_owner,
-        _one_of(owners, "data owner"),
-        uses=owner_names,
-    ):
+    if owner is None:
+        problems.append(
+            Problem(join(path, "dataOwner"), catalog.data_owner, _one_of(owners, "data owner"), uses=owner_names)
+        )
         return
     if not _expect(bool(catalog.locations), problems, join(path, "locations"), [], "at least one location"):
         return
