@@ -2,8 +2,8 @@
 
 import pulumi
 
-from components.config_loader import load_config
 from components.stages import build_stages
+from configuration.loader import load_config
 
 config = load_config()
 stages = build_stages(config)

@@ -53,8 +53,8 @@ sys.path.insert(0, str(ROOT))
 from pulumi.dynamic import ResourceProvider  # noqa: E402
 
 from components.access_levels import PRIVILEGES  # noqa: E402
-from components.config import AccessConfig, AccessLevel  # noqa: E402
 from components.polaris import catalog_role_name, namespace_levels  # noqa: E402
+from configuration.schema import AccessConfig, AccessLevel  # noqa: E402
 from polaris_provider.resources.catalog import CatalogProvider  # noqa: E402
 from polaris_provider.resources.grants import (  # noqa: E402
     CatalogRoleAssignmentProvider,

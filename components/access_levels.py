@@ -11,7 +11,7 @@ an organisation must not be able to grant itself more, or to see beyond what it 
 
 from __future__ import annotations
 
-from components.config import AccessLevel
+from configuration.schema import AccessLevel
 
 READ_PRIVILEGES: tuple[str, ...] = (
     "NAMESPACE_LIST",

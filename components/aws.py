@@ -21,7 +21,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.aws_accounts import account_provider
-from components.config import AwsCredentials, DataOwnerConfig
+from configuration.schema import AwsCredentials, DataOwnerConfig
 
 POLICY_VERSION = "2012-10-17"
 MAX_SESSION_SECONDS = 3600

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.config import AwsCredentials
+from configuration.schema import AwsCredentials
 
 
 def profile_name(account_id: str) -> str:

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 
-from components.config import AzureApplicationConfig, AzureSubscription, CredentialMode, DataOwnerConfig
+from configuration.schema import AzureApplicationConfig, AzureSubscription, CredentialMode, DataOwnerConfig
 
 AZURE_TOKEN_PATH = "/var/run/secrets/polaris/azure/token"
 AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from components.config import Cloud, StackConfig
+from configuration.schema import Cloud, StackConfig
 
 ICEBERG_VERSION = "1.10.0"
 """Iceberg release whose Spark runtime and cloud bundles clients load (supports Polaris' vended credentials,

@@ -21,7 +21,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
-from components.config import DataOwnerConfig, GcpProject
+from configuration.schema import DataOwnerConfig, GcpProject
 
 GCP_TOKEN_PATH = "/var/run/secrets/polaris/gcp/token"
 """Projected service-account token file in the Polaris pod (audience: ``GcpWorkloadAccess.audience``)."""

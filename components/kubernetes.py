@@ -25,9 +25,9 @@ import pulumi_tls as tls
 
 from components.audit import EventLog
 from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
-from components.config import CredentialMode, Exposure, Persistence, PolarisConfig
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
+from configuration.schema import CredentialMode, Exposure, Persistence, PolarisConfig
 
 SERVER_IMAGE = "apache/polaris"
 ADMIN_TOOL_IMAGE = "apache/polaris-admin-tool"

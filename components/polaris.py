@@ -21,7 +21,7 @@ from typing import Any
 import pulumi
 
 from components.access_levels import PRIVILEGES
-from components.config import AccessConfig, CatalogConfig, OrganisationConfig
+from configuration.schema import AccessConfig, CatalogConfig, OrganisationConfig
 from polaris_provider import (
     Catalog,
     CatalogArgs,

@@ -36,15 +36,6 @@ from components.azure import (
     AzureWorkloadAccess,
 )
 from components.client_config import client_configuration
-from components.config import (
-    AwsCredentials,
-    Cloud,
-    DataOwnerConfig,
-    Exposure,
-    Persistence,
-    S3CompatibleEndpoints,
-    StackConfig,
-)
 from components.dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
 from components.gcp import (
     GcpApis,
@@ -58,6 +49,15 @@ from components.kubernetes import API_PORT, SELECTOR, PolarisServer, PolarisServ
 from components.platform.cluster import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
 from components.platform.database import DatabaseArgs, PolarisDatabase
 from components.polaris import PolarisAccess, PolarisAccessArgs
+from configuration.schema import (
+    AwsCredentials,
+    Cloud,
+    DataOwnerConfig,
+    Exposure,
+    Persistence,
+    S3CompatibleEndpoints,
+    StackConfig,
+)
 from polaris_provider import PolarisConnection
 from polaris_provider.tunnel import PolarisTunnel
 

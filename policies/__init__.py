@@ -1,7 +1,7 @@
 """The polaris-data-exchange guardrails: every policy of the pack, in one list.
 
 `__main__.py` only wraps ``ALL_POLICIES`` in a PolicyPack (which starts a gRPC server and never returns);
-`policies.offline` runs the same list in-process against the offline plan.
+`tools.policy_analysis` runs the same list in-process against the offline plan.
 """
 
 from policies import audit, aws, azure, gcp, kubernetes, polaris, stack

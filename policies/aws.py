@@ -8,7 +8,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from components.cloud_facts import covers_internet
+from configuration.cloud_facts import covers_internet
 from policies.common import (
     AWS_EKS_CLUSTER,
     AWS_IAM_POLICY,

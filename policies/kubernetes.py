@@ -10,7 +10,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from components.cloud_facts import covers_internet
+from configuration.cloud_facts import covers_internet
 from policies.common import (
     K8S_CONFIG_MAP,
     K8S_DEPLOYMENT,

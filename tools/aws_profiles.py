@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from components.aws_accounts import profile_name
-from components.config import AwsCredentials, Cloud, StackConfig
-from components.config_parser import ConfigError
-from tools.plan import ROOT, load_stack
+from configuration.loader import PROJECT_DIR, load_stack
+from configuration.parser import ConfigError
+from configuration.schema import AwsCredentials, Cloud, StackConfig
 
 SOURCE_PROFILE = "polaris-ci"
 
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--identity", required=True, choices=["preview", "deploy"])
     parser.add_argument("--prefix", default="polaris-ci", help="name prefix of bootstrap/ci-identities' roles")
-    parser.add_argument("--config-dir", type=Path, default=ROOT)
+    parser.add_argument("--config-dir", type=Path, default=PROJECT_DIR)
     parser.add_argument(
         "--direct-profiles",
         action="store_true",

@@ -4,7 +4,7 @@
     python -m tools.config_reference --check  # exit 1 when README.md's copy is out of date
 
 README.md carries the output between the markers below; a test runs `--check` so the documentation cannot
-drift from ``components/config.py``.
+drift from ``configuration/schema.py``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from components.config import PROJECT, StackConfig
+from configuration.schema import PROJECT, Allowed, SecretValue, StackConfig
 
 BEGIN = "<!-- BEGIN CONFIG REFERENCE (python -m tools.config_reference) -->"
 END = "<!-- END CONFIG REFERENCE -->"
@@ -38,7 +38,7 @@ def _type_name(tp: Any) -> str:
         return " \\| ".join(f"`{m.value}`" for m in tp)
     if origin is not None:
         return "map"
-    return {str: "string", int: "integer", bool: "boolean"}.get(tp, str(tp))
+    return {str: "string", int: "integer", bool: "boolean", SecretValue: "secret string"}[tp]
 
 
 def _default(fld: dataclasses.Field) -> str:
@@ -54,6 +54,17 @@ def _default(fld: dataclasses.Field) -> str:
     if isinstance(value, tuple):
         value = list(value)
     return f"`{json.dumps(value)}`" if value is not None else "unset"
+
+
+def _allowed(fld: dataclasses.Field) -> str:
+    """The setting's declaration beyond its type: a pattern as its regular expression, a range or choices in
+    words (the parser's messages use the same words)."""
+    allowed = fld.metadata["allowed"]
+    if not isinstance(allowed, Allowed):
+        return ""
+    if allowed.pattern is not None:
+        return "`" + allowed.pattern.regex.replace("|", "\\|") + "`"
+    return allowed.expected
 
 
 def _example(fld: dataclasses.Field) -> str:
@@ -81,11 +92,16 @@ def render() -> str:
     lines: list[str] = []
     for path, cls in sections:
         title = f"`{PROJECT}:*` (top level)" if not path else f"`{path}`"
-        lines += [f"#### {title}", "", "| key | type | default | description | example |", "|---|---|---|---|---|"]
+        lines += [
+            f"#### {title}",
+            "",
+            "| key | type | default | allowed | description | example |",
+            "|---|---|---|---|---|---|",
+        ]
         hints = typing.get_type_hints(cls)
         for fld in dataclasses.fields(cls):
             lines.append(
-                f"| `{fld.metadata['key']}` | {_type_name(hints[fld.name])} | {_default(fld)} | "
+                f"| `{fld.metadata['key']}` | {_type_name(hints[fld.name])} | {_default(fld)} | {_allowed(fld)} | "
                 f"{fld.metadata['doc']} | {_example(fld)} |"
             )
         lines.append("")

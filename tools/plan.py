@@ -19,168 +19,26 @@ import runpy
 import sys
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import pulumi
 import yaml
+from pulumi.runtime import settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from configuration.loader import engine_config
+from configuration.parser import ConfigError
+from tools.mocks import RealisticMocks
+from tools.policy_check import check_plan
+from tools.recording import Plan, PlannedResource, RecordingMonitor, mask_secrets, unmask_secrets
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "[secret]"
-_SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 _PROJECT_FILE = ROOT / "Pulumi.yaml"
-
-
-@dataclass
-class PlannedResource:
-    urn: str
-    type: str
-    name: str
-    parent: str
-    provider: str
-    custom: bool
-    inputs: dict[str, Any]
-    state: dict[str, Any] = field(repr=False, default_factory=dict)
-    """What the mocks answered (outputs), secrets masked; not part of the JSON format."""
-    unmasked_inputs: dict[str, Any] = field(repr=False, default_factory=dict)
-    """The inputs with secrets in plaintext, as a policy pack sees them in a real preview; in memory only,
-    never printed or serialized."""
-    dependencies: list[str] = field(repr=False, default_factory=list)
-    """URNs this resource depends on (explicit and through inputs); not part of the JSON format."""
-    retain_on_delete: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "urn": self.urn,
-            "type": self.type,
-            "name": self.name,
-            "parent": self.parent,
-            "provider": self.provider,
-            "custom": self.custom,
-            "inputs": self.inputs,
-        }
-
-
-@dataclass
-class Plan:
-    project: str
-    stack: str
-    resources: list[PlannedResource]
-    outputs: dict[str, Any]
-    unmasked_outputs: dict[str, Any] = field(repr=False, default_factory=dict)
-    config_dir: Path = ROOT
-    """Where `Pulumi.<stack>.yaml` was read from (the policy check reads the same file)."""
-    """Stack outputs with secrets in plaintext, for in-process policy evaluation only; never printed."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "stack": self.stack,
-            "resources": [r.to_json() for r in self.resources],
-            "outputs": self.outputs,
-        }
-
-    def of_type(self, type_: str) -> list[PlannedResource]:
-        return [r for r in self.resources if r.type == type_]
-
-    def descendants(self, component_name: str) -> list[PlannedResource]:
-        """Everything below a component, at any depth, in registration order."""
-        urns = {self.named(component_name).urn}
-        found = []
-        for r in self.resources:  # parents register before their children
-            if r.parent in urns:
-                urns.add(r.urn)
-                found.append(r)
-        return found
-
-    def named(self, name: str) -> PlannedResource:
-        matches = [r for r in self.resources if r.name == name]
-        if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r}")
-        return matches[0]
-
-
-def _resolve(value: Any, secret: Callable[[dict], Any]) -> Any:
-    """Walk engine values: a secret wrapper becomes ``secret(wrapper)``; a resource reference its URN."""
-    if isinstance(value, dict):
-        if value.get(_SIG_KEY) == _SECRET_SIG:
-            return secret(value)
-        if value.get(_SIG_KEY) == _RESOURCE_SIG:
-            return value.get("urn", "")
-        return {k: _resolve(v, secret) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve(v, secret) for v in value]
-    return value
-
-
-def mask_secrets(value: Any) -> Any:
-    """Every secret replaced by the string "[secret]", at any depth."""
-    return _resolve(value, lambda wrapper: SECRET)
-
-
-def unmask_secrets(value: Any) -> Any:
-    """Every secret as plaintext, for in-process consumers only (policies)."""
-    return _resolve(value, lambda wrapper: unmask_secrets(wrapper.get("value")))
 
 
 def project_name() -> str:
     return yaml.safe_load(_PROJECT_FILE.read_text())["name"]
-
-
-def _read_stack(stack: str, root: Path) -> tuple[dict[str, Any], list]:
-    """The `config:` mapping of `<root>/Pulumi.<stack>.yaml` and the file's problems (repeated keys); a file
-    that cannot be read at all raises ``ConfigError`` (line and column) or ``FileNotFoundError``."""
-    from components.config_loader import read_stack_file
-    from components.config_parser import ConfigError
-
-    path = root / f"Pulumi.{stack}.yaml"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no stack configuration {path.name} (stacks: "
-            + ", ".join(sorted(p.name[7:-5] for p in root.glob("Pulumi.*.yaml")))
-            + ")"
-        )
-    config, problems = read_stack_file(path)
-    if config is None:
-        raise ConfigError(problems, stack)
-    return config, problems
-
-
-def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], list[str]]:
-    """The flat engine form of `Pulumi.<stack>.yaml`: values as strings, structured ones as JSON."""
-    config, secret_keys = {}, []
-    for key, value in _read_stack(stack, root)[0].items():
-        value, encrypted = _without_ciphertext(value)
-        if encrypted:
-            secret_keys.append(str(key))
-        # `default=str`: a value JSON cannot hold (a `!!binary` blob) reaches the parser as text, to be judged
-        # there like any other wrong value.
-        config[str(key)] = value if isinstance(value, str) else json.dumps(value, default=str)
-    return config, secret_keys
-
-
-def _without_ciphertext(value: Any) -> tuple[Any, bool]:
-    """Encrypted values (`secure:`, also nested ones set with `--path`) cannot be decrypted offline: the
-    program sees a placeholder, and the key is secret, as the engine marks it."""
-    if isinstance(value, dict) and set(value) == {"secure"}:
-        return SECRET, True
-    if isinstance(value, dict):
-        items = {k: _without_ciphertext(v) for k, v in value.items()}
-        return {k: v for k, (v, _) in items.items()}, any(e for _, e in items.values())
-    if isinstance(value, list):
-        items = [_without_ciphertext(v) for v in value]
-        return [v for v, _ in items], any(e for _, e in items)
-    return value, False
-
-
-def load_stack(stack: str, config_dir: Path = ROOT):
-    """`<config_dir>/Pulumi.<stack>.yaml` parsed and validated exactly as the program does it."""
-    from components.config_loader import parse_flat
-
-    flat, secret_keys = stack_config(stack, config_dir)
-    return parse_flat(flat, stack, _read_stack(stack, config_dir)[1], frozenset(secret_keys))
 
 
 def run_program(
@@ -193,14 +51,6 @@ def run_program(
     mocks=None,
 ) -> Plan:
     """Run ``program`` under fresh mocks and return every registration it made."""
-    import pulumi
-    from pulumi.runtime import settings
-    from pulumi.runtime.stack import run_pulumi_func
-    from pulumi.runtime.sync_await import _sync_await
-
-    from tools.mocks import RealisticMocks
-    from tools.recording import RecordingMonitor
-
     mocks = mocks or RealisticMocks()
     monitor = RecordingMonitor(mocks)
     settings.ROOT.set(None)
@@ -219,7 +69,7 @@ def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
 
     The program runs in ``config_dir``, as the engine runs it in the project directory, so that it checks
     the same stack file it was given."""
-    config, secret_keys = stack_config(stack, config_dir)
+    config, secret_keys = engine_config(stack, config_dir)
     main = str(ROOT / "__main__.py")
     with contextlib.chdir(config_dir):
         plan = run_program(
@@ -277,9 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         help="evaluate the policy pack with policies/<stack>.json; exit 1 on a mandatory violation",
     )
     args = parser.parse_args(argv)
-
-    from components.config_parser import ConfigError
-
     try:
         plan = plan_stack(args.stack, args.config_dir)
     except ConfigError as error:
@@ -290,8 +137,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(plan.to_json(), indent=2, sort_keys=True) if args.json else render_tree(plan))
     if args.policy:
-        from tools.policy_check import check_plan
-
         return check_plan(plan)
     return 0
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from policies.offline import evaluate_plan
-from tools.plan import Plan
+from tools.policy_analysis import evaluate_plan
+from tools.recording import Plan
 
 
 def check_plan(plan: Plan) -> int:

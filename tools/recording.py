@@ -1,7 +1,11 @@
-"""A mock monitor that records every registration, the way the engine would see it."""
+"""A mock monitor that records every registration, the way the engine would see it, and what it records: the
+planned resources and the plan they make up, secrets masked."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
@@ -10,7 +14,104 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor
 from pulumi.runtime.proto import provider_pb2
 from pulumi.runtime.sync_await import _sync_await
 
+from configuration.loader import PROJECT_DIR, SECRET
 from tools.mocks.registry import note_provider_urn
+
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    provider: str
+    custom: bool
+    inputs: dict[str, Any]
+    state: dict[str, Any] = field(repr=False, default_factory=dict)
+    """What the mocks answered (outputs), secrets masked; not part of the JSON format."""
+    unmasked_inputs: dict[str, Any] = field(repr=False, default_factory=dict)
+    """The inputs with secrets in plaintext, as a policy pack sees them in a real preview; in memory only,
+    never printed or serialized."""
+    dependencies: list[str] = field(repr=False, default_factory=list)
+    """URNs this resource depends on (explicit and through inputs); not part of the JSON format."""
+    retain_on_delete: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "provider": self.provider,
+            "custom": self.custom,
+            "inputs": self.inputs,
+        }
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    resources: list[PlannedResource]
+    outputs: dict[str, Any]
+    unmasked_outputs: dict[str, Any] = field(repr=False, default_factory=dict)
+    config_dir: Path = PROJECT_DIR
+    """Where `Pulumi.<stack>.yaml` was read from (the policy check reads the same file)."""
+    """Stack outputs with secrets in plaintext, for in-process policy evaluation only; never printed."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self.resources],
+            "outputs": self.outputs,
+        }
+
+    def of_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def descendants(self, component_name: str) -> list[PlannedResource]:
+        """Everything below a component, at any depth, in registration order."""
+        urns = {self.named(component_name).urn}
+        found = []
+        for r in self.resources:  # parents register before their children
+            if r.parent in urns:
+                urns.add(r.urn)
+                found.append(r)
+        return found
+
+    def named(self, name: str) -> PlannedResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def _resolve(value: Any, secret: Callable[[dict], Any]) -> Any:
+    """Walk engine values: a secret wrapper becomes ``secret(wrapper)``; a resource reference its URN."""
+    if isinstance(value, dict):
+        if value.get(_SIG_KEY) == _SECRET_SIG:
+            return secret(value)
+        if value.get(_SIG_KEY) == _RESOURCE_SIG:
+            return value.get("urn", "")
+        return {k: _resolve(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, secret) for v in value]
+    return value
+
+
+def mask_secrets(value: Any) -> Any:
+    """Every secret replaced by the string "[secret]", at any depth."""
+    return _resolve(value, lambda wrapper: SECRET)
+
+
+def unmask_secrets(value: Any) -> Any:
+    """Every secret as plaintext, for in-process consumers only (policies)."""
+    return _resolve(value, lambda wrapper: unmask_secrets(wrapper.get("value")))
 
 
 class RecordingMonitor(MockMonitor):
@@ -19,8 +120,6 @@ class RecordingMonitor(MockMonitor):
         self.planned: list = []
 
     def RegisterResource(self, request):
-        from tools.plan import PlannedResource, mask_secrets, unmask_secrets
-
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type.startswith("pulumi:providers:"):
             note_provider_urn(request.name, urn)
@@ -70,7 +169,7 @@ class RecordingMonitor(MockMonitor):
         return json_format.MessageToDict(struct)
 
 
-_SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"}
+_SECRET = {_SIG_KEY: _SECRET_SIG}
 
 
 def _mark_secret_outputs(request, response) -> None:
@@ -87,10 +186,6 @@ def _mark_secret_outputs(request, response) -> None:
     json_format.ParseDict(outputs, response.object)
 
 
-_SECRET_SIG = next(iter(_SECRET))
-_RESOURCE_REF = "5cf8f73096256a8f31e491e813e4eb8e"
-
-
 def _unwrapped(value):
     """A registered state with its secrets as plain values, as a provider holds it."""
     if _is_secret(value):
@@ -101,7 +196,7 @@ def _unwrapped(value):
 
 
 def _is_secret(value) -> bool:
-    return isinstance(value, dict) and value.get(_SECRET_SIG) == _SECRET[_SECRET_SIG]
+    return isinstance(value, dict) and value.get(_SIG_KEY) == _SECRET_SIG
 
 
 def _references_to_urns(struct) -> None:
@@ -111,7 +206,7 @@ def _references_to_urns(struct) -> None:
         kind = value.WhichOneof("kind")
         if kind == "struct_value":
             inner = value.struct_value
-            if inner.fields.get(_SECRET_SIG) and inner.fields[_SECRET_SIG].string_value == _RESOURCE_REF:
+            if inner.fields.get(_SIG_KEY) and inner.fields[_SIG_KEY].string_value == _RESOURCE_SIG:
                 struct.fields[key].string_value = inner.fields["urn"].string_value
             else:
                 _references_to_urns(inner)
@@ -119,7 +214,7 @@ def _references_to_urns(struct) -> None:
             for item in value.list_value.values:
                 if item.WhichOneof("kind") == "struct_value":
                     inner = item.struct_value
-                    if inner.fields.get(_SECRET_SIG) and inner.fields[_SECRET_SIG].string_value == _RESOURCE_REF:
+                    if inner.fields.get(_SIG_KEY) and inner.fields[_SIG_KEY].string_value == _RESOURCE_SIG:
                         item.string_value = inner.fields["urn"].string_value
                     else:
                         _references_to_urns(inner)

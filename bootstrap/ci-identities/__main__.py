@@ -7,9 +7,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the application'
 
 import pulumi
 from ci_identities import CiIdentities
-from ci_settings import build_args, read_config
+from ci_settings import build_args
 
-identities = CiIdentities("ci", build_args(read_config(pulumi.Config())))
+from configuration.loader import engine_values
+
+identities = CiIdentities("ci", build_args(engine_values(pulumi.get_project())))
 pulumi.export("githubVariables", identities.github_variables)
 if identities.runner_label:
     pulumi.export("runnerLabel", identities.runner_label)

@@ -7,14 +7,14 @@ gets write access for the deploy identity (through the deploy roles its configur
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from components.config import Cloud, StackConfig
 from components.platform.cluster import subnet_cidrs
+from configuration.loader import load_stack
+from configuration.schema import Cloud, StackConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,13 +113,6 @@ class CiIdentitiesArgs:
 
 def role_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
-
-
-def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
-    """Parse an application stack's configuration file, exactly as the program does."""
-    from tools.plan import load_stack as load_application_stack
-
-    return load_application_stack(stack, root)
 
 
 def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountTarget, ...]:
@@ -251,27 +244,3 @@ def _check_home(args: CiIdentitiesArgs) -> None:
         raise ValueError("home.gcpProject is required: a stack has GCP data owners")
     if args.azure_targets and not (args.home.azure_tenant_id and args.home.azure_subscription_id):
         raise ValueError("home.azureTenantId and home.azureSubscriptionId are required: a stack has Azure data owners")
-
-
-def read_config(pulumi_config) -> dict[str, Any]:
-    """The bootstrap stack's keys, structured values decoded as `pulumi.Config.get_object` does."""
-    keys = (
-        "repository",
-        "prefix",
-        "productionEnvironment",
-        "previewStacks",
-        "deployStacks",
-        "home",
-        "adminRoleName",
-        "stateBackend",
-        "runners",
-    )
-    values = {key: pulumi_config.get(key) for key in keys}
-    return {key: _decode(value) for key, value in values.items() if value is not None}
-
-
-def _decode(value: str) -> Any:
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        return value

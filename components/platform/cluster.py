@@ -24,8 +24,8 @@ import pulumi_kubernetes as k8s
 
 from components.audit import encrypted_log_group
 from components.aws_accounts import account_provider, profile_name
-from components.config import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 from components.key_policies import key_policy
+from configuration.schema import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 
 STS_AUDIENCE = "sts.amazonaws.com"
 KUBERNETES_API_PORT = 443

@@ -15,8 +15,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.config import DatabaseConfig
 from components.key_policies import key_policy
+from configuration.schema import DatabaseConfig
 
 DATABASE_NAME = "polaris"
 USERNAME = "polaris"

@@ -13,10 +13,11 @@ import yaml
 from ci_settings import RunnerTarget, build_args, runner_target
 
 from components.platform.cluster import subnet_cidrs
+from configuration.loader import load_stack
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks, stable_uuid
 from tests.bootstrap.test_ci_identities import HOME, PROJECT, example_config, scope
-from tools.plan import ROOT, Plan, load_stack, run_program
+from tools.plan import ROOT, Plan, run_program
 
 PROJECT_TYPE, WEBHOOK = "aws:codebuild/project:Project", "aws:codebuild/webhook:Webhook"
 RUNNER_ROLE = "polaris-ci-runner"

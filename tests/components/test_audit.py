@@ -9,10 +9,10 @@ import json
 import pytest
 
 from components.audit import EventLog, access_log_bucket_policy, event_log_policy
-from components.config_loader import parse_config
 from components.key_policies import key_policy, logs_statement
 from components.kubernetes import application_properties
-from tests.components.test_config import problems_of, shipped
+from configuration.loader import parse_config
+from tests.configuration.test_config import problems_of, shipped
 from tools.plan import plan_stack
 
 

@@ -17,9 +17,10 @@ from components.aws import (
     vending_permissions_policy,
     vending_trust_policy,
 )
-from components.config import AwsAccount, DataOwnerConfig, StorageConfig
+from configuration.loader import SECRET
+from configuration.schema import AwsAccount, DataOwnerConfig, StorageConfig
 from tools.mocks import RealisticMocks
-from tools.plan import SECRET, Plan, PlannedResource, run_program
+from tools.plan import Plan, PlannedResource, run_program
 
 SERVER_ROLE = "arn:aws:iam::111111111111:role/polaris-server"
 ACME_KEY = "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from components.aws_accounts import account_provider
-from components.config import AwsCredentials
+from configuration.schema import AwsCredentials
 from tools.plan import run_program
 
 ROLE = "arn:aws:iam::222222222222:role/polaris-deployer"

@@ -19,7 +19,8 @@ from components.azure import (
     AzureVendingArgs,
     password_end_date,
 )
-from components.config import (
+from configuration.loader import SECRET
+from configuration.schema import (
     AzureApplicationConfig,
     AzureSubscription,
     CredentialMode,
@@ -28,7 +29,7 @@ from components.config import (
 )
 from tests.components.test_gcp import of_type, under  # to become Plan.descendants (tools/plan.py)
 from tools.mocks.registry import stable_hex
-from tools.plan import SECRET, Plan, run_program
+from tools.plan import Plan, run_program
 
 HOME = "00000000-0000-4000-8000-0000000000a1"
 OTHER = "00000000-0000-4000-8000-0000000000b2"

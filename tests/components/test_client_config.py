@@ -11,7 +11,7 @@ from components.client_config import (
     pyiceberg_catalogs,
     spark_properties,
 )
-from components.config import Cloud
+from configuration.schema import Cloud
 
 CATALOGS = [CatalogEndpoint("sales", Cloud.AWS), CatalogEndpoint("research", Cloud.GCP)]
 

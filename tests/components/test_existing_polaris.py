@@ -7,9 +7,9 @@ import copy
 import pytest
 import yaml
 
-from components.config_loader import parse_flat
-from components.config_parser import ConfigError
-from tools.plan import ROOT, SECRET, plan_stack, stack_config
+from configuration.loader import SECRET, engine_config, parse_flat
+from configuration.parser import ConfigError
+from tools.plan import ROOT, plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 
@@ -29,7 +29,7 @@ def local_file(tmp_path, change=None, secrets=True):
 
 
 def problems(tmp_path) -> str:
-    flat, secret_keys = stack_config("local", tmp_path)
+    flat, secret_keys = engine_config("local", tmp_path)
     with pytest.raises(ConfigError) as error:
         parse_flat(flat, "local", secret_keys=frozenset(secret_keys))
     return str(error.value)

@@ -7,7 +7,6 @@ import json
 import pulumi
 import pytest
 
-from components.config import DataOwnerConfig, GcpProject, StorageConfig
 from components.gcp import (
     GCP_TOKEN_PATH,
     GcpDataOwner,
@@ -16,6 +15,7 @@ from components.gcp import (
     GcpWorkloadIdentityArgs,
     gcp_labels,
 )
+from configuration.schema import DataOwnerConfig, GcpProject, StorageConfig
 from tools.plan import Plan, PlannedResource, run_program
 
 ISSUER = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC123"

@@ -16,7 +16,6 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
-from components.config import CredentialMode, Exposure, Persistence, PodResourcesConfig, PolarisConfig
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.kubernetes import (
     PolarisServer,
@@ -26,9 +25,11 @@ from components.kubernetes import (
     rollout_strategy,
 )
 from components.platform.database import DatabaseConnection
+from configuration.loader import SECRET
+from configuration.schema import CredentialMode, Exposure, Persistence, PodResourcesConfig, PolarisConfig
 from tools.mocks import RealisticMocks
 from tools.mocks.registry import unwrap
-from tools.plan import SECRET, Plan, PlannedResource, run_program
+from tools.plan import Plan, PlannedResource, run_program
 from tools.recording import RecordingMonitor
 
 KUBERNETES_VERSION = "1.33"  # platform.kubernetesVersion

@@ -7,8 +7,8 @@ from collections import defaultdict
 import pytest
 
 from components.access_levels import FORBIDDEN_FOR_ORGANISATIONS, READ_PRIVILEGES, WRITE_PRIVILEGES
-from components.config import AccessConfig, AccessLevel
 from components.polaris import catalog_role_name
+from configuration.schema import AccessConfig, AccessLevel
 from tools.plan import plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
@@ -92,8 +92,8 @@ def test_grants_depend_on_their_role_and_namespace_for_polaris_delete_order(dev)
 
 
 def test_nested_namespaces_declare_every_level_once():
-    from components.config_loader import parse_config
-    from tests.components.test_config import shipped
+    from configuration.loader import parse_config
+    from tests.configuration.test_config import shipped
     from tools.plan import run_program
 
     raw = shipped("dev")

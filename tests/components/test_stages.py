@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from components.config import Cloud
-from tools.plan import SECRET, load_stack, plan_stack
+from configuration.loader import SECRET, load_stack
+from configuration.schema import Cloud
+from tools.plan import plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 

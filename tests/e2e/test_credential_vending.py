@@ -14,7 +14,7 @@ from pyiceberg.catalog import load_catalog
 from pyiceberg.exceptions import ForbiddenError
 
 from components.client_config import CatalogEndpoint, pyiceberg_catalogs
-from components.config import Cloud
+from configuration.schema import Cloud
 from tests.e2e.conftest import AWS_CATALOG, OTHER_BUCKET, vending_role_session
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("no_ambient_aws")]

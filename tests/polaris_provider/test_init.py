@@ -7,7 +7,8 @@ import pytest
 from pulumi.runtime.mocks import Mocks
 
 import polaris_provider as polaris
-from tools.plan import SECRET, run_program
+from configuration.loader import SECRET
+from tools.plan import run_program
 
 ISSUED_SECRET = "issued-client-secret"
 ADMIN_SECRET = "admin-secret-value"

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policies import audit, offline
+from policies import audit
 from policies.common import AWS_S3_BUCKETS, AZURE_BLOB_CONTAINER, GCP_SERVICE_ACCOUNT, K8S_CONFIG_MAP
 from tests.policies.harness import resource, run_stack
+from tools import policy_analysis
 from tools.plan import ROOT, plan_stack
 
 POLICIES = {p.name: p for p in audit.POLICIES}
@@ -20,7 +21,7 @@ PROD = {"production": True}
 def _evaluate(config_dir: Path) -> dict[str, list[str]]:
     plan = plan_stack("prod", config_dir)
     resources = [{**r.to_json(), "inputs": r.unmasked_inputs} for r in plan.resources]
-    report = offline.evaluate(resources, {}, offline.load_policy_config("prod"))
+    report = policy_analysis.evaluate(resources, {}, policy_analysis.load_policy_config("prod"))
     found: dict[str, list[str]] = {}
     for violation in report.mandatory:
         found.setdefault(violation.policy, []).append(violation.message)

@@ -9,9 +9,11 @@ import pytest
 import yaml
 from pulumi_policy import EnforcementLevel, Severity
 
-from policies import ALL_POLICIES, PACK_NAME, offline
+from configuration.loader import load_stack
+from policies import ALL_POLICIES, PACK_NAME
+from tools import policy_analysis
 
-PACK = Path(offline.__file__).parent
+PACK = policy_analysis.PACK_DIR
 ROOT = PACK.parent
 
 
@@ -55,7 +57,7 @@ def _setup_scripts() -> str:
 
 
 def test_pack_files():
-    assert offline.pack_version() == "0.1.0"
+    assert policy_analysis.pack_version() == "0.1.0"
     pins = (PACK / "requirements.txt").read_text().split()
     assert "pulumi==3.272.0" in pins and "pulumi-policy==1.21.0" in pins
 
@@ -86,8 +88,8 @@ def test_pack_requirements_are_pinned_and_agree_with_the_program():
 
 @pytest.mark.parametrize("stack, production", [("dev", False), ("prod", True)])
 def test_stack_config_files_name_real_policies(stack, production):
-    config = offline.load_policy_config(stack)
-    reconciled = offline.reconcile(ALL_POLICIES, config)  # raises on an unknown policy or level
+    config = policy_analysis.load_policy_config(stack)
+    reconciled = policy_analysis.reconcile(ALL_POLICIES, config)  # raises on an unknown policy or level
     assert {name for name, (_, props) in reconciled.items() if props.get("production")} == (
         {
             "eks-public-endpoint-restricted",
@@ -109,9 +111,9 @@ def test_stack_config_files_name_real_policies(stack, production):
 def test_existing_buckets_in_the_cli_config_match_the_stack_configuration(stack):
     """`pulumi preview --policy-pack` only sees the json file; the offline check derives the same list from
     Pulumi.<stack>.yaml. Both must agree, or the CLI and the offline check would judge differently."""
-    stack_config = offline.stack_configuration(stack)
-    derived = offline.with_stack_facts({}, stack_config)
-    shipped = offline.load_policy_config(stack)
+    stack_config = load_stack(stack)
+    derived = policy_analysis.with_stack_facts({}, stack_config)
+    shipped = policy_analysis.load_policy_config(stack)
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):
         assert shipped.get(name, {}).get("existingBuckets", []) == derived[name]["existingBuckets"]
 
@@ -126,10 +128,9 @@ def test_local_cli_config_lists_the_identities_and_buckets_the_local_stack_bring
     """`pulumi preview --policy-pack` on the local stack reads only local.json: what it says the stack brings
     must be what the stack configuration brings (the offline check derives the same from the stack)."""
     from tests.components.test_existing_polaris import local_file
-    from tools.plan import load_stack
 
-    config = offline.load_policy_config("local")
-    derived = offline.with_stack_facts(config, load_stack("local", local_file(tmp_path)))
+    config = policy_analysis.load_policy_config("local")
+    derived = policy_analysis.with_stack_facts(config, load_stack("local", local_file(tmp_path)))
     for name in ("catalog-locations-declared", "vending-identity-unique"):
         assert config[name]["givenVendingIdentities"] == derived[name]["givenVendingIdentities"]
     for name in ("catalog-locations-declared", "vending-permissions-on-declared-buckets"):

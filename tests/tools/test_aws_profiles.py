@@ -9,8 +9,8 @@ import subprocess
 
 import yaml
 
-from components.config_loader import parse_config
-from tests.components.test_config import shipped
+from configuration.loader import parse_config
+from tests.configuration.test_config import shipped
 from tools.aws_profiles import direct_profiles, render
 from tools.plan import ROOT
 

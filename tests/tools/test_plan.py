@@ -11,7 +11,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
-from tools.plan import ROOT, SECRET, main, mask_secrets, render_tree, run_program, stack_config
+from configuration.loader import SECRET, engine_config
+from tools.plan import ROOT, main, mask_secrets, render_tree, run_program
 
 
 class Box(pulumi.ComponentResource):
@@ -105,8 +106,8 @@ def test_mask_secrets_replaces_wrappers_only():
     assert mask_secrets({"a": [wrapped, "b"], "c": {"d": wrapped}}) == {"a": [SECRET, "b"], "c": {"d": SECRET}}
 
 
-def test_stack_config_flattens_structured_values():
-    config, secret_keys = stack_config("dev")
+def test_engine_config_flattens_structured_values():
+    config, secret_keys = engine_config("dev")
     assert json.loads(config["polaris-data-exchange:platform"])["accountId"] == "111111111111"
     assert config["aws:region"] == "eu-west-1"
     assert secret_keys == []
@@ -114,7 +115,7 @@ def test_stack_config_flattens_structured_values():
 
 def test_encrypted_values_are_placeholders(tmp_path):
     (tmp_path / "Pulumi.x.yaml").write_text("config:\n  p:token:\n    secure: v1:abc\n")
-    config, secret_keys = stack_config("x", root=tmp_path)
+    config, secret_keys = engine_config("x", tmp_path)
     assert config == {"p:token": SECRET} and secret_keys == ["p:token"]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from policies.offline import evaluate_plan
 from tools.plan import ROOT, main, plan_stack
+from tools.policy_analysis import evaluate_plan
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])

@@ -8,8 +8,9 @@ import runpy
 
 import pytest
 
-from components.config_parser import ConfigError
-from tools.plan import ROOT, load_stack, main, run_program, stack_config
+from configuration.loader import engine_config, load_stack
+from configuration.parser import ConfigError
+from tools.plan import ROOT, main, run_program
 from tools.recording import RecordingMonitor
 
 DEV = (ROOT / "Pulumi.dev.yaml").read_text()
@@ -80,13 +81,13 @@ def test_the_program_itself_refuses_a_repeated_key_the_engine_dropped(tmp_path, 
     """Under the engine the program only gets the last value; it reads the stack file in its directory."""
     text = edited(DEV, "    - name: acme\n      aws:", "    - name: acme\n      region: x\n      region: y\n      aws:")
     (tmp_path / "Pulumi.dev.yaml").write_text(text)
-    engine_config, secret_keys = stack_config("dev")  # what the CLI hands over: no trace of the repetition
+    flat, secret_keys = engine_config("dev")  # what the CLI hands over: no trace of the repetition
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as caught:
         run_program(
             lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
             stack="dev",
-            config=engine_config,
+            config=flat,
             secret_keys=secret_keys,
         )
     line = line_of(text, "region: x")

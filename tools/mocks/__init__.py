@@ -8,6 +8,7 @@ everything is deterministic (derived from names), so two plans of the same confi
 
 from __future__ import annotations
 
+from tools.mocks import clouds  # noqa: F401  (registers the handlers)
 from tools.mocks.registry import RealisticMocks
 
 __all__ = ["RealisticMocks"]

@@ -106,8 +106,6 @@ class MockContext:
 
 class RealisticMocks(pulumi.runtime.Mocks):
     def __init__(self, default_aws_account: str = "111111111111", default_aws_region: str = "eu-west-1"):
-        import tools.mocks.clouds  # noqa: F401  (registers the handlers)
-
         self.context = MockContext(default_aws_account, default_aws_region)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:

@@ -13,13 +13,6 @@ import pulumi
 import pytest
 
 from components.aws_accounts import account_provider
-from components.config import (
-    AwsCredentials,
-    ExistingNetworkConfig,
-    NetworkConfig,
-    NodeGroupConfig,
-    PlatformConfig,
-)
 from components.platform.cluster import (
     LBC_CHART_VERSION,
     LBC_POLICY_FILE,
@@ -29,6 +22,13 @@ from components.platform.cluster import (
     VendingAccessArgs,
     ami_type,
     subnet_cidrs,
+)
+from configuration.schema import (
+    AwsCredentials,
+    ExistingNetworkConfig,
+    NetworkConfig,
+    NodeGroupConfig,
+    PlatformConfig,
 )
 from tools.mocks import RealisticMocks
 from tools.plan import Plan, PlannedResource, run_program

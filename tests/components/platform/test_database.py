@@ -9,8 +9,8 @@ import pulumi
 import pytest
 
 from components.aws_accounts import account_provider
-from components.config import AwsCredentials, DatabaseConfig
 from components.platform.database import DatabaseArgs, PolarisDatabase
+from configuration.schema import AwsCredentials, DatabaseConfig
 from tools.plan import Plan, run_program
 
 VPC = "vpc-0platform"

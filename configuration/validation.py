@@ -1,5 +1,7 @@
 """Cross-field rules of the stack configuration: what Polaris and the clouds would reject at `pulumi up`,
-caught before anything is created.
+caught before anything is created. What a single setting's value may be (pattern, range, choices) is
+declared in the schema and checked by the parser; a rule here judges a value against others only when it
+``conforms`` to its declaration.
 
 Each ``_check_*`` function appends ``Problem``s; ``validate`` runs them all so one run reports everything.
 Config paths use the YAML keys (``catalogs[2].locations[0]``).
@@ -12,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from components.cloud_facts import (
+from configuration.cloud_facts import (
     AZURE_LOCATIONS,
     AZURE_TAG_NAME_FORBIDDEN,
     GCS_LOCATIONS,
@@ -23,47 +25,37 @@ from components.cloud_facts import (
     covers_internet,
     tag_text_ok,
 )
-from components.config import (
-    AUDIT_RETENTION_DAYS,
+from configuration.parser import Problem, join, likely
+from configuration.schema import (
+    ACCOUNT_ID,
+    AwsAccount,
+    AzureSubscription,
     CatalogConfig,
     Cloud,
     DataOwnerConfig,
+    ExistingPolarisConfig,
     Exposure,
+    NodeGroupConfig,
     Persistence,
+    PlatformConfig,
     StackConfig,
+    StorageConfig,
+    conforms,
+    declared,
 )
-from components.config_parser import Problem, join, likely
 
 POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
 _SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
 _OWNER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_KMS_ARN = re.compile(
-    r"^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key/[0-9a-f-]{36}$|^arn:aws(-[a-z]+)*:kms:"
-    r"[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$"
-)
-_ACM_ARN = re.compile(r"^arn:aws(-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]+$")
-_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
-_AZURE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
-_AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
-_SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
-_VERSION = re.compile(r"^\d+\.\d+\.\d+$")
-_K8S_VERSION = re.compile(r"^1\.\d{2}$")
-_ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
-_REALM = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_DNS_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
 def validate(cfg: StackConfig) -> list[Problem]:
     problems: list[Problem] = []
     if cfg.platform is not None:
-        _check_platform(cfg, problems)
+        _check_platform(cfg, cfg.platform, problems)
     elif cfg.polaris.existing is None:
         problems.append(
             Problem(
@@ -72,7 +64,7 @@ def validate(cfg: StackConfig) -> list[Problem]:
         )
     _check_polaris(cfg, problems)
     if cfg.polaris.existing is not None:
-        _check_existing_polaris(cfg, problems)
+        _check_existing_polaris(cfg, cfg.polaris.existing, problems)
     _check_tags(cfg, problems)
     _check_audit_reach(cfg, problems)
     for i, owner in enumerate(cfg.data_owners):
@@ -83,13 +75,6 @@ def validate(cfg: StackConfig) -> list[Problem]:
         _check_catalog(catalog, owners, owner_names, join("catalogs", i), problems)
     _check_overlapping_catalogs(cfg, problems)
     _check_organisations(cfg, problems)
-    _expect(
-        cfg.audit.retention_days in AUDIT_RETENTION_DAYS,
-        problems,
-        "audit.retentionDays",
-        cfg.audit.retention_days,
-        f"one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}",
-    )
     for section, items in (
         ("dataOwners", cfg.data_owners),
         ("catalogs", cfg.catalogs),
@@ -178,47 +163,26 @@ def _check_path_segments(path_text: str, path: str, value: str, problems: list[P
 # -- platform and polaris -----------------------------------------------------------------------------
 
 
-def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
-    p = cfg.platform
-    _expect(
-        bool(_ACCOUNT_ID.match(p.account_id)),
-        problems,
-        "platform.accountId",
-        p.account_id,
-        "a 12-digit AWS account id (quote it in YAML)",
-    )
-    _expect(bool(_AWS_REGION.match(p.region)), problems, "platform.region", p.region, "an AWS region, e.g. eu-west-1")
+def _check_platform(cfg: StackConfig, p: PlatformConfig, problems: list[Problem]) -> None:
     if p.deploy_role_arn is not None:
         _check_role_arn(p.deploy_role_arn, p.account_id, "platform.deployRoleArn", problems)
-    _expect(
-        bool(_K8S_VERSION.match(p.kubernetes_version)),
-        problems,
-        "platform.kubernetesVersion",
-        p.kubernetes_version,
-        "a pinned major.minor version such as '1.33'",
-    )
     addons = p.addon_versions
-    _expect(
-        bool(_ADDON_VERSION.match(addons.vpc_cni)),
-        problems,
-        "platform.addonVersions.vpcCni",
-        addons.vpc_cni,
-        "an EKS add-on version such as 'v1.19.5-eksbuild.1'",
-    )
-    _expect(
-        bool(_ADDON_VERSION.match(addons.kube_proxy)) and addons.kube_proxy.startswith(f"v{p.kubernetes_version}."),
-        problems,
-        "platform.addonVersions.kubeProxy",
-        addons.kube_proxy,
-        f"an EKS add-on version of Kubernetes {p.kubernetes_version}, such as 'v{p.kubernetes_version}.0-eksbuild.1'",
-    )
+    if conforms(addons, "kube_proxy") and conforms(p, "kubernetes_version"):
+        _expect(
+            addons.kube_proxy.startswith(f"v{p.kubernetes_version}."),
+            problems,
+            "platform.addonVersions.kubeProxy",
+            addons.kube_proxy,
+            f"an EKS add-on version of Kubernetes {p.kubernetes_version}, such as "
+            f"'v{p.kubernetes_version}.0-eksbuild.1'",
+        )
     ng = p.node_group
     _expect(
-        1 <= ng.min_size <= ng.desired_size <= ng.max_size,
+        ng.min_size <= ng.desired_size <= ng.max_size,
         problems,
         "platform.nodeGroup",
         f"min {ng.min_size}, desired {ng.desired_size}, max {ng.max_size}",
-        "1 <= minSize <= desiredSize <= maxSize",
+        f"{declared(NodeGroupConfig, 'min_size').minimum} <= minSize <= desiredSize <= maxSize",
         uses=tuple(f"platform.nodeGroup.{k}" for k in ("minSize", "desiredSize", "maxSize")),
     )
     _expect(
@@ -228,15 +192,7 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
         ng.instance_types,
         "at least one instance type",
     )
-    _expect(ng.disk_size_gb >= 20, problems, "platform.nodeGroup.diskSizeGb", ng.disk_size_gb, "at least 20")
     net = p.network
-    _expect(
-        2 <= net.availability_zones <= 6,
-        problems,
-        "platform.network.availabilityZones",
-        net.availability_zones,
-        "2 to 6 zones",
-    )
     if net.existing is None:
         _check_vpc_cidr(net.vpc_cidr, problems)
     else:
@@ -272,14 +228,6 @@ def _check_vpc_cidr(cidr: str, problems: list[Problem]) -> None:
 def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     pol = cfg.polaris
     _expect(
-        bool(_VERSION.match(pol.version)),
-        problems,
-        "polaris.version",
-        pol.version,
-        "a pinned release such as '1.7.0' (never 'latest')",
-    )
-    _expect(pol.replicas >= 1, problems, "polaris.replicas", pol.replicas, "at least 1")
-    _expect(
         not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1),
         problems,
         "polaris.replicas",
@@ -295,9 +243,6 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         "'postgres' in a production stack: 'in-memory' (also the default) loses every "
         "catalog, principal and grant whenever the pod restarts",
     )
-    _expect(bool(_REALM.match(pol.realm)), problems, "polaris.realm", pol.realm, "1-64 letters, digits, '_' or '-'")
-    for key, value in (("namespace", pol.namespace), ("serviceAccount", pol.service_account)):
-        _expect(bool(_DNS_LABEL.match(value)), problems, f"polaris.{key}", value, "a DNS-1123 label")
     if pol.endpoint is not None:
         scheme_ok = pol.endpoint.startswith("https://") or (not cfg.production and pol.endpoint.startswith("http://"))
         _expect(
@@ -329,35 +274,6 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         True,
         "false in a production stack (JDWP gives code execution to whoever reaches port 5005)",
     )
-    db = pol.database
-    _expect(
-        1 <= db.backup_retention_days <= 35,
-        problems,
-        "polaris.database.backupRetentionDays",
-        db.backup_retention_days,
-        "1 to 35 days",
-    )
-    _expect(
-        db.allocated_storage_gb >= 20,
-        problems,
-        "polaris.database.allocatedStorageGb",
-        db.allocated_storage_gb,
-        "at least 20",
-    )
-    _expect(
-        db.engine_version.isdigit(),
-        problems,
-        "polaris.database.engineVersion",
-        db.engine_version,
-        "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)",
-    )
-    _expect(
-        1 <= pol.azure_secret_validity_days <= 365,
-        problems,
-        "polaris.azureSecretValidityDays",
-        pol.azure_secret_validity_days,
-        "1 to 365 days",
-    )
     if cfg.owners_on(Cloud.AZURE):
         _expect(
             pol.azure_application is not None,
@@ -366,30 +282,6 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
             None,
             "the Entra application's home tenant, since a data owner is on Azure",
         )
-    if pol.gcp_identity_project is not None:
-        _expect(
-            bool(_GCP_PROJECT.match(pol.gcp_identity_project)),
-            problems,
-            "polaris.gcpIdentityProject",
-            pol.gcp_identity_project,
-            "a GCP project id",
-        )
-    if pol.azure_application is not None:
-        _expect(
-            bool(_GUID.match(pol.azure_application.tenant_id)),
-            problems,
-            "polaris.azureApplication.tenantId",
-            pol.azure_application.tenant_id,
-            "a tenant GUID",
-        )
-        if pol.azure_application.client_id is not None:
-            _expect(
-                bool(_GUID.match(pol.azure_application.client_id)),
-                problems,
-                "polaris.azureApplication.clientId",
-                pol.azure_application.client_id,
-                "an application GUID",
-            )
 
 
 def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:
@@ -424,18 +316,11 @@ def _check_url(url: str, path: str, production: bool, problems: list[Problem]) -
     )
 
 
-def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
+def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, problems: list[Problem]) -> None:
     """Bring your own Polaris: the program runs nothing of Polaris' own, so every identity Polaris vends with
     must either be given or trust an identity the configuration names."""
-    existing, path = cfg.polaris.existing, "polaris.existing"
+    path = "polaris.existing"
     _check_url(existing.url, f"{path}.url", cfg.production, problems)
-    _expect(
-        bool(existing.client_id.strip()),
-        problems,
-        f"{path}.clientId",
-        existing.client_id,
-        "the client id of a principal holding service_admin",
-    )
     if existing.server_role_arn is not None:
         _expect(
             bool(_ROLE_ARN.match(existing.server_role_arn)),
@@ -476,13 +361,12 @@ def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
 
 def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> None:
     """The load balancer can only use a certificate of its own account and region (ACM is regional)."""
-    match = _ACM_ARN.match(arn)
-    if not _expect(bool(match), problems, "polaris.tlsCertificateArn", arn, "an ACM certificate ARN"):
+    if not conforms(cfg.polaris, "tls_certificate_arn"):
         return
     p = cfg.platform
-    if p is not None and _ACCOUNT_ID.match(p.account_id) and _AWS_REGION.match(p.region):
+    if p is not None and conforms(p, "account_id") and conforms(p, "region"):
         _expect(
-            match.group(2, 3) == (p.region, p.account_id),
+            tuple(arn.split(":")[3:5]) == (p.region, p.account_id),
             problems,
             "polaris.tlsCertificateArn",
             arn,
@@ -493,7 +377,7 @@ def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> N
 
 
 def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
-    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``components.cloud_facts``."""
+    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``configuration.cloud_facts``."""
     azure = bool(cfg.owners_on(Cloud.AZURE))
     _expect(
         len(cfg.tags) <= TAG_COUNT_MAX,
@@ -572,13 +456,6 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
         pol.hostname,
         "exposure 'load-balancer' (the record points at the load balancer)",
     )
-    valid_name = _expect(
-        bool(_DNS_NAME.match(pol.hostname)),
-        problems,
-        "polaris.hostname",
-        pol.hostname,
-        "a lowercase DNS name such as polaris.exchange.example.com",
-    )
     if not _expect(
         pol.hosted_zone is not None,
         problems,
@@ -587,16 +464,10 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
         "the public Route 53 zone of polaris.hostname: the program creates its record there",
     ):
         return
-    valid_zone = _expect(
-        bool(_DNS_NAME.match(pol.hosted_zone)),
-        problems,
-        "polaris.hostedZone",
-        pol.hosted_zone,
-        "the zone's domain name, such as exchange.example.com",
-    )
-    if valid_name and valid_zone:
+    hostname, zone = pol.hostname, pol.hosted_zone
+    if hostname is not None and zone is not None and conforms(pol, "hostname") and conforms(pol, "hosted_zone"):
         _expect(
-            pol.hostname.endswith("." + pol.hosted_zone),
+            hostname.endswith("." + zone),
             problems,
             "polaris.hostname",
             pol.hostname,
@@ -609,10 +480,11 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
 
 def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem]) -> None:
     match = _ROLE_ARN.match(arn)
-    if _expect(bool(match), problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
+    if _expect(match is not None, problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
+        assert match is not None
         # Against an account id that is itself wrong the comparison says nothing new.
         _expect(
-            match.group(2) == account_id or not _ACCOUNT_ID.match(account_id),
+            match.group(2) == account_id or not ACCOUNT_ID.matches(account_id),
             problems,
             path,
             arn,
@@ -640,7 +512,7 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         return
     storage, spath = owner.storage, join(path, "storage")
     if owner.aws is not None:
-        _check_aws_owner(owner, path, problems)
+        _check_aws_owner(owner, owner.aws, path, problems)
         _check_bucket(
             storage.bucket,
             _S3_BUCKET,
@@ -649,13 +521,6 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             problems,
         )
     elif owner.gcp is not None:
-        _expect(
-            bool(_GCP_PROJECT.match(owner.gcp.project)),
-            problems,
-            join(path, "gcp.project"),
-            owner.gcp.project,
-            "a GCP project id: 6-30 lowercase letters, digits or '-'",
-        )
         _check_bucket(
             storage.bucket,
             _GCS_BUCKET,
@@ -671,14 +536,6 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             storage.bucket,
             "a name without 'goog' prefix or 'google'",
         )
-        if owner.gcp.service_account is not None:
-            _expect(
-                bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)),
-                problems,
-                join(path, "gcp.serviceAccount"),
-                owner.gcp.service_account,
-                "a service account e-mail <name>@<project>.iam.gserviceaccount.com",
-            )
         _expect(
             owner.gcp.location.upper() in GCS_LOCATIONS,
             problems,
@@ -688,21 +545,12 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
             "dual-region (e.g. EUR4) or a region (e.g. europe-west1)"
             + _suggestion(owner.gcp.location.upper(), GCS_LOCATIONS),
         )
-    else:
-        _check_azure_owner(owner, path, problems)
+    elif owner.azure is not None:
+        _check_azure_owner(owner, owner.azure, path, problems)
     _check_prefixes(owner, spath, problems)
 
 
-def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    aws = owner.aws
-    _expect(
-        bool(_ACCOUNT_ID.match(aws.account_id)),
-        problems,
-        join(path, "aws.accountId"),
-        aws.account_id,
-        "a 12-digit AWS account id (quote it in YAML)",
-    )
-    _expect(bool(_AWS_REGION.match(aws.region)), problems, join(path, "aws.region"), aws.region, "an AWS region")
+def _check_aws_owner(owner: DataOwnerConfig, aws: AwsAccount, path: str, problems: list[Problem]) -> None:
     if aws.deploy_role_arn is not None:
         _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
     else:
@@ -717,21 +565,15 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
         )
     if aws.vending_role is not None:
         _check_role_arn(aws.vending_role.role_arn, aws.account_id, join(path, "aws.vendingRole.roleArn"), problems)
-    if aws.endpoints is not None:
-        _check_url(aws.endpoints.s3, join(path, "aws.endpoints.s3"), False, problems)
-        if aws.endpoints.sts is not None:
-            _check_url(aws.endpoints.sts, join(path, "aws.endpoints.sts"), False, problems)
-    if aws.kms_key_arn is not None:
-        match = _KMS_ARN.match(aws.kms_key_arn)
-        if _expect(bool(match), problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn, "a KMS key ARN"):
-            known = bool(_ACCOUNT_ID.match(aws.account_id) and _AWS_REGION.match(aws.region))
-            _expect(
-                not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
-                problems,
-                join(path, "aws.kmsKeyArn"),
-                aws.kms_key_arn,
-                f"a KMS key ARN in account {aws.account_id} and region {aws.region}",
-            )
+    if aws.kms_key_arn is not None and conforms(aws, "kms_key_arn"):
+        known = conforms(aws, "account_id") and conforms(aws, "region")
+        _expect(
+            not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
+            problems,
+            join(path, "aws.kmsKeyArn"),
+            aws.kms_key_arn,
+            f"a KMS key ARN in account {aws.account_id} and region {aws.region}",
+        )
     _expect(
         owner.storage.account is None and owner.storage.container is None,
         problems,
@@ -741,10 +583,8 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
     )
 
 
-def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    az, storage, spath = owner.azure, owner.storage, join(path, "storage")
-    for key, value in (("tenantId", az.tenant_id), ("subscriptionId", az.subscription_id)):
-        _expect(bool(_GUID.match(value)), problems, join(path, f"azure.{key}"), value, "a GUID")
+def _check_azure_owner(owner: DataOwnerConfig, az: AzureSubscription, path: str, problems: list[Problem]) -> None:
+    storage, spath = owner.storage, join(path, "storage")
     _expect(
         az.location in AZURE_LOCATIONS,
         problems,
@@ -760,20 +600,14 @@ def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem
         storage.bucket,
         "no bucket for an Azure data owner: use 'account' and 'container'",
     )
-    _expect(
-        bool(_AZURE_ACCOUNT.match(storage.account or "")),
-        problems,
-        join(spath, "account"),
-        storage.account,
-        "a storage account name: 3-24 lowercase letters and digits",
-    )
-    _expect(
-        bool(_AZURE_CONTAINER.match(storage.container or "")),
-        problems,
-        join(spath, "container"),
-        storage.container,
-        "a container name: 3-63 lowercase letters, digits or single '-'",
-    )
+    for key in ("account", "container"):
+        _expect(
+            getattr(storage, key) is not None,
+            problems,
+            join(spath, key),
+            None,
+            declared(StorageConfig, key).expected,
+        )
 
 
 def _suggestion(normalized: str, names: frozenset[str]) -> str:
@@ -781,9 +615,16 @@ def _suggestion(normalized: str, names: frozenset[str]) -> str:
     return f" (did you mean {guess!r}?)" if guess else ""
 
 
-def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str, problems: list[Problem]) -> None:
-    ok = bucket is not None and bool(pattern.match(bucket)) and ".." not in bucket
-    ok = ok and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket) and not bucket.startswith("xn--")
+def _check_bucket(
+    bucket: str | None, pattern: re.Pattern[str], spath: str, expected: str, problems: list[Problem]
+) -> None:
+    ok = (
+        bucket is not None
+        and bool(pattern.match(bucket))
+        and ".." not in bucket
+        and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
+        and not bucket.startswith("xn--")
+    )
     if not ok:
         problems.append(Problem(join(spath, "bucket"), bucket, expected, shown="(missing)" if bucket is None else None))
 
@@ -825,14 +666,10 @@ def _check_catalog(
 ) -> None:
     check_polaris_name(catalog.name, join(path, "name"), problems)
     owner = owners.get(catalog.data_owner)
-    if not _expect(
-        owner is not None,
-        problems,
-        join(path, "dataOwner"),
-        catalog.data_owner,
-        _one_of(owners, "data owner"),
-        uses=owner_names,
-    ):
+    if owner is None:
+        problems.append(
+            Problem(join(path, "dataOwner"), catalog.data_owner, _one_of(owners, "data owner"), uses=owner_names)
+        )
         return
     if not _expect(bool(catalog.locations), problems, join(path, "locations"), [], "at least one location"):
         return
@@ -860,7 +697,8 @@ def _storage_known(owner: DataOwnerConfig) -> bool:
     if len(clouds) != 1:
         return False
     if owner.cloud is Cloud.AZURE:
-        return bool(_AZURE_ACCOUNT.match(storage.account or "") and _AZURE_CONTAINER.match(storage.container or ""))
+        given = storage.account is not None and storage.container is not None
+        return given and conforms(storage, "account") and conforms(storage, "container")
     return bool((_S3_BUCKET if owner.cloud is Cloud.AWS else _GCS_BUCKET).match(storage.bucket or ""))
 
 
@@ -940,13 +778,6 @@ def _check_organisations(cfg: StackConfig, problems: list[Problem]) -> None:
             )
             for k, namespace in enumerate(access.namespaces):
                 npath = join(join(apath, "namespaces"), k)
-                _expect(
-                    all(level.strip() for level in namespace.split(".")),
-                    problems,
-                    npath,
-                    namespace,
-                    "namespace levels joined by '.', none empty",
-                )
                 key = (access.catalog, namespace)
                 _expect(key not in seen, problems, npath, namespace, "each catalog/namespace granted once")
                 seen.add(key)

@@ -1,10 +1,11 @@
 """Reading the stack configuration: the one place that touches ``pulumi.Config`` and ``Pulumi.<stack>.yaml``.
 
-Under the engine the values come from the CLI, which reads the stack file with a lenient YAML decoder: a key
-given twice keeps its last value, silently. So the program also reads the stack file itself (the engine
-runs it in the project directory) and refuses repeated keys before anything is built. The offline tools
-(``tools.plan``) read the same file through ``read_stack_file`` and parse it through ``parse_flat``, exactly
-as the program does.
+Two sources, one parse (``parse_flat``): under the engine (``load_config``, the program) the values come
+from the CLI, which reads the stack file with a lenient YAML decoder: a key given twice keeps its last
+value, silently. So the program also reads the stack file itself (the engine runs it in the project
+directory) and refuses repeated keys before anything is built. Offline (``load_stack``: the plan, the
+policy check, the CI helpers, the bootstrap project) the stack file is read here and turned into the same
+flat form the CLI hands over (``engine_config``), so every reader parses exactly what the program parses.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
+import yaml  # type: ignore[import-untyped, unused-ignore]  # no stubs in the environment (types-PyYAML)
 from pulumi.runtime import config as runtime_config
 
-from components.config import PROJECT, SecretValue, StackConfig
-from components.config_parser import ConfigError, Problem, join, parse_dataclass, unknown_key, within
-from components.config_validation import validate
+from configuration.parser import ConfigError, Problem, join, parse_dataclass, unknown_key, within
+from configuration.schema import PROJECT, SecretValue, StackConfig
+from configuration.validation import validate
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+"""The project directory: `Pulumi.yaml` and the shipped `Pulumi.<stack>.yaml` files."""
+SECRET = "[secret]"
+"""What a secret looks like offline: an encrypted stack value cannot be decrypted without the CLI."""
 
 
 def parse_config(
@@ -85,6 +91,13 @@ def _raw_engine_config() -> dict[str, Any]:
     return {k: runtime_config.get_config(k) for k in keys}
 
 
+def engine_values(namespace: str) -> dict[str, Any]:
+    """The running engine's keys of ``namespace`` (another project's, e.g. the bootstrap's own settings),
+    without the namespace, structured values decoded as ``pulumi.Config.get_object`` decodes them."""
+    prefix = f"{namespace}:"
+    return {k[len(prefix) :]: _decode(v) for k, v in _raw_engine_config().items() if k.startswith(prefix)}
+
+
 def project_values(flat: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
     """The project's keys (namespace stripped) from flat engine config, structured values decoded, and the
     problems of keys that look meant for the project but are not in its namespace."""
@@ -140,7 +153,7 @@ def stack_file(project_dir: Path, stack: str) -> Path:
     return directory / f"Pulumi.{stack}.yaml"
 
 
-class _StackFileLoader(yaml.SafeLoader):
+class _StackFileLoader(yaml.SafeLoader):  # type: ignore[misc, unused-ignore]  # Any without types-PyYAML
     """YAML as the CLI's Go decoder reads a stack file: an unquoted date stays the string it looks like."""
 
 
@@ -219,3 +232,56 @@ def _child_path(path: str, key: str, level: str) -> str:
     if level == "config":
         return key[len(PROJECT) + 1 :] if key.startswith(f"{PROJECT}:") else key
     return join(path, key)
+
+
+# -- offline: a stack file as the CLI would hand it over ---------------------------------------------------
+
+
+def _read_stack(stack: str, config_dir: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """The `config:` mapping of `<config_dir>/Pulumi.<stack>.yaml` and the file's problems (repeated keys); a
+    file that cannot be read at all raises ``ConfigError`` (line and column) or ``FileNotFoundError``."""
+    path = config_dir / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no stack configuration {path.name} (stacks: "
+            + ", ".join(sorted(p.name[7:-5] for p in config_dir.glob("Pulumi.*.yaml")))
+            + ")"
+        )
+    config, problems = read_stack_file(path)
+    if config is None:
+        raise ConfigError(problems, stack)
+    return config, problems
+
+
+def engine_config(stack: str, config_dir: Path = PROJECT_DIR) -> tuple[dict[str, str], list[str]]:
+    """The flat engine form of `<config_dir>/Pulumi.<stack>.yaml`, as the CLI hands it to the program: values as
+    strings, structured ones as JSON; and the keys that hold an encrypted value."""
+    config, secret_keys = {}, []
+    for key, value in _read_stack(stack, config_dir)[0].items():
+        value, encrypted = _without_ciphertext(value)
+        if encrypted:
+            secret_keys.append(str(key))
+        # `default=str`: a value JSON cannot hold (a `!!binary` blob) reaches the parser as text, to be judged
+        # there like any other wrong value.
+        config[str(key)] = value if isinstance(value, str) else json.dumps(value, default=str)
+    return config, secret_keys
+
+
+def _without_ciphertext(value: Any) -> tuple[Any, bool]:
+    """Encrypted values (`secure:`, also nested ones set with `--path`) cannot be decrypted offline: the
+    program sees a placeholder, and the key is secret, as the engine marks it."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET, True
+    if isinstance(value, dict):
+        items = {k: _without_ciphertext(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(e for _, e in items.values())
+    if isinstance(value, list):
+        listed = [_without_ciphertext(v) for v in value]
+        return [v for v, _ in listed], any(e for _, e in listed)
+    return value, False
+
+
+def load_stack(stack: str, config_dir: Path = PROJECT_DIR) -> StackConfig:
+    """`<config_dir>/Pulumi.<stack>.yaml` parsed and validated exactly as the program does it under the engine."""
+    flat, secret_keys = engine_config(stack, config_dir)
+    return parse_flat(flat, stack, _read_stack(stack, config_dir)[1], frozenset(secret_keys))

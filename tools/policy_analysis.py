@@ -1,4 +1,4 @@
-"""The offline policy check: every policy of the pack run through pulumi_policy's own analyzer servicer,
+"""The offline policy evaluation: every policy of the pack run through pulumi_policy's own analyzer servicer,
 in-process, on the offline plan's resources, the way `pulumi preview --policy-pack policies
 --policy-pack-config policies/<stack>.json` would run it.
 
@@ -22,11 +22,13 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
+from configuration.loader import PROJECT_DIR, SECRET, load_stack
+from configuration.schema import StackConfig
 from policies import ALL_POLICIES, PACK_NAME
 from policies.common import STACK
+from tools.recording import Plan
 
-PACK_DIR = Path(__file__).resolve().parent
-SECRET = "[secret]"
+PACK_DIR = PROJECT_DIR / "policies"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's unknown-string sentinel, as it arrives in a Struct during preview."""
 LEVELS = {level.value: level for level in EnforcementLevel}
@@ -107,21 +109,14 @@ def load_policy_config(stack: str, directory: Path = PACK_DIR) -> dict[str, Any]
     return json.loads((directory / f"{stack}.json").read_text())
 
 
-def stack_configuration(stack: str, config_dir: Any = None) -> Any:
-    """`Pulumi.<stack>.yaml` parsed into components.config.StackConfig, as the program parses it."""
-    from tools.plan import ROOT, load_stack
-
-    return load_stack(stack, config_dir or ROOT)
-
-
 def _entry(config: Mapping[str, Any], name: str) -> dict[str, Any]:
     value = config.get(name, {})
     return {"enforcementLevel": value} if isinstance(value, str) else dict(value)
 
 
-def with_stack_facts(policy_config: Mapping[str, Any], stack_config: Any) -> dict[str, Any]:
-    """The policy config plus what only the stack configuration (components.config.StackConfig) knows: which
-    catalogs each organisation may reach, and which storage the stack uses without creating it."""
+def with_stack_facts(policy_config: Mapping[str, Any], stack_config: StackConfig) -> dict[str, Any]:
+    """The policy config plus what only the stack configuration knows: which catalogs each organisation may
+    reach, and which storage the stack uses without creating it."""
     access = {org.name: sorted({a.catalog for a in org.access}) for org in stack_config.organisations}
     existing = sorted(o.storage_root for o in stack_config.data_owners if not o.storage.create)
     result = dict(policy_config)
@@ -137,7 +132,7 @@ def with_stack_facts(policy_config: Mapping[str, Any], stack_config: Any) -> dic
     return result
 
 
-def given_vending_identities(stack_config: Any) -> dict[str, list[str]]:
+def given_vending_identities(stack_config: StackConfig) -> dict[str, list[str]]:
     """Identities the owners' security teams brought (not created by the stack) -> the owner's storage root."""
     given: dict[str, list[str]] = {}
     for owner in stack_config.data_owners:
@@ -273,11 +268,11 @@ def evaluate(
     return report
 
 
-def evaluate_plan(plan: Any, outputs: Mapping[str, Any] | None = None) -> Report:
-    """The offline check of a ``tools.plan.Plan``: its stack's policy config file plus the stack facts, its
+def evaluate_plan(plan: Plan, outputs: Mapping[str, Any] | None = None) -> Report:
+    """The offline check of a plan: its stack's policy config file plus the stack facts, its
     resources with unmasked inputs and their outputs; ``outputs`` (unmasked stack outputs) default to the
     plan's masked ones, on which the client-scope rule can only report itself skipped."""
-    config = with_stack_facts(load_policy_config(plan.stack), stack_configuration(plan.stack, plan.config_dir))
+    config = with_stack_facts(load_policy_config(plan.stack), load_stack(plan.stack, plan.config_dir))
     resources = [{**r.to_json(), "inputs": r.unmasked_inputs, "outputs": r.state} for r in plan.resources]
     return evaluate(resources, plan.outputs if outputs is None else outputs, config)
 

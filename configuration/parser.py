@@ -1,7 +1,8 @@
-"""Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``components.config``.
+"""Generic parsing of raw configuration (YAML/JSON values) into the dataclasses of ``configuration.schema``.
 
 The parser walks each dataclass's fields using their ``setting`` metadata, converts values to the declared
-types and records every problem (unknown key, missing key, wrong type, bad enum value, stray whitespace) with
+types, checks what each setting declares its value may be (pattern, range, choices) and records every problem
+(unknown key, missing key, wrong type, bad enum value, stray whitespace, a value outside its declaration) with
 its config path instead of stopping at the first one.
 """
 
@@ -18,11 +19,11 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pulumi
 
-from components.config import SecretValue
+from configuration.schema import Allowed, SecretValue
 
 HIDDEN = "(value not shown: the key's name suggests a secret)"
 SECRETS_ADVICE = (
@@ -127,7 +128,13 @@ def unknown_key(path: str, key: str, value: Any, expected: str) -> Problem:
     return Problem(path, value, expected)
 
 
-def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> Any:
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
+
+
+def parse_dataclass(cls: type[T], raw: Any, path: str, problems: list[Problem]) -> T:
     """Build ``cls`` from a mapping, recording problems.
 
     Never gives up: a bad or missing value is recorded and replaced by a neutral fallback, so that the
@@ -135,7 +142,7 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
     """
     if not isinstance(raw, Mapping):
         problems.append(Problem(path, raw, f"an object with keys {', '.join(_keys(cls))}", replaced=True))
-        return fallback(cls)
+        return cast(T, fallback(cls))  # a dataclass's fallback is an instance of it
     hints = typing.get_type_hints(cls)
     known = {f.metadata["key"]: f for f in dataclasses.fields(cls)}
     for key in raw:
@@ -154,11 +161,25 @@ def parse_dataclass(cls: type, raw: Any, path: str, problems: list[Problem]) -> 
     for key, fld in known.items():
         sub = join(path, key)
         if key in raw and raw[key] is not None:
+            before = len(problems)
             values[fld.name] = convert(hints[fld.name], raw[key], sub, problems)
+            if fld.metadata["allowed"] is not None:
+                replaced = {p.path for p in problems[before:] if p.replaced}
+                _check_allowed(fld.metadata["allowed"], values[fld.name], sub, replaced, problems)
         elif fld.metadata["required"]:
             problems.append(Problem(sub, _MISSING, f"a value ({fld.metadata['doc']})", replaced=True))
             values[fld.name] = fallback(hints[fld.name])
     return cls(**values)
+
+
+def _check_allowed(allowed: Allowed, value: Any, path: str, replaced: set[str], problems: list[Problem]) -> None:
+    """The setting's declaration, on its value or on each item of a list; values the conversion already
+    replaced by a fallback are not judged again."""
+    items = list(enumerate(value)) if isinstance(value, tuple) else [(None, value)]
+    for index, item in items:
+        item_path = path if index is None else join(path, index)
+        if path not in replaced and item_path not in replaced and not allowed.admits(item):
+            problems.append(Problem(item_path, item, allowed.expected))
 
 
 def fallback(tp: Any) -> Any:
@@ -166,7 +187,7 @@ def fallback(tp: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         return None
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return tp(**{f.name: fallback(hints[f.name]) for f in dataclasses.fields(tp) if f.metadata["required"]})
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
@@ -188,7 +209,7 @@ def convert(tp: Any, raw: Any, path: str, problems: list[Problem]) -> Any:
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(tp) if a is not type(None)]
         return convert(inner[0], raw, path, problems)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return parse_dataclass(tp, raw, path, problems)
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         allowed = [m.value for m in tp]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import typing
 from typing import Any
 
 import pytest
 import yaml
 
-from components.config import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence
-from components.config_loader import parse_config
-from components.config_parser import ConfigError
+from configuration.loader import parse_config
+from configuration.parser import ConfigError
+from configuration.schema import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence, StackConfig
 from tools.plan import ROOT
 
 
@@ -390,3 +392,84 @@ def test_versions_that_would_drift_or_fail_are_refused_together(dev):
     assert "'latest'" in problems["platform.addonVersions.vpcCni"]
     assert "Kubernetes 1.33" in problems["platform.addonVersions.kubeProxy"]
     assert "major version" in problems["polaris.database.engineVersion"]
+
+
+# -- what each setting declares: enforced by the parser, printed by the reference ------------------------------
+
+
+def declared_settings() -> list[tuple[str, dataclasses.Field]]:
+    """(section, field) of every setting that declares a pattern, a range or choices."""
+    found, todo = [], [("", StackConfig)]
+    while todo:
+        section, cls = todo.pop()
+        hints = typing.get_type_hints(cls)
+        for fld in dataclasses.fields(cls):
+            inner = [a for a in typing.get_args(hints[fld.name]) if a is not type(None)] or [hints[fld.name]]
+            inner = typing.get_args(inner[0]) if typing.get_origin(inner[0]) is tuple else inner
+            if dataclasses.is_dataclass(inner[0]):
+                todo.append((f"{section}.{fld.metadata['key']}".lstrip("."), inner[0]))
+            elif fld.metadata["allowed"] is not None:
+                found.append((section, fld))
+    return found
+
+
+def test_shipped_defaults_and_examples_meet_their_own_declarations():
+    for section, fld in declared_settings():
+        allowed = fld.metadata["allowed"]
+        values = [fld.default] if fld.default is not dataclasses.MISSING else []
+        example = fld.metadata["example"]
+        values += example if isinstance(example, list) else [example]
+        for value in (v for v in values if v is not None):
+            for item in value if isinstance(value, tuple) else (value,):
+                assert allowed.admits(item), (section, fld.metadata["key"], item)
+
+
+@pytest.mark.parametrize(
+    "path, value, expected",
+    [
+        (("polaris", "database", "backupRetentionDays"), 36, "1 to 35"),
+        (("polaris", "database", "backupRetentionDays"), 0, "1 to 35"),
+        (("polaris", "database", "allocatedStorageGb"), 10, "at least 20"),
+        (("polaris", "azureSecretValidityDays"), 366, "1 to 365"),
+        (("platform", "network", "availabilityZones"), 7, "2 to 6"),
+        (("platform", "nodeGroup", "minSize"), 0, "at least 1"),
+        (("audit", "retentionDays"), 31, "one of 30, 60, 90, 120, 150, 180, 365, 400, 545"),
+        (("polaris", "realm"), "a realm", "1-64 letters, digits, '_' or '-'"),
+        (("polaris", "namespace"), "Polaris", "a DNS-1123 label"),
+        (("platform", "region"), "Europe", "an AWS region, e.g. eu-west-1"),
+    ],
+)
+def test_a_value_outside_its_declaration_names_path_value_and_expectation(dev, path, value, expected):
+    node = dev
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    assert problems_of(dev)[".".join(path)] == f"{'.'.join(path)}: {value!r} — expected {expected}"
+
+
+def test_the_declaration_applies_to_each_item_of_a_list(dev):
+    dev["organisations"][1]["access"] = [{"catalog": "acme_sales", "level": "read", "namespaces": ["ok", " . "]}]
+    found = problems_of(dev)
+    assert "organisations[1].access[0].namespaces[1]" in found
+    assert "organisations[1].access[0].namespaces[0]" not in found
+
+
+def test_a_cross_field_rule_does_not_echo_a_value_its_declaration_refused(dev):
+    dev["platform"] |= {"kubernetesVersion": "latest", "accountId": "1111"}
+    dev["platform"]["addonVersions"] = {"kubeProxy": "v1.32.0-eksbuild.2"}
+    dev["dataOwners"][0]["aws"] |= {"region": "Ireland", "kmsKeyArn": "arn:aws:kms:eu-west-1:1:key/x"}
+    found = problems_of(dev)
+    assert "platform.addonVersions.kubeProxy" not in found  # its minor cannot be judged against 'latest'
+    assert "a pinned major.minor version" in found["platform.kubernetesVersion"]
+    assert found["dataOwners[0].aws.kmsKeyArn"].endswith("— expected a KMS key ARN")
+    assert "platform.deployRoleArn" not in found  # not compared with an account id that is itself wrong
+
+
+def test_the_reference_prints_each_declaration():
+    from tools.config_reference import render
+
+    text = render()
+    assert "| `backupRetentionDays` | integer | `7` | 1 to 35 | Automated backup retention, in days. |" in text
+    assert "| `accountId` | string | **required** | `^\\d{12}$` |" in text
+    assert "| `region` | string | **required** | `^[a-z]{2}(-gov\\|-iso[a-z]?)?-[a-z]+-\\d$` |" in text
+    assert "| `retentionDays` | integer | `365` | one of 30, 60, 90, 120, 150, 180, 365, 400, 545 |" in text

@@ -5,7 +5,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 
-from policies import ALL_POLICIES, aws, offline
+from policies import ALL_POLICIES, aws
 from policies.common import (
     AWS_IAM_ROLE_POLICY,
     AWS_RDS_INSTANCE,
@@ -14,6 +14,7 @@ from policies.common import (
     K8S_SERVICE,
     POLARIS_GRANT,
 )
+from tools import policy_analysis
 
 PREFIX = "urn:pulumi:prod::polaris-data-exchange::"
 
@@ -37,49 +38,49 @@ PUBLIC_DB = planned(
 )
 
 
-def messages(report: offline.Report, policy: str) -> list[tuple[str, str, str]]:
+def messages(report: policy_analysis.Report, policy: str) -> list[tuple[str, str, str]]:
     return [(v.level, v.name, v.message) for v in report.by_policy().get(policy, [])]
 
 
 def test_mandatory_policy_reported_as_configured_and_disabled_one_silent():
-    assert messages(offline.evaluate([PUBLIC_DB], {}, {}), "rds-not-public") == [
+    assert messages(policy_analysis.evaluate([PUBLIC_DB], {}, {}), "rds-not-public") == [
         ("mandatory", "db", "publiclyAccessible is true")
     ]
-    report = offline.evaluate([PUBLIC_DB], {}, {"rds-not-public": "advisory"})
+    report = policy_analysis.evaluate([PUBLIC_DB], {}, {"rds-not-public": "advisory"})
     assert messages(report, "rds-not-public") == [("advisory", "db", "publiclyAccessible is true")]
     assert not report.has_mandatory
-    report = offline.evaluate([PUBLIC_DB], {}, {"rds-not-public": {"enforcementLevel": "disabled"}})
+    report = policy_analysis.evaluate([PUBLIC_DB], {}, {"rds-not-public": {"enforcementLevel": "disabled"}})
     assert messages(report, "rds-not-public") == []
 
 
 def test_all_sets_every_level_and_a_policy_entry_wins():
-    report = offline.evaluate([PUBLIC_DB], {}, {"all": "advisory"})
+    report = policy_analysis.evaluate([PUBLIC_DB], {}, {"all": "advisory"})
     assert [v.level for v in report.violations] == ["advisory"]
-    report = offline.evaluate([PUBLIC_DB], {}, {"all": "disabled", "rds-not-public": "mandatory"})
+    report = policy_analysis.evaluate([PUBLIC_DB], {}, {"all": "disabled", "rds-not-public": "mandatory"})
     assert [v.policy for v in report.mandatory] == ["rds-not-public"]
 
 
 def test_reconcile_fills_defaults_and_levels_like_the_cli():
-    reconciled = offline.reconcile(ALL_POLICIES, {"aws-role-max-session": {"maxSeconds": 900}})
+    reconciled = policy_analysis.reconcile(ALL_POLICIES, {"aws-role-max-session": {"maxSeconds": 900}})
     assert reconciled["aws-role-max-session"] == (EnforcementLevel.MANDATORY, {"maxSeconds": 900})
     assert reconciled["eks-control-plane-logging"][1] == {"requiredLogTypes": ["api", "audit", "authenticator"]}
     with pytest.raises(ValueError, match="unknown policies: no-such-policy"):
-        offline.reconcile(ALL_POLICIES, {"no-such-policy": "mandatory"})
+        policy_analysis.reconcile(ALL_POLICIES, {"no-such-policy": "mandatory"})
 
 
 def test_config_properties_reach_the_policy_through_the_servicer():
     role = planned("aws:iam/role:Role", "role", {"maxSessionDuration": 3600})
-    assert messages(offline.evaluate([role], {}, {}), "aws-role-max-session") == []
-    report = offline.evaluate([role], {}, {"aws-role-max-session": {"maxSeconds": 900}})
+    assert messages(policy_analysis.evaluate([role], {}, {}), "aws-role-max-session") == []
+    report = policy_analysis.evaluate([role], {}, {"aws-role-max-session": {"maxSeconds": 900}})
     assert messages(report, "aws-role-max-session") == [
         ("mandatory", "role", "maxSessionDuration is 3600 s, above 900 s")
     ]
 
 
 def test_unknown_value_in_struct_form_is_skipped_not_failed():
-    servicer = offline.configured_servicer(ALL_POLICIES, {})
+    servicer = policy_analysis.configured_servicer(ALL_POLICIES, {})
     properties = struct_pb2.Struct()
-    properties.update({"storageEncrypted": offline.UNKNOWN, "publiclyAccessible": False})
+    properties.update({"storageEncrypted": policy_analysis.UNKNOWN, "publiclyAccessible": False})
     response = servicer.Analyze(
         proto.AnalyzeRequest(type=AWS_RDS_INSTANCE, urn=PUBLIC_DB["urn"], name="db", properties=properties), None
     )
@@ -93,10 +94,10 @@ def test_unknown_value_in_struct_form_is_skipped_not_failed():
 
 def test_masked_secrets_are_unknown_offline():
     role = planned("aws:iam/role:Role", "vending", {"assumeRolePolicy": "[secret]"})
-    report = offline.evaluate([role], {}, {})
+    report = policy_analysis.evaluate([role], {}, {})
     assert report.violations == []
     assert report.skipped == [
-        offline.Skipped(
+        policy_analysis.Skipped(
             "aws-role-trust-specific", role["urn"], "string value at .assumeRolePolicy can't be known during preview"
         )
     ]
@@ -104,7 +105,7 @@ def test_masked_secrets_are_unknown_offline():
 
 def test_client_configurations_in_outputs_are_checked_on_the_stack_resource():
     outputs = {"clientConfigurations": {"contoso": {"scope": "PRINCIPAL_ROLE:ALL"}}}
-    report = offline.evaluate([PUBLIC_DB], outputs, {})
+    report = policy_analysis.evaluate([PUBLIC_DB], outputs, {})
     assert messages(report, "polaris-client-scope") == [
         (
             "mandatory",
@@ -130,7 +131,7 @@ def test_stack_policies_see_outputs_and_provider_properties():
             ("s", {"storageType": "S3", "roleArn": "arn:aws:iam::2:role/v"}),
         )
     ]
-    report = offline.evaluate([provider, principal, role, *catalogs], {}, {})
+    report = policy_analysis.evaluate([provider, principal, role, *catalogs], {}, {})
     assert messages(report, "vending-identity-unique") == []
 
 
@@ -184,7 +185,7 @@ def weakened_prod() -> list[dict]:
 
 
 def test_weakened_production_resources_are_caught_as_mandatory():
-    report = offline.evaluate(weakened_prod(), {}, offline.load_policy_config("prod"))
+    report = policy_analysis.evaluate(weakened_prod(), {}, policy_analysis.load_policy_config("prod"))
     assert report.has_mandatory
     assert sorted((v.policy, v.name, v.message) for v in report.mandatory) == [
         ("audit-s3-access-logging", "", "existing bucket s3://acme-archive-exports has no server access logging"),
@@ -214,12 +215,12 @@ def test_weakened_production_resources_are_caught_as_mandatory():
 
 
 def test_dev_config_reports_the_open_endpoint_as_advisory_at_most():
-    report = offline.evaluate(weakened_prod()[:1], {}, offline.load_policy_config("dev"))
+    report = policy_analysis.evaluate(weakened_prod()[:1], {}, policy_analysis.load_policy_config("dev"))
     assert report.violations == []
 
 
 def test_report_renders_grouped_with_remediation():
-    text = offline.evaluate([PUBLIC_DB], {}, {}).render()
+    text = policy_analysis.evaluate([PUBLIC_DB], {}, {}).render()
     assert text.splitlines() == [
         "Policy pack polaris-data-exchange-guardrails: 1 mandatory and 0 advisory violation(s), 0 check(s) skipped "
         "on unknown values",
@@ -247,7 +248,7 @@ def test_stack_facts_fill_organisation_access_and_existing_buckets():
         ],
         data_owners=[owner("s3://acme", True), owner("s3://archive", False, "arn:aws:iam::222222222222:role/given")],
     )
-    config = offline.with_stack_facts({"catalog-locations-declared": "advisory"}, stack_config)
+    config = policy_analysis.with_stack_facts({"catalog-locations-declared": "advisory"}, stack_config)
     assert config == {
         "organisation-access-declared": {"organisationAccess": {"contoso": ["sales"]}},
         "catalog-locations-declared": {
@@ -265,7 +266,7 @@ def test_stack_facts_fill_organisation_access_and_existing_buckets():
 def test_evaluate_plan_checks_the_shipped_dev_plan_with_its_stack_facts():
     from tools.plan import plan_stack
 
-    report = offline.evaluate_plan(plan_stack("dev"))
+    report = policy_analysis.evaluate_plan(plan_stack("dev"))
     assert report.mandatory == []
     assert "organisation-access-declared" not in report.not_applicable
     assert {s.policy for s in report.skipped} == {"polaris-client-scope"}  # the plan's outputs are masked
@@ -299,7 +300,7 @@ def test_property_names_match_what_the_sdks_register():
 
     plan = run_program(program, stack="prod", project="polaris-data-exchange")
     resources = [{**r.to_json(), "inputs": r.unmasked_inputs} for r in plan.resources]
-    report = offline.evaluate(resources, {}, offline.load_policy_config("prod"))
+    report = policy_analysis.evaluate(resources, {}, policy_analysis.load_policy_config("prod"))
     assert sorted((v.name, v.message) for v in report.violations) == [
         ("", "existing bucket s3://acme-archive-exports has no server access logging"),
         ("binding", "grants the basic role roles/owner"),

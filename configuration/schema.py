@@ -2,35 +2,155 @@
 
 Configuration is parsed once, in ``__main__``, from the project's ``pulumi.Config`` structured values into
 the frozen dataclasses below; components receive these objects and never read ``pulumi.Config``.
-Every field carries its YAML key and a one-line description in its metadata: the parser, the validator
-and the configuration reference (``python -m tools.config_reference``) all read them from here, so the
-documentation cannot drift from the code.
+Every field declares, once, in its ``setting`` metadata: its YAML key, a one-line description, its default
+and what its value may be beyond its type (a pattern, a numeric range, a set of choices). The parser enforces
+those declarations generically, the configuration reference (``python -m tools.config_reference``) prints
+them, so neither the checks nor the documentation can drift from the schema.
 
-Parsing is generic (``components.config_parser``); cross-field rules live in
-``components.config_validation``. Both collect every problem before raising a single ``ConfigError``.
+Parsing is generic (``configuration.parser``); cross-field rules live in
+``configuration.validation``. Both collect every problem before raising a single ``ConfigError``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from configuration.cloud_facts import TAG_COUNT_MAX, TAG_KEY_MAX, TAG_RESERVED_PREFIX, TAG_VALUE_MAX
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 PROJECT = "polaris-data-exchange"
 """The Pulumi project name; configuration keys live in this namespace (``polaris-data-exchange:<key>``)."""
 
 
-def setting(key: str, doc: str, default: Any = None, *, example: Any = None, required: bool = False) -> Any:
-    """A dataclass field bound to a YAML key, with its documentation."""
-    meta = {"key": key, "doc": doc, "required": required, "example": example}
+@dataclass(frozen=True)
+class Pattern:
+    """A regular expression a string setting must match, and what it means in words (for error messages)."""
+
+    regex: str
+    meaning: str
+
+    def matches(self, text: str) -> bool:
+        return re.match(self.regex, text) is not None
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What a setting's value may be beyond its type: for a string (or each string of a list) a pattern, for
+    a whole number a range or a set of choices."""
+
+    pattern: Pattern | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[int, ...] = ()
+
+    def admits(self, value: object) -> bool:
+        if isinstance(value, str):
+            return self.pattern is None or self.pattern.matches(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (
+                (self.minimum is None or value >= self.minimum)
+                and (self.maximum is None or value <= self.maximum)
+                and (not self.choices or value in self.choices)
+            )
+        return True
+
+    @property
+    def expected(self) -> str:
+        """The expectation in words, as error messages and the configuration reference state it."""
+        if self.pattern is not None:
+            return self.pattern.meaning
+        if self.choices:
+            return "one of " + ", ".join(map(str, self.choices))
+        if self.minimum is not None and self.maximum is not None:
+            return f"{self.minimum} to {self.maximum}"
+        if self.minimum is not None:
+            return f"at least {self.minimum}"
+        return f"at most {self.maximum}"
+
+
+def setting(
+    key: str,
+    doc: str,
+    default: Any = None,
+    *,
+    example: Any = None,
+    required: bool = False,
+    pattern: Pattern | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    choices: tuple[int, ...] = (),
+) -> Any:
+    """A dataclass field bound to a YAML key, with its documentation and what its value may be."""
+    constrained = pattern is not None or minimum is not None or maximum is not None or bool(choices)
+    allowed = Allowed(pattern, minimum, maximum, choices) if constrained else None
+    meta = {"key": key, "doc": doc, "required": required, "example": example, "allowed": allowed}
     if required:
         return field(metadata=meta, kw_only=True)
     if isinstance(default, dict):  # frozen dataclasses need immutable defaults
         frozen = MappingProxyType(dict(default))
         return field(default_factory=lambda: frozen, metadata=meta, kw_only=True)
     return field(default=default, metadata=meta, kw_only=True)
+
+
+def declared(cls: type[DataclassInstance], name: str) -> Allowed:
+    """What the setting ``name`` of ``cls`` declares its value may be."""
+    allowed = next(f for f in dataclasses.fields(cls) if f.name == name).metadata["allowed"]
+    if not isinstance(allowed, Allowed):
+        raise TypeError(f"{cls.__name__}.{name} declares nothing beyond its type")
+    return allowed
+
+
+def conforms(instance: DataclassInstance, name: str) -> bool:
+    """Whether a parsed value meets its setting's declaration (the parser has reported it otherwise): a
+    cross-field rule judges a value against others only when it does, so as not to echo that report."""
+    allowed = next(f for f in dataclasses.fields(instance) if f.name == name).metadata["allowed"]
+    value = getattr(instance, name)
+    return allowed is None or value is None or bool(allowed.admits(value))
+
+
+# What string settings must look like. Several settings may share one regular expression but say what they
+# expect in their own words.
+_DNS_NAME = r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+_GUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+ACCOUNT_ID = Pattern(r"^\d{12}$", "a 12-digit AWS account id (quote it in YAML)")
+AWS_REGION = Pattern(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "an AWS region, e.g. eu-west-1")
+KMS_KEY_ARN = Pattern(
+    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})$", "a KMS key ARN"
+)
+ACM_CERTIFICATE_ARN = Pattern(
+    r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$", "an ACM certificate ARN"
+)
+KUBERNETES_VERSION = Pattern(r"^1\.\d{2}$", "a pinned major.minor version such as '1.33'")
+ADDON_VERSION = Pattern(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version such as 'v1.19.5-eksbuild.1'")
+POLARIS_RELEASE = Pattern(r"^\d+\.\d+\.\d+$", "a pinned release such as '1.7.0' (never 'latest')")
+POSTGRES_MAJOR = Pattern(r"^[0-9]+$", "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)")
+REALM = Pattern(r"^[A-Za-z0-9_-]{1,64}$", "1-64 letters, digits, '_' or '-'")
+DNS_LABEL = Pattern(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a DNS-1123 label")
+HOSTNAME = Pattern(_DNS_NAME, "a lowercase DNS name such as polaris.exchange.example.com")
+HOSTED_ZONE = Pattern(_DNS_NAME, "the zone's domain name, such as exchange.example.com")
+CLIENT_ID = Pattern(r"^\S", "the client id of a principal holding service_admin")
+ENDPOINT_URL = Pattern(r"^https?://.*[^/]", "an https:// URL (or http:// for a store without TLS)")
+GCP_PROJECT = Pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "a GCP project id: 6-30 lowercase letters, digits or '-'")
+GCP_SERVICE_ACCOUNT = Pattern(
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$",
+    "a service account e-mail <name>@<project>.iam.gserviceaccount.com",
+)
+TENANT_ID = Pattern(_GUID, "a tenant GUID")
+APPLICATION_ID = Pattern(_GUID, "an application GUID")
+SUBSCRIPTION_ID = Pattern(_GUID, "a GUID")
+AZURE_STORAGE_ACCOUNT = Pattern(r"^[a-z0-9]{3,24}$", "a storage account name: 3-24 lowercase letters and digits")
+AZURE_CONTAINER = Pattern(
+    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", "a container name: 3-63 lowercase letters, digits or single '-'"
+)
+NAMESPACE = Pattern(r"^[^.]*[^.\s][^.]*(\.[^.]*[^.\s][^.]*)*$", "namespace levels joined by '.', none empty")
 
 
 class Persistence(enum.StrEnum):
@@ -84,10 +204,10 @@ class NodeGroupConfig:
     instance_types: tuple[str, ...] = setting(
         "instanceTypes", "EC2 instance types of the managed node group.", ("m6i.large",)
     )
-    min_size: int = setting("minSize", "Minimum number of nodes.", 2)
+    min_size: int = setting("minSize", "Minimum number of nodes.", 2, minimum=1)
     desired_size: int = setting("desiredSize", "Desired number of nodes.", 2)
     max_size: int = setting("maxSize", "Maximum number of nodes.", 4)
-    disk_size_gb: int = setting("diskSizeGb", "Root volume size of each node, in GiB.", 50)
+    disk_size_gb: int = setting("diskSizeGb", "Root volume size of each node, in GiB.", 50, minimum=20)
 
 
 @dataclass(frozen=True)
@@ -115,7 +235,9 @@ class ExistingNetworkConfig:
 @dataclass(frozen=True)
 class NetworkConfig:
     vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).", "10.40.0.0/16")
-    availability_zones: int = setting("availabilityZones", "Number of zones to spread subnets over (2-6).", 2)
+    availability_zones: int = setting(
+        "availabilityZones", "Number of zones to spread subnets over.", 2, minimum=2, maximum=6
+    )
     existing: ExistingNetworkConfig | None = setting(
         "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None
     )
@@ -128,21 +250,29 @@ class AddonVersionsConfig:
         "Version of the managed `vpc-cni` add-on; explicit, so EKS' moving default never shows as drift "
         "(list: `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`).",
         "v1.19.5-eksbuild.1",
+        pattern=ADDON_VERSION,
     )
     kube_proxy: str = setting(
         "kubeProxy",
         "Version of the managed `kube-proxy` add-on (pulumi-eks would take the most recent); its "
         "minor follows `kubernetesVersion`.",
         "v1.33.0-eksbuild.2",
+        pattern=ADDON_VERSION,
     )
 
 
 @dataclass(frozen=True)
 class PlatformConfig:
     account_id: str = setting(
-        "accountId", "AWS account (12 digits) that hosts EKS and Polaris.", required=True, example="111111111111"
+        "accountId",
+        "AWS account that hosts EKS and Polaris.",
+        required=True,
+        example="111111111111",
+        pattern=ACCOUNT_ID,
     )
-    region: str = setting("region", "AWS region of the platform.", required=True, example="eu-west-1")
+    region: str = setting(
+        "region", "AWS region of the platform.", required=True, example="eu-west-1", pattern=AWS_REGION
+    )
     deploy_role_arn: str | None = setting(
         "deployRoleArn",
         "Role the program assumes in the platform account; unset uses ambient credentials.",
@@ -156,7 +286,9 @@ class PlatformConfig:
         "read-only role for previews and at the deploy role for `up` without changing any provider input).",
         AwsCredentials.ASSUME_ROLE,
     )
-    kubernetes_version: str = setting("kubernetesVersion", "Pinned EKS Kubernetes version (major.minor).", "1.33")
+    kubernetes_version: str = setting(
+        "kubernetesVersion", "Pinned EKS Kubernetes version.", "1.33", pattern=KUBERNETES_VERSION
+    )
     addon_versions: AddonVersionsConfig = setting(
         "addonVersions", "Pinned versions of the cluster's managed add-ons.", AddonVersionsConfig()
     )
@@ -198,9 +330,12 @@ class DatabaseConfig:
         "RDS PostgreSQL major version: RDS applies minor upgrades itself (automatic minor "
         "upgrades), so a pinned minor would read as drift after the first one.",
         "16",
+        pattern=POSTGRES_MAJOR,
     )
-    allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20)
-    backup_retention_days: int = setting("backupRetentionDays", "Automated backup retention (1-35 days).", 7)
+    allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20, minimum=20)
+    backup_retention_days: int = setting(
+        "backupRetentionDays", "Automated backup retention, in days.", 7, minimum=1, maximum=35
+    )
     multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)
 
 
@@ -219,6 +354,7 @@ class AzureApplicationConfig:
         "Home tenant of Polaris' multi-tenant Entra application.",
         required=True,
         example="00000000-0000-0000-0000-000000000001",
+        pattern=TENANT_ID,
     )
     display_name: str = setting("displayName", "Display name of the application.", "polaris-credential-vending")
     client_id: str | None = setting(
@@ -227,6 +363,7 @@ class AzureApplicationConfig:
         "application and no credential for it, only the owners' service principals and role assignments.",
         None,
         example="00000000-0000-0000-0000-0000000000ee",
+        pattern=APPLICATION_ID,
     )
 
 
@@ -239,7 +376,11 @@ class ExistingPolarisConfig:
         example="https://polaris.example.com",
     )
     client_id: str = setting(
-        "clientId", "Client id of a principal holding `service_admin` in the realm.", required=True, example="root"
+        "clientId",
+        "Client id of a principal holding `service_admin` in the realm.",
+        required=True,
+        example="root",
+        pattern=CLIENT_ID,
     )
     client_secret: SecretValue = setting(
         "clientSecret",
@@ -265,15 +406,18 @@ class PolarisConfig:
         None,
     )
     version: str = setting(
-        "version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.", "1.7.0"
+        "version",
+        "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.",
+        "1.7.0",
+        pattern=POLARIS_RELEASE,
     )
-    replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
+    replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1, minimum=1)
     persistence: Persistence = setting(
         "persistence",
         "`postgres` (RDS) or `in-memory` (refused in production stacks: every catalog is lost on restart).",
         Persistence.IN_MEMORY,
     )
-    realm: str = setting("realm", "Polaris realm name.", "POLARIS")
+    realm: str = setting("realm", "Polaris realm name.", "POLARIS", pattern=REALM)
     exposure: Exposure = setting(
         "exposure",
         "`internal` (cluster-internal Service) or `load-balancer` (NLB limited to `platform.polarisAllowedCidrs`).",
@@ -285,8 +429,10 @@ class PolarisConfig:
         "or `static-secret` (Azure application password; explicit, policed fallback).",
         CredentialMode.KEYLESS,
     )
-    namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris")
-    service_account: str = setting("serviceAccount", "Kubernetes service account Polaris runs as.", "polaris")
+    namespace: str = setting("namespace", "Kubernetes namespace of Polaris.", "polaris", pattern=DNS_LABEL)
+    service_account: str = setting(
+        "serviceAccount", "Kubernetes service account Polaris runs as.", "polaris", pattern=DNS_LABEL
+    )
     endpoint: str | None = setting(
         "endpoint",
         "URL through which the Pulumi engine reaches Polaris' API (e.g. over a VPN or a private "
@@ -301,6 +447,7 @@ class PolarisConfig:
         "region; unset with `hostname` = the program issues one for `hostname`, DNS-validated in `hostedZone`.",
         None,
         example="arn:aws:acm:eu-west-1:111111111111:certificate/abcd",
+        pattern=ACM_CERTIFICATE_ARN,
     )
     hostname: str | None = setting(
         "hostname",
@@ -309,6 +456,7 @@ class PolarisConfig:
         "outputs and every client configuration use `https://<hostname>`.",
         None,
         example="polaris.exchange.example.com",
+        pattern=HOSTNAME,
     )
     hosted_zone: str | None = setting(
         "hostedZone",
@@ -316,6 +464,7 @@ class PolarisConfig:
         "`hostname` (and the issued certificate's validation record).",
         None,
         example="exchange.example.com",
+        pattern=HOSTED_ZONE,
     )
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).", False)
     remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)
@@ -333,9 +482,14 @@ class PolarisConfig:
         "unset = the first GCP data owner's project.",
         None,
         example="globex-data",
+        pattern=GCP_PROJECT,
     )
     azure_secret_validity_days: int = setting(
-        "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90
+        "azureSecretValidityDays",
+        "Lifetime of the Azure application password (`static-secret`), in days.",
+        90,
+        minimum=1,
+        maximum=365,
     )
 
 
@@ -361,17 +515,29 @@ class GivenAwsRole:
 
 @dataclass(frozen=True)
 class S3CompatibleEndpoints:
-    s3: str = setting("s3", "S3 endpoint URL Polaris and clients use.", required=True, example="http://127.0.0.1:9000")
+    s3: str = setting(
+        "s3",
+        "S3 endpoint URL Polaris and clients use.",
+        required=True,
+        example="http://127.0.0.1:9000",
+        pattern=ENDPOINT_URL,
+    )
     sts: str | None = setting(
-        "sts", "STS endpoint URL Polaris vends through; unset = AWS STS.", None, example="http://127.0.0.1:9000"
+        "sts",
+        "STS endpoint URL Polaris vends through; unset = AWS STS.",
+        None,
+        example="http://127.0.0.1:9000",
+        pattern=ENDPOINT_URL,
     )
     path_style_access: bool = setting("pathStyleAccess", "Address buckets by path instead of host name.", False)
 
 
 @dataclass(frozen=True)
 class AwsAccount:
-    account_id: str = setting("accountId", "AWS account of the data owner.", required=True, example="222222222222")
-    region: str = setting("region", "Region of the bucket.", required=True, example="eu-west-1")
+    account_id: str = setting(
+        "accountId", "AWS account of the data owner.", required=True, example="222222222222", pattern=ACCOUNT_ID
+    )
+    region: str = setting("region", "Region of the bucket.", required=True, example="eu-west-1", pattern=AWS_REGION)
     deploy_role_arn: str | None = setting(
         "deployRoleArn",
         "Role the program assumes in that account; needed when the program creates the bucket "
@@ -379,7 +545,9 @@ class AwsAccount:
         None,
         example="arn:aws:iam::222222222222:role/polaris-deployer",
     )
-    kms_key_arn: str | None = setting("kmsKeyArn", "Customer KMS key for SSE-KMS; unset = SSE-S3.", None)
+    kms_key_arn: str | None = setting(
+        "kmsKeyArn", "Customer KMS key for SSE-KMS; unset = SSE-S3.", None, pattern=KMS_KEY_ARN
+    )
     vending_role: GivenAwsRole | None = setting(
         "vendingRole", "Bring your own vending role instead of having the program create it.", None
     )
@@ -394,11 +562,13 @@ class AwsAccount:
 
 @dataclass(frozen=True)
 class GcpProject:
-    project: str = setting("project", "GCP project of the data owner.", required=True, example="globex-data")
+    project: str = setting(
+        "project", "GCP project of the data owner.", required=True, example="globex-data", pattern=GCP_PROJECT
+    )
     location: str = setting(
         "location",
         "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
-        "region (`europe-west1`); checked against `components/cloud_facts.py`.",
+        "region (`europe-west1`); checked against `configuration/cloud_facts.py`.",
         "EU",
     )
     object_admin: bool = setting(
@@ -410,23 +580,32 @@ class GcpProject:
         "create it; Polaris' identity must be allowed to impersonate it.",
         None,
         example="polaris-vending@globex-data.iam.gserviceaccount.com",
+        pattern=GCP_SERVICE_ACCOUNT,
     )
 
 
 @dataclass(frozen=True)
 class AzureSubscription:
     tenant_id: str = setting(
-        "tenantId", "Entra tenant of the data owner.", required=True, example="00000000-0000-0000-0000-000000000002"
+        "tenantId",
+        "Entra tenant of the data owner.",
+        required=True,
+        example="00000000-0000-0000-0000-000000000002",
+        pattern=TENANT_ID,
     )
     subscription_id: str = setting(
-        "subscriptionId", "Azure subscription.", required=True, example="00000000-0000-0000-0000-0000000000aa"
+        "subscriptionId",
+        "Azure subscription.",
+        required=True,
+        example="00000000-0000-0000-0000-0000000000aa",
+        pattern=SUBSCRIPTION_ID,
     )
     resource_group: str = setting(
         "resourceGroup", "Existing resource group for the storage account.", required=True, example="initech-data"
     )
     location: str = setting(
         "location",
-        "Azure region, as `az account list-locations` names it; checked against `components/cloud_facts.py`.",
+        "Azure region, as `az account list-locations` names it; checked against `configuration/cloud_facts.py`.",
         required=True,
         example="westeurope",
     )
@@ -436,8 +615,12 @@ class AzureSubscription:
 @dataclass(frozen=True)
 class StorageConfig:
     bucket: str | None = setting("bucket", "S3 or GCS bucket name (AWS, GCP).", None, example="acme-shared-data")
-    account: str | None = setting("account", "Storage account name (Azure).", None, example="initechshared")
-    container: str | None = setting("container", "Blob container name (Azure).", None, example="exchange")
+    account: str | None = setting(
+        "account", "Storage account name (Azure).", None, example="initechshared", pattern=AZURE_STORAGE_ACCOUNT
+    )
+    container: str | None = setting(
+        "container", "Blob container name (Azure).", None, example="exchange", pattern=AZURE_CONTAINER
+    )
     create: bool = setting("create", "Create the bucket/container (false = bring an existing one by name).", True)
     prefixes: tuple[str, ...] = setting(
         "prefixes",
@@ -513,6 +696,7 @@ class AccessConfig:
         "Namespaces (levels joined by `.`) the access is limited to; empty = the whole catalog.",
         (),
         example=["emea.orders"],
+        pattern=NAMESPACE,
     )
 
 
@@ -546,9 +730,9 @@ class AuditConfig:
     )
     retention_days: int = setting(
         "retentionDays",
-        "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics "
-        "workspace): one of 30, 60, 90, 120, 150, 180, 365, 400, 545.",
+        "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics workspace).",
         365,
+        choices=AUDIT_RETENTION_DAYS,
     )
 
 
@@ -561,8 +745,9 @@ class StackConfig:
     production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
     tags: Mapping[str, str] = setting(
         "tags",
-        "Tags/labels applied to every cloud resource that takes them: at most 50, keys of 1-128 and values "
-        "of at most 256 characters, no `aws:` prefix, keys distinct regardless of case.",
+        "Tags/labels applied to every cloud resource that takes them: at most "
+        f"{TAG_COUNT_MAX}, keys of 1-{TAG_KEY_MAX} and values of at most {TAG_VALUE_MAX} characters, no "
+        f"`{TAG_RESERVED_PREFIX}` prefix, keys distinct regardless of case.",
         {},
     )
     platform: PlatformConfig | None = setting(
@@ -592,5 +777,5 @@ class StackConfig:
 
     def gcp_identity_project(self) -> str | None:
         """Project of the workload identity pool that Polaris' Kubernetes identity federates into."""
-        owners = self.owners_on(Cloud.GCP)
-        return self.polaris.gcp_identity_project or (owners[0].gcp.project if owners else None)
+        first = next((o.gcp.project for o in self.owners_on(Cloud.GCP) if o.gcp is not None), None)
+        return self.polaris.gcp_identity_project or first
