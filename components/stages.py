@@ -8,7 +8,8 @@
         ▼
     Polaris access (catalogs, principals, roles, grants) ──► client configuration per organisation
 
-Only this module knows the order; components know nothing of each other beyond their typed args.
+Only this module knows the order; components know nothing of each other beyond their typed args. It also
+turns the stack's ``production`` flag into concrete choices (``Resilience``): no component sees the flag.
 """
 
 from __future__ import annotations
@@ -42,8 +43,14 @@ from components.gcp import (
     required_apis,
 )
 from components.kubernetes import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
-from components.platform.cluster import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
-from components.platform.database import DatabaseArgs, PolarisDatabase
+from components.platform.cluster import (
+    PlatformArgs,
+    PlatformResilience,
+    PolarisPlatform,
+    PolarisVendingAccess,
+    VendingAccessArgs,
+)
+from components.platform.database import DatabaseArgs, DatabaseResilience, PolarisDatabase
 from components.polaris import PolarisAccess, PolarisAccessArgs
 from polaris_provider import PolarisConnection
 from polaris_provider.tunnel import PolarisTunnel
@@ -64,6 +71,24 @@ class Stages:
 
     def outputs(self) -> dict[str, Any]:
         return self.exports
+
+
+@dataclass(frozen=True)
+class Resilience:
+    """What a production stack buys, decided here once: components get these choices, never the stack's
+    ``production`` flag."""
+
+    platform: PlatformResilience
+    database: DatabaseResilience
+
+    @classmethod
+    def of(cls, production: bool) -> Resilience:
+        """A production stack survives a zone outage (a NAT gateway per zone) and refuses to lose its cluster
+        or database to a mistaken delete; any other stack shares one NAT and deletes cleanly."""
+        return cls(
+            platform=PlatformResilience(nat_per_zone=production, deletion_protection=production),
+            database=DatabaseResilience(deletion_protection=production, final_snapshot=production),
+        )
 
 
 @dataclass(frozen=True)
@@ -222,14 +247,14 @@ class VendingStage:
 def build_stages(config: StackConfig) -> Stages:
     if config.polaris.existing is not None:
         return _build_on_existing_polaris(config)
-    pol = config.polaris
+    pol, resilience = config.polaris, Resilience.of(config.production)
     platform = PolarisPlatform(
         "platform",
         PlatformArgs(
             platform=config.platform,
             namespace=pol.namespace,
             service_account=pol.service_account,
-            production=config.production,
+            resilience=resilience.platform,
             tags=config.tags,
         ),
     )
@@ -253,7 +278,7 @@ def build_stages(config: StackConfig) -> Stages:
                 vpc_id=platform.vpc_id,
                 subnet_ids=platform.private_subnet_ids,
                 client_security_group_id=platform.node_security_group_id,
-                production=config.production,
+                resilience=resilience.database,
                 tags=config.tags,
                 performance_insights=True,
                 account_id=config.platform.account_id,
@@ -276,7 +301,6 @@ def build_stages(config: StackConfig) -> Stages:
         "polaris",
         PolarisServerArgs(
             polaris=pol,
-            production=config.production,
             server_role_arn=platform.server_role_arn,
             allowed_cidrs=config.platform.polaris_allowed_cidrs,
             database=database.connection if database else None,
