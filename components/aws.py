@@ -20,8 +20,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.audit import AwsAccessLogArgs, AwsStorageAccessLog
 from components.aws_accounts import account_provider
-from configuration.schema import AwsCredentials, DataOwnerConfig
+from configuration.schema import AwsCredentials, DataOwnerConfig, S3CompatibleEndpoints
 
 POLICY_VERSION = "2012-10-17"
 MAX_SESSION_SECONDS = 3600
@@ -109,6 +110,16 @@ def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn
     return {"Version": POLICY_VERSION, "Statement": statements}
 
 
+def s3_endpoint_settings(endpoints: S3CompatibleEndpoints | None) -> dict[str, Any]:
+    """The S3-compatible store's endpoints, as Polaris 1.7.0's AwsStorageConfigInfo names them."""
+    if endpoints is None:
+        return {}
+    settings: dict[str, Any] = {"endpoint": endpoints.s3, "pathStyleAccess": endpoints.path_style_access}
+    if endpoints.sts is not None:
+        settings["stsEndpoint"] = endpoints.sts
+    return settings
+
+
 def polaris_kms_settings(kms_key_arn: str | None) -> dict[str, Any]:
     """The S3 storage configuration's key fields. Without them Polaris 1.7.0 adds KMS to read sessions only
     (and then for every key of the account): every write under SSE-KMS, its own metadata writes included, is
@@ -145,12 +156,16 @@ def encryption_rule(kms_key_arn: str | None) -> dict[str, Any]:
 
 
 class AwsDataOwner(pulumi.ComponentResource):
-    """One AWS data owner: its hardened bucket (created or existing) and the vending role Polaris assumes."""
+    """One AWS data owner (a ``DataOwner``): its hardened bucket (created or existing) and the vending role
+    Polaris assumes, created or brought (``vendingRole``)."""
 
     role_arn: pulumi.Output[str]
     external_id: pulumi.Output[str]
     """Secret: the catalog's ``storageConfigInfo.externalId``."""
+    account_id: str
     region: str
+    endpoints: S3CompatibleEndpoints | None
+    """An S3-compatible store's endpoints; None = AWS S3."""
     allowed_locations: list[str]
     bucket: pulumi.Input[str]
     """The bucket's name; an output of the created bucket, so dependents wait for it."""
@@ -165,7 +180,7 @@ class AwsDataOwner(pulumi.ComponentResource):
         if account is None:
             raise ValueError(f"data owner {owner.name!r} is not on AWS")
         given = account.vending_role
-        self.region = account.region
+        self.account_id, self.region, self.endpoints = account.account_id, account.region, account.endpoints
         self.allowed_locations = list(owner.allowed_locations)
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
@@ -200,6 +215,35 @@ class AwsDataOwner(pulumi.ComponentResource):
                 "trust_policy": self.trust_policy,
                 "permissions_policy": self.permissions_policy,
             }
+        )
+
+    @property
+    def assumed_roles(self) -> list[pulumi.Output[str]]:
+        return [self.role_arn]
+
+    def storage_config(self) -> dict[str, Any]:
+        return {
+            "storageType": "S3",
+            "roleArn": self.role_arn,
+            "externalId": self.external_id,
+            "region": self.region,
+            **s3_endpoint_settings(self.endpoints),
+            **polaris_kms_settings(self.kms_key_arn),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cloud": "aws",
+            "roleArn": self.role_arn,
+            "externalId": pulumi.Output.secret(self.external_id),
+            "allowedLocations": self.allowed_locations,
+        }
+
+    def access_log(self, name: str, retention_days: int) -> AwsStorageAccessLog:
+        return AwsStorageAccessLog(
+            name,
+            AwsAccessLogArgs(bucket=self.bucket, account_id=self.account_id, retention_days=retention_days),
+            opts=pulumi.ResourceOptions(provider=self.provider),
         )
 
     def _child_options(self, name: str, args: AwsVendingArgs) -> pulumi.ResourceOptions:

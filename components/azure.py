@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
+from typing import Any
 
 import pulumi
 import pulumi_azure_native as azure_native
 import pulumi_azuread as azuread
 
+from components.audit import AzureAuditArgs, AzureStorageAuditLog
 from configuration.schema import AzureApplicationConfig, AzureSubscription, CredentialMode, DataOwnerConfig
 
 AZURE_TOKEN_PATH = "/var/run/secrets/polaris/azure/token"
@@ -78,6 +80,8 @@ class AzureApplicationArgs:
 class AzureVendingArgs:
     owner: DataOwnerConfig
     application_client_id: pulumi.Input[str]
+    application_name: str
+    """The application's display name: Polaris' ``multiTenantAppName``."""
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     home_principal: AzureServicePrincipal | None = None
     """The application's home-tenant service principal, reused when the owner is in that tenant."""
@@ -168,10 +172,14 @@ class AzureVendingApplication(pulumi.ComponentResource):
 
 
 class AzureDataOwner(pulumi.ComponentResource):
-    """One owner's storage account and container, and the application's roles on exactly those."""
+    """One data owner (a ``DataOwner``): its storage account and container, and the roles of Polaris'
+    application, created or brought (``polaris.azureApplication.clientId``), on exactly those."""
 
     tenant_id: str
     client_id: pulumi.Input[str]
+    application_name: str
+    subscription: AzureSubscription
+    """Where the storage lives: subscription, resource group, location."""
     consent_url: pulumi.Output[str]
     allowed_locations: list[str]
     storage_account: pulumi.Input[str]
@@ -195,7 +203,8 @@ class AzureDataOwner(pulumi.ComponentResource):
         self._assign(f"{name}-container-data", container_scope, BLOB_DATA_CONTRIBUTOR, principal_id, owner, child)
         self._assign(f"{name}-account-delegation", account_scope, BLOB_DELEGATOR, principal_id, owner, child)
         self.tenant_id = owner.azure.tenant_id
-        self.client_id = args.application_client_id
+        self.client_id, self.application_name = args.application_client_id, args.application_name
+        self.subscription = owner.azure
         self.consent_url = consent_url(self.tenant_id, self.client_id)
         self.allowed_locations = list(owner.allowed_locations)
         self.register_outputs(
@@ -207,6 +216,40 @@ class AzureDataOwner(pulumi.ComponentResource):
                 "storage_account": self.storage_account,
                 "container": self.container,
             }
+        )
+
+    @property
+    def assumed_roles(self) -> list[pulumi.Output[str]]:
+        return []
+
+    def storage_config(self) -> dict[str, Any]:
+        return {
+            "storageType": "AZURE",
+            "tenantId": self.tenant_id,
+            "multiTenantAppName": self.application_name,
+            "consentUrl": self.consent_url,
+            "hierarchical": True,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cloud": "azure",
+            "tenantId": self.tenant_id,
+            "clientId": self.client_id,
+            "consentUrl": self.consent_url,
+            "allowedLocations": self.allowed_locations,
+        }
+
+    def access_log(self, name: str, retention_days: int) -> AzureStorageAuditLog:
+        return AzureStorageAuditLog(
+            name,
+            AzureAuditArgs(
+                storage_account_id=self.storage_account_id,
+                resource_group=self.subscription.resource_group,
+                location=self.subscription.location,
+                retention_days=retention_days,
+            ),
+            opts=pulumi.ResourceOptions(provider=self.provider),
         )
 
     def _storage(

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
+from components.audit import GcpStorageAuditLog
 from configuration.schema import DataOwnerConfig, GcpProject
 
 GCP_TOKEN_PATH = "/var/run/secrets/polaris/gcp/token"
@@ -200,9 +201,11 @@ class GcpWorkloadIdentity(pulumi.ComponentResource):
 
 
 class GcpDataOwner(pulumi.ComponentResource):
-    """One data owner's bucket and the vending service account Polaris impersonates for its catalogs."""
+    """One data owner (a ``DataOwner``): its bucket and the vending service account Polaris impersonates for
+    its catalogs, created or brought (``serviceAccount``)."""
 
     service_account_email: pulumi.Output[str]
+    project: str
     allowed_locations: list[str]
     bucket: pulumi.Input[str]
 
@@ -211,7 +214,7 @@ class GcpDataOwner(pulumi.ComponentResource):
         owner = args.owner
         if owner.gcp is None:
             raise ValueError(f"data owner {owner.name!r} is not on GCP")
-        self.allowed_locations = list(owner.allowed_locations)
+        self.project, self.allowed_locations = owner.gcp.project, list(owner.allowed_locations)
         given = owner.gcp.service_account
         self.provider = None
         """The owner's project (None when the program declares nothing there: identity and bucket brought)."""
@@ -239,6 +242,24 @@ class GcpDataOwner(pulumi.ComponentResource):
                 "bucket": self.bucket,
             }
         )
+
+    @property
+    def assumed_roles(self) -> list[pulumi.Output[str]]:
+        return []
+
+    def storage_config(self) -> dict[str, Any]:
+        return {"storageType": "GCS", "gcsServiceAccount": self.service_account_email}
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cloud": "gcp",
+            "serviceAccount": self.service_account_email,
+            "allowedLocations": self.allowed_locations,
+        }
+
+    def access_log(self, name: str, retention_days: int) -> GcpStorageAuditLog:
+        """Data Access audit logs; they land in the project's ``_Default`` bucket, so no retention of ours."""
+        return GcpStorageAuditLog(name, self.project, opts=pulumi.ResourceOptions(provider=self.provider))
 
     def _vending_account(
         self, name: str, owner: DataOwnerConfig, federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions

@@ -10,7 +10,6 @@ particular: upper-case environment variables are ignored for them) lives in ``ap
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -56,7 +55,6 @@ TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
 TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}
 """The only writable path: the root filesystem is read-only."""
 _FEATURE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_OPEN = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 _METADATA_ENDPOINT = "169.254.169.254/32"
 """The node's instance metadata: with IRSA no pod needs it, and it would hand out the node's role."""
 
@@ -64,7 +62,6 @@ _METADATA_ENDPOINT = "169.254.169.254/32"
 @dataclass(frozen=True)
 class PolarisServerArgs:
     polaris: PolarisConfig
-    production: bool
     server_role_arn: pulumi.Input[str]
     allowed_cidrs: tuple[str, ...]
     """``platform.polarisAllowedCidrs``: the only sources the load balancer admits."""
@@ -94,19 +91,21 @@ class PolarisServerArgs:
 
 
 def problems(args: PolarisServerArgs) -> list[str]:
-    """Everything about ``args`` that would deploy an insecure or broken server."""
+    """What in ``args`` the server cannot be rendered from: a load balancer without a certificate to terminate
+    TLS with, arguments that disagree with each other, flag names that are no property key. Only these
+    invariants of the typed arguments live here; the rules on the configuration itself (when remote debugging
+    is allowed, load balancer CIDRs missing or open to the whole internet, replicas of an in-memory server)
+    are the configuration validation's, checked once before any stage runs."""
     polaris, found = args.polaris, []
-    if args.production and polaris.remote_debug:
-        found.append("remoteDebug is refused in a production stack (JDWP runs any code it is sent)")
-    if polaris.exposure is Exposure.LOAD_BALANCER:
-        found += _exposure_problems(args)
-    postgres = polaris.persistence is Persistence.POSTGRES
-    if postgres != (args.database is not None):
+    if polaris.exposure is Exposure.LOAD_BALANCER and args.tls_certificate_arn is None:
+        found.append(
+            "a load balancer needs a TLS certificate (tlsCertificateArn or an issued one): it carries "
+            "client secrets and tokens"
+        )
+    if (polaris.persistence is Persistence.POSTGRES) != (args.database is not None):
         found.append(
             f"persistence {polaris.persistence.value!r} needs a database connection exactly when it is 'postgres'"
         )
-    if not postgres and polaris.replicas > 1:
-        found.append("in-memory persistence runs one replica (replicas would not share catalogs)")
     if args.azure is not None and (args.azure.client_secret is not None) != (
         polaris.credential_mode is CredentialMode.STATIC_SECRET
     ):
@@ -119,24 +118,6 @@ def problems(args: PolarisServerArgs) -> list[str]:
         for key in polaris.features
         if not _FEATURE_KEY.match(key)
     ]
-    return found
-
-
-def _exposure_problems(args: PolarisServerArgs) -> list[str]:
-    found = []
-    if args.tls_certificate_arn is None:
-        found.append(
-            "a load balancer needs a TLS certificate (tlsCertificateArn or an issued one): it carries "
-            "client secrets and tokens"
-        )
-    if not args.allowed_cidrs:
-        found.append("a load balancer needs allowed CIDRs (none would admit the whole internet)")
-    if args.production:
-        found += [
-            f"{cidr} may not reach a production load balancer (loadBalancerSourceRanges)"
-            for cidr in args.allowed_cidrs
-            if ipaddress.ip_network(cidr, strict=False) in _OPEN
-        ]
     return found
 
 

@@ -8,26 +8,20 @@
         ▼
     Polaris access (catalogs, principals, roles, grants) ──► client configuration per organisation
 
-Only this module knows the order; components know nothing of each other beyond their typed args.
+Only this module knows the order; components know nothing of each other beyond their typed args. It also
+turns the stack's ``production`` flag into concrete choices (``Resilience``): no component sees the flag.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
-from components.audit import (
-    AwsAccessLogArgs,
-    AwsStorageAccessLog,
-    AzureAuditArgs,
-    AzureStorageAuditLog,
-    EventLogArgs,
-    GcpStorageAuditLog,
-    PolarisEventLog,
-)
-from components.aws import AwsDataOwner, AwsVendingArgs, polaris_kms_settings
+from components.audit import EventLogArgs, PolarisEventLog
+from components.aws import AwsDataOwner, AwsVendingArgs
 from components.azure import (
     AzureApplicationArgs,
     AzureDataOwner,
@@ -36,26 +30,32 @@ from components.azure import (
     AzureWorkloadAccess,
 )
 from components.client_config import client_configuration
+from components.data_owner import DataOwner
 from components.dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
 from components.gcp import (
     GcpApis,
     GcpDataOwner,
     GcpVendingArgs,
+    GcpWorkloadAccess,
     GcpWorkloadIdentity,
     GcpWorkloadIdentityArgs,
     required_apis,
 )
 from components.kubernetes import API_PORT, SELECTOR, PolarisServer, PolarisServerArgs
-from components.platform.cluster import PlatformArgs, PolarisPlatform, PolarisVendingAccess, VendingAccessArgs
-from components.platform.database import DatabaseArgs, PolarisDatabase
+from components.platform.cluster import (
+    PlatformArgs,
+    PlatformResilience,
+    PolarisPlatform,
+    PolarisVendingAccess,
+    VendingAccessArgs,
+)
+from components.platform.database import DatabaseArgs, DatabaseResilience, PolarisDatabase
 from components.polaris import PolarisAccess, PolarisAccessArgs
 from configuration.schema import (
     AwsCredentials,
     Cloud,
-    DataOwnerConfig,
     Exposure,
     Persistence,
-    S3CompatibleEndpoints,
     StackConfig,
 )
 from polaris_provider import PolarisConnection
@@ -70,7 +70,7 @@ class Stages:
 
     config: StackConfig
     platform: PolarisPlatform | None
-    vending: dict[str, pulumi.ComponentResource]
+    vending: dict[str, DataOwner]
     server: PolarisServer | None
     access: PolarisAccess
     exports: dict[str, Any] = field(default_factory=dict)
@@ -79,131 +79,188 @@ class Stages:
         return self.exports
 
 
-class VendingStage:
-    """The data owners' identities, and what Polaris' pod needs to use them."""
+@dataclass(frozen=True)
+class Resilience:
+    """What a production stack buys, decided here once: components get these choices, never the stack's
+    ``production`` flag."""
 
-    def __init__(self, config: StackConfig, platform: PolarisPlatform | None):
-        pol = config.polaris
-        issuer = platform.oidc_issuer_url if platform else None
-        self.owners: dict[str, pulumi.ComponentResource] = {}
-        self.storage: dict[str, dict[str, Any]] = {}
-        self.gcp_access = self.azure_access = None
-        server_role_arn = platform.server_role_arn if platform else pol.existing.server_role_arn
-        credentials = config.platform.aws_credentials if config.platform else AwsCredentials.ASSUME_ROLE
-        for owner in config.owners_on(Cloud.AWS):
-            aws_owner = AwsDataOwner(
+    platform: PlatformResilience
+    database: DatabaseResilience
+
+    @classmethod
+    def of(cls, production: bool) -> Resilience:
+        """A production stack survives a zone outage (a NAT gateway per zone) and refuses to lose its cluster
+        or database to a mistaken delete; any other stack shares one NAT and deletes cleanly."""
+        return cls(
+            platform=PlatformResilience(nat_per_zone=production, deletion_protection=production),
+            database=DatabaseResilience(deletion_protection=production, final_snapshot=production),
+        )
+
+
+@dataclass(frozen=True)
+class PlatformIdentity:
+    """What the owners' vending identities trust on Polaris' side."""
+
+    server_role_arn: pulumi.Input[str]
+    """Polaris' IRSA role: the program's, or ``polaris.existing.serverRoleArn``."""
+    oidc_issuer_url: pulumi.Input[str] | None
+    """The cluster's OIDC issuer; None when Polaris is brought (GCP and Azure owners then bring identities)."""
+
+
+@dataclass(frozen=True)
+class OwnerGroup:
+    """The data owners of one storage kind, and what Polaris' pod needs to use their identities."""
+
+    owners: Mapping[str, DataOwner]
+    gcp: GcpWorkloadAccess | None = None
+    azure: AzureWorkloadAccess | None = None
+
+
+OwnerKind = Callable[[StackConfig, PlatformIdentity], OwnerGroup]
+"""Builds every owner of one storage kind (nothing when the stack has none)."""
+
+
+def _aws_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
+    credentials = config.platform.aws_credentials if config.platform else AwsCredentials.ASSUME_ROLE
+    return OwnerGroup(
+        {
+            owner.name: AwsDataOwner(
                 f"aws-{owner.name}",
                 AwsVendingArgs(
                     owner=owner,
-                    polaris_server_role_arn=server_role_arn,
-                    session_tags=pol.session_tags,
+                    polaris_server_role_arn=platform.server_role_arn,
+                    session_tags=config.polaris.session_tags,
                     tags=config.tags,
                     credentials=credentials,
                 ),
             )
-            self.owners[owner.name] = aws_owner
-            self.storage[owner.name] = {
-                "storageType": "S3",
-                "roleArn": aws_owner.role_arn,
-                "externalId": aws_owner.external_id,
-                "region": owner.aws.region,
-                **s3_endpoint_settings(owner.aws.endpoints),
-                **polaris_kms_settings(owner.aws.kms_key_arn),
-            }
-        gcp_owners = config.owners_on(Cloud.GCP)
-        federated_principal: pulumi.Input[str] = ""  # with polaris.existing every GCP owner brings its account
-        apis: tuple = ()
-        if gcp_owners and platform is not None:
-            apis = GcpApis(
-                "gcp-apis", required_apis(config.gcp_identity_project(), [o.gcp.project for o in gcp_owners])
-            ).services
-            identity = GcpWorkloadIdentity(
-                "gcp-identity",
-                GcpWorkloadIdentityArgs(
-                    project=config.gcp_identity_project(),
-                    oidc_issuer_url=issuer,
-                    namespace=pol.namespace,
-                    service_account=pol.service_account,
-                    apis=apis,
-                ),
-            )
-            self.gcp_access, federated_principal = identity.access, identity.federated_principal
-        for owner in gcp_owners:
-            gcp_owner = GcpDataOwner(
-                f"gcp-{owner.name}",
-                GcpVendingArgs(
-                    owner=owner,
-                    federated_principal=federated_principal,
-                    labels=config.tags,
-                    apis=apis,
-                    audit=config.audit_enabled,
-                ),
-            )
-            self.owners[owner.name] = gcp_owner
-            self.storage[owner.name] = {"storageType": "GCS", "gcsServiceAccount": gcp_owner.service_account_email}
-        azure_owners = config.owners_on(Cloud.AZURE)
-        if azure_owners:
-            client_id, home_principal = self._azure_application(config, issuer, azure_owners)
-            for owner in azure_owners:
-                azure_owner = AzureDataOwner(
-                    f"azure-{owner.name}",
-                    AzureVendingArgs(
-                        owner=owner, application_client_id=client_id, tags=config.tags, home_principal=home_principal
-                    ),
-                )
-                self.owners[owner.name] = azure_owner
-                self.storage[owner.name] = {
-                    "storageType": "AZURE",
-                    "tenantId": owner.azure.tenant_id,
-                    "multiTenantAppName": pol.azure_application.display_name,
-                    "consentUrl": azure_owner.consent_url,
-                    "hierarchical": True,
-                }
+            for owner in config.owners_on(Cloud.AWS)
+        }
+    )
 
-    def _azure_application(
-        self, config: StackConfig, issuer: pulumi.Input[str] | None, owners: tuple[DataOwnerConfig, ...]
-    ) -> tuple[pulumi.Input[str], Any]:
-        """Polaris' multi-tenant application: the one given (``azureApplication.clientId``), or created."""
-        pol, tenants = config.polaris, tuple(o.azure.tenant_id for o in owners)
-        if pol.azure_application.client_id is not None:
-            home = pol.azure_application.tenant_id
-            self.azure_access = AzureWorkloadAccess(
-                client_id=pol.azure_application.client_id,
-                tenant_id=home,
-                additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})),
-                client_secret=None,
-            )
-            return pol.azure_application.client_id, None
+
+def _gcp_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
+    """The owners' service accounts and, with the program's own Polaris, the pool they let impersonate them."""
+    pol, owners = config.polaris, config.owners_on(Cloud.GCP)
+    federated_principal: pulumi.Input[str] = ""  # with polaris.existing every GCP owner brings its account
+    apis: Sequence[pulumi.Resource] = ()
+    access = None
+    if owners and platform.oidc_issuer_url is not None:
+        apis = GcpApis(
+            "gcp-apis", required_apis(config.gcp_identity_project(), [o.gcp.project for o in owners])
+        ).services
+        identity = GcpWorkloadIdentity(
+            "gcp-identity",
+            GcpWorkloadIdentityArgs(
+                project=config.gcp_identity_project(),
+                oidc_issuer_url=platform.oidc_issuer_url,
+                namespace=pol.namespace,
+                service_account=pol.service_account,
+                apis=apis,
+            ),
+        )
+        access, federated_principal = identity.access, identity.federated_principal
+    vending = {
+        owner.name: GcpDataOwner(
+            f"gcp-{owner.name}",
+            GcpVendingArgs(
+                owner=owner,
+                federated_principal=federated_principal,
+                labels=config.tags,
+                apis=apis,
+                audit=config.audit_enabled,
+            ),
+        )
+        for owner in owners
+    }
+    return OwnerGroup(vending, gcp=access)
+
+
+def _azure_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
+    """Polaris' multi-tenant application (the one given, ``azureApplication.clientId``, or created) and each
+    owner's storage with the application's roles."""
+    pol, owners = config.polaris, config.owners_on(Cloud.AZURE)
+    if not owners:
+        return OwnerGroup({})
+    tenants = tuple(o.azure.tenant_id for o in owners)
+    home_principal = None
+    if pol.azure_application.client_id is not None:
+        client_id: pulumi.Input[str] = pol.azure_application.client_id
+        home = pol.azure_application.tenant_id
+        access = AzureWorkloadAccess(
+            client_id=client_id,
+            tenant_id=home,
+            additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})),
+            client_secret=None,
+        )
+    else:
         application = AzureVendingApplication(
             "azure-vending",
             AzureApplicationArgs(
                 application=pol.azure_application,
                 credential_mode=pol.credential_mode,
-                oidc_issuer_url=issuer,
+                oidc_issuer_url=platform.oidc_issuer_url,
                 namespace=pol.namespace,
                 service_account=pol.service_account,
                 secret_validity_days=pol.azure_secret_validity_days,
                 owner_tenants=tenants,
             ),
         )
-        self.azure_access = application.access
-        return application.client_id, application.service_principal
+        client_id, home_principal, access = application.client_id, application.service_principal, application.access
+    vending = {
+        owner.name: AzureDataOwner(
+            f"azure-{owner.name}",
+            AzureVendingArgs(
+                owner=owner,
+                application_client_id=client_id,
+                application_name=pol.azure_application.display_name,
+                tags=config.tags,
+                home_principal=home_principal,
+            ),
+        )
+        for owner in owners
+    }
+    return OwnerGroup(vending, azure=access)
 
-    def role_arns(self) -> list[pulumi.Output[str]]:
-        return [o.role_arn for o in self.owners.values() if isinstance(o, AwsDataOwner)]
+
+OWNER_KINDS: tuple[OwnerKind, ...] = (_aws_owners, _gcp_owners, _azure_owners)
+"""Every storage kind the exchange vends for: a new kind is its ``DataOwner`` module and one entry here."""
+
+
+class VendingStage:
+    """The data owners' identities, and what Polaris' pod needs to use them. Past their construction, every
+    owner is wired through ``DataOwner`` alone."""
+
+    def __init__(self, config: StackConfig, platform: PolarisPlatform | None):
+        identity = PlatformIdentity(
+            server_role_arn=platform.server_role_arn if platform else config.polaris.existing.server_role_arn,
+            oidc_issuer_url=platform.oidc_issuer_url if platform else None,
+        )
+        self.owners: dict[str, DataOwner] = {}
+        self.gcp_access: GcpWorkloadAccess | None = None
+        self.azure_access: AzureWorkloadAccess | None = None
+        for kind in OWNER_KINDS:
+            group = kind(config, identity)
+            self.owners.update(group.owners)
+            self.gcp_access = group.gcp or self.gcp_access
+            self.azure_access = group.azure or self.azure_access
+        self.storage = {name: owner.storage_config() for name, owner in self.owners.items()}
+
+    def role_arns(self) -> list[pulumi.Input[str]]:
+        return [arn for owner in self.owners.values() for arn in owner.assumed_roles]
 
 
 def build_stages(config: StackConfig) -> Stages:
     if config.polaris.existing is not None:
         return _build_on_existing_polaris(config)
-    pol = config.polaris
+    pol, resilience = config.polaris, Resilience.of(config.production)
     platform = PolarisPlatform(
         "platform",
         PlatformArgs(
             platform=config.platform,
             namespace=pol.namespace,
             service_account=pol.service_account,
-            production=config.production,
+            resilience=resilience.platform,
             tags=config.tags,
         ),
     )
@@ -227,7 +284,7 @@ def build_stages(config: StackConfig) -> Stages:
                 vpc_id=platform.vpc_id,
                 subnet_ids=platform.private_subnet_ids,
                 client_security_group_id=platform.node_security_group_id,
-                production=config.production,
+                resilience=resilience.database,
                 tags=config.tags,
                 performance_insights=True,
                 account_id=config.platform.account_id,
@@ -250,7 +307,6 @@ def build_stages(config: StackConfig) -> Stages:
         "polaris",
         PolarisServerArgs(
             polaris=pol,
-            production=config.production,
             server_role_arn=platform.server_role_arn,
             allowed_cidrs=config.platform.polaris_allowed_cidrs,
             database=database.connection if database else None,
@@ -309,36 +365,15 @@ def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: Vendin
     account, project or subscription; nothing when ``audit`` is off. Polaris starts after its event log."""
     if not config.audit_enabled:
         return None
-    days = config.audit.retention_days
-    for owner in config.data_owners:
-        created = vending.owners[owner.name]
-        opts = pulumi.ResourceOptions(provider=created.provider)
-        if owner.cloud is Cloud.AWS:
-            AwsStorageAccessLog(
-                f"audit-{owner.name}",
-                AwsAccessLogArgs(bucket=created.bucket, account_id=owner.aws.account_id, retention_days=days),
-                opts=opts,
-            )
-        elif owner.cloud is Cloud.GCP:
-            GcpStorageAuditLog(f"audit-{owner.name}", owner.gcp.project, opts=opts)
-        else:
-            AzureStorageAuditLog(
-                f"audit-{owner.name}",
-                AzureAuditArgs(
-                    storage_account_id=created.storage_account_id,
-                    resource_group=owner.azure.resource_group,
-                    location=owner.azure.location,
-                    retention_days=days,
-                ),
-                opts=opts,
-            )
+    for name, owner in vending.owners.items():
+        owner.access_log(f"audit-{name}", config.audit.retention_days)
     events = PolarisEventLog(
         "audit-polaris-events",
         EventLogArgs(
             account_id=config.platform.account_id,
             region=config.platform.region,
             server_role_name=platform.server_role_name,
-            retention_days=days,
+            retention_days=config.audit.retention_days,
         ),
         opts=pulumi.ResourceOptions(provider=platform.aws_provider),
     )
@@ -375,16 +410,6 @@ def _build_on_existing_polaris(config: StackConfig) -> Stages:
     return stages
 
 
-def s3_endpoint_settings(endpoints: S3CompatibleEndpoints | None) -> dict[str, Any]:
-    """The S3-compatible store's endpoints, as Polaris 1.7.0's AwsStorageConfigInfo names them."""
-    if endpoints is None:
-        return {}
-    settings: dict[str, Any] = {"endpoint": endpoints.s3, "pathStyleAccess": endpoints.path_style_access}
-    if endpoints.sts is not None:
-        settings["stsEndpoint"] = endpoints.sts
-    return settings
-
-
 def _exports(
     config: StackConfig, vending: VendingStage, access: PolarisAccess, endpoint: pulumi.Input[str]
 ) -> dict[str, Any]:
@@ -392,7 +417,7 @@ def _exports(
     return {
         "polarisUrl": endpoint,
         "catalogs": {c.name: {"dataOwner": c.data_owner, "locations": list(c.locations)} for c in config.catalogs},
-        "dataOwners": {name: _owner_summary(owner) for name, owner in vending.owners.items()},
+        "dataOwners": {name: owner.summary() for name, owner in vending.owners.items()},
         "clientConfigurations": {
             name: client_configuration(
                 config, endpoint, org.principal.clientId, org.principal.clientSecret, org.scope, org.catalogs
@@ -412,27 +437,4 @@ def _platform_exports(platform: PolarisPlatform, server: PolarisServer) -> dict[
         # Where the VPC's deployers (the CI runners) come from: what another stack's lists must admit for them.
         "platformEgressCidrs": platform.egress_cidrs,
         "polarisServerRoleArn": platform.server_role_arn,
-    }
-
-
-def _owner_summary(owner: pulumi.ComponentResource) -> dict[str, Any]:
-    if isinstance(owner, AwsDataOwner):
-        return {
-            "cloud": "aws",
-            "roleArn": owner.role_arn,
-            "externalId": pulumi.Output.secret(owner.external_id),
-            "allowedLocations": owner.allowed_locations,
-        }
-    if isinstance(owner, GcpDataOwner):
-        return {
-            "cloud": "gcp",
-            "serviceAccount": owner.service_account_email,
-            "allowedLocations": owner.allowed_locations,
-        }
-    return {
-        "cloud": "azure",
-        "tenantId": owner.tenant_id,
-        "clientId": owner.client_id,
-        "consentUrl": owner.consent_url,
-        "allowedLocations": owner.allowed_locations,
     }

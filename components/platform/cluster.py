@@ -56,13 +56,23 @@ def _no_tags() -> Mapping[str, str]:
 
 
 @dataclass(frozen=True)
+class PlatformResilience:
+    """What the platform spends on surviving a zone outage or a mistaken delete (the stage decides)."""
+
+    nat_per_zone: bool
+    """One NAT gateway per zone survives a zone outage; one shared NAT is cheaper."""
+    deletion_protection: bool
+    """EKS refuses to delete the cluster until the protection is turned off."""
+
+
+@dataclass(frozen=True)
 class PlatformArgs:
     platform: PlatformConfig
     namespace: str
     """Polaris' Kubernetes namespace: half of the only subject the server role trusts."""
     service_account: str
     """Polaris' Kubernetes service account: the other half."""
-    production: bool
+    resilience: PlatformResilience
     tags: Mapping[str, str] = field(default_factory=_no_tags)
     """Default tags of the platform provider. (A factory: dataclasses refuse a mappingproxy default.)"""
 
@@ -418,7 +428,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             NetworkArgs(
                 vpc_cidr=network.vpc_cidr,
                 zone_count=network.availability_zones,
-                nat_per_zone=args.production,
+                nat_per_zone=args.resilience.nat_per_zone,
                 account_id=args.platform.account_id,
                 region=args.platform.region,
             ),
@@ -485,7 +495,7 @@ class PolarisPlatform(pulumi.ComponentResource):
             endpoint_private_access=True,
             endpoint_public_access=public_api,
             public_access_cidrs=list(platform.api_allowed_cidrs) if public_api else None,
-            deletion_protection=args.production,
+            deletion_protection=args.resilience.deletion_protection,
             provider_credential_opts=eks.KubeconfigOptionsArgs(**_kubeconfig_credentials(platform)),
             # The platform manages the vpc-cni add-on itself (`_vpc_cni`); pulumi-eks would otherwise create a
             # second owner of the same add-on, and the second creation fails.

@@ -50,6 +50,16 @@ class DatabaseConnection:
 
 
 @dataclass(frozen=True)
+class DatabaseResilience:
+    """What the database keeps through a mistaken delete (the stage decides)."""
+
+    deletion_protection: bool
+    """RDS refuses to delete the instance until the protection is turned off."""
+    final_snapshot: bool
+    """A delete first takes a last snapshot, ``<name>-final``, that outlives the instance."""
+
+
+@dataclass(frozen=True)
 class DatabaseArgs:
     database: DatabaseConfig
     vpc_id: pulumi.Input[str]
@@ -57,7 +67,7 @@ class DatabaseArgs:
     """Private subnets in at least two zones (RDS requires two even without multi-AZ)."""
     client_security_group_id: pulumi.Input[str]
     """The only security group admitted on the PostgreSQL port: the one the cluster's nodes carry."""
-    production: bool
+    resilience: DatabaseResilience
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Tags of the instance (the provider's default tags apply as well)."""
     iam_authentication: bool = False
@@ -165,9 +175,9 @@ class PolarisDatabase(pulumi.ComponentResource):
             multi_az=config.multi_az,
             backup_retention_period=config.backup_retention_days,
             copy_tags_to_snapshot=True,
-            deletion_protection=args.production,
-            skip_final_snapshot=not args.production,
-            final_snapshot_identifier=f"{name}-final" if args.production else None,
+            deletion_protection=args.resilience.deletion_protection,
+            skip_final_snapshot=not args.resilience.final_snapshot,
+            final_snapshot_identifier=f"{name}-final" if args.resilience.final_snapshot else None,
             auto_minor_version_upgrade=True,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             iam_database_authentication_enabled=args.iam_authentication,

@@ -79,7 +79,11 @@ def program() -> None:
         vending = AzureDataOwner(
             owner.name,
             AzureVendingArgs(
-                owner, keyless.client_id, {"environment": "test"}, home_principal=keyless.service_principal
+                owner,
+                keyless.client_id,
+                "polaris-credential-vending",
+                {"environment": "test"},
+                home_principal=keyless.service_principal,
             ),
         )
         pulumi.export(

@@ -6,6 +6,9 @@ import json
 
 import pytest
 
+from components.platform.cluster import PlatformResilience
+from components.platform.database import DatabaseResilience
+from components.stages import Resilience
 from configuration.loader import SECRET, load_stack
 from configuration.schema import Cloud
 from tools.plan import plan_stack
@@ -103,6 +106,27 @@ def test_prod_has_a_database_a_bootstrap_job_and_several_replicas(prod):
     assert ranges[:2] == ["198.51.100.0/24", "192.0.2.0/24"] and sorted(ranges[2:]) == sorted(nat_addresses)
     cluster = only(prod, "eks:index:Cluster").inputs
     assert cluster["endpointPublicAccess"] is False and cluster["endpointPrivateAccess"] is True
+
+
+def test_production_is_decided_at_the_edge_into_concrete_choices():
+    assert Resilience.of(production=True) == Resilience(
+        platform=PlatformResilience(nat_per_zone=True, deletion_protection=True),
+        database=DatabaseResilience(deletion_protection=True, final_snapshot=True),
+    )
+    assert Resilience.of(production=False) == Resilience(
+        platform=PlatformResilience(nat_per_zone=False, deletion_protection=False),
+        database=DatabaseResilience(deletion_protection=False, final_snapshot=False),
+    )
+
+
+def test_the_shipped_stacks_get_their_stages_choices(dev, prod):
+    """prod (``production: true``, three zones) and dev (two zones) as the components render the choices."""
+    assert len(prod.of_type("aws:ec2/natGateway:NatGateway")) == 3
+    assert len(dev.of_type("aws:ec2/natGateway:NatGateway")) == 1
+    assert only(prod, "eks:index:Cluster").inputs["deletionProtection"] is True
+    assert only(dev, "eks:index:Cluster").inputs["deletionProtection"] is False
+    database = only(prod, "aws:rds/instance:Instance").inputs
+    assert (database["skipFinalSnapshot"], database["finalSnapshotIdentifier"]) == (False, "polaris-db-final")
 
 
 def test_dev_is_in_memory_with_one_replica_and_no_database(dev):

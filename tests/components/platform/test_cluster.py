@@ -17,6 +17,7 @@ from components.platform.cluster import (
     LBC_CHART_VERSION,
     LBC_POLICY_FILE,
     PlatformArgs,
+    PlatformResilience,
     PolarisPlatform,
     PolarisVendingAccess,
     VendingAccessArgs,
@@ -76,10 +77,10 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
-def platform_program(config: PlatformConfig, production: bool) -> None:
+def platform_program(config: PlatformConfig, resilience: PlatformResilience) -> None:
     platform = PolarisPlatform(
         "platform",
-        PlatformArgs(config, namespace="polaris", service_account="polaris-server", production=production, tags=TAGS),
+        PlatformArgs(config, namespace="polaris", service_account="polaris-server", resilience=resilience, tags=TAGS),
     )
     for key in (
         "kubeconfig",
@@ -99,9 +100,9 @@ def platform_program(config: PlatformConfig, production: bool) -> None:
     pulumi.export("cluster_addon_urns", [addon.urn for addon in platform.cluster_addons])
 
 
-def platform_plan(config: PlatformConfig, production: bool) -> Plan:
+def platform_plan(config: PlatformConfig, resilience: PlatformResilience) -> Plan:
     return run_program(
-        lambda: platform_program(config, production),
+        lambda: platform_program(config, resilience),
         stack="unit",
         # The default region differs from the platform's: anything bypassing its provider shows.
         mocks=RealisticMocks(default_aws_region="us-east-1"),
@@ -110,17 +111,18 @@ def platform_plan(config: PlatformConfig, production: bool) -> Plan:
 
 @pytest.fixture(scope="module")
 def dev() -> Plan:
-    return platform_plan(DEV, production=False)
+    return platform_plan(DEV, PlatformResilience(nat_per_zone=False, deletion_protection=False))
 
 
 @pytest.fixture(scope="module")
 def prod() -> Plan:
-    return platform_plan(PROD, production=True)
+    return platform_plan(PROD, PlatformResilience(nat_per_zone=True, deletion_protection=True))
 
 
 @pytest.fixture(scope="module")
 def existing() -> Plan:
-    return platform_plan(EXISTING, production=False)
+    # Choices that differ, so a swapped wiring shows (an existing network gets no NAT gateway whatever they say).
+    return platform_plan(EXISTING, PlatformResilience(nat_per_zone=True, deletion_protection=False))
 
 
 def named_like(plan: Plan, type_: str, fragment: str) -> list[PlannedResource]:
@@ -188,7 +190,7 @@ def test_public_subnets_route_to_the_internet_and_private_ones_through_nat(dev):
 
 
 @pytest.mark.parametrize("plan_name, nats", [("dev", 1), ("prod", 3)])
-def test_production_has_a_nat_gateway_per_zone_and_dev_shares_one(request, plan_name, nats):
+def test_a_resilient_platform_has_a_nat_gateway_per_zone_and_dev_shares_one(request, plan_name, nats):
     plan = request.getfixturevalue(plan_name)
     public_ids = set(plan.outputs["public_subnet_ids"])
     assert len(plan.of_type(NAT)) == nats
@@ -282,8 +284,8 @@ def test_without_allowed_cidrs_the_api_endpoint_has_no_public_access(prod):
     assert "publicAccessCidrs" not in args
 
 
-@pytest.mark.parametrize("plan_name, protected", [("dev", False), ("prod", True)])
-def test_cluster_deletion_protection_follows_production(request, plan_name, protected):
+@pytest.mark.parametrize("plan_name, protected", [("dev", False), ("prod", True), ("existing", False)])
+def test_cluster_deletion_protection_is_the_resilience_choice(request, plan_name, protected):
     assert cluster(request.getfixturevalue(plan_name))["deletionProtection"] is protected
 
 

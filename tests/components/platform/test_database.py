@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.aws_accounts import account_provider
-from components.platform.database import DatabaseArgs, PolarisDatabase
+from components.platform.database import DatabaseArgs, DatabaseResilience, PolarisDatabase
 from configuration.schema import AwsCredentials, DatabaseConfig
 from tools.plan import Plan, run_program
 
@@ -29,7 +29,11 @@ PASSWORDS: dict[str, str] = {}
 
 
 def database(
-    name: str, config: DatabaseConfig, production: bool, provider: pulumi.ProviderResource, **optional: bool
+    name: str,
+    config: DatabaseConfig,
+    resilience: DatabaseResilience,
+    provider: pulumi.ProviderResource,
+    **optional: bool,
 ) -> None:
     db = PolarisDatabase(
         name,
@@ -38,7 +42,7 @@ def database(
             vpc_id=VPC,
             subnet_ids=SUBNETS,
             client_security_group_id=CLUSTER_SG,
-            production=production,
+            resilience=resilience,
             tags={"component": "database"},
             **optional,
         ),
@@ -68,8 +72,10 @@ def program() -> None:
         tags={},
     )
     pulumi.export("provider_urn", provider.urn)
-    database("prod-db", PROD, True, provider, iam_authentication=True, performance_insights=True)
-    database("dev-db", DEV, False, provider)
+    protected = DatabaseResilience(deletion_protection=True, final_snapshot=True)
+    database("prod-db", PROD, protected, provider, iam_authentication=True, performance_insights=True)
+    database("dev-db", DEV, DatabaseResilience(deletion_protection=False, final_snapshot=False), provider)
+    database("snapshot-db", DEV, DatabaseResilience(deletion_protection=False, final_snapshot=True), provider)
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +142,12 @@ def test_production_is_protected_and_keeps_a_final_snapshot(plan):
     assert prod["finalSnapshotIdentifier"] == "prod-db-final"
 
 
+def test_a_final_snapshot_does_not_need_deletion_protection(plan):
+    kept = instance(plan, "snapshot-db")
+    assert kept["deletionProtection"] is False
+    assert (kept["skipFinalSnapshot"], kept["finalSnapshotIdentifier"]) == (False, "snapshot-db-final")
+
+
 def test_dev_can_be_destroyed_without_a_snapshot(plan):
     dev = instance(plan, "dev-db")
     assert dev["deletionProtection"] is False
@@ -162,7 +174,7 @@ def test_password_reaches_rds_as_a_secret_limited_to_characters_rds_accepts(plan
 
 
 def test_password_never_appears_in_plaintext_anywhere(plan):
-    assert set(PASSWORDS) == {"prod-db", "dev-db"} and all(len(p) >= 32 for p in PASSWORDS.values())
+    assert set(PASSWORDS) == {"prod-db", "dev-db", "snapshot-db"} and all(len(p) >= 32 for p in PASSWORDS.values())
     everything = json.dumps([[r.inputs, r.state] for r in plan.resources] + [plan.outputs])
     assert not any(password in everything for password in PASSWORDS.values())
 
