@@ -33,6 +33,7 @@ from components.config import (
     StackConfig,
 )
 from components.config_parser import Problem, join, likely
+from components.images import IMAGES_FILE, POLARIS_IMAGES, record_command, recorded_digest
 
 POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
 _SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
@@ -278,6 +279,8 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         pol.version,
         "a pinned release such as '1.7.0' (never 'latest')",
     )
+    if pol.existing is None and _VERSION.match(pol.version):
+        _check_image_digests(pol.version, problems)
     _expect(pol.replicas >= 1, problems, "polaris.replicas", pol.replicas, "at least 1")
     _expect(
         not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1),
@@ -390,6 +393,20 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
                 pol.azure_application.client_id,
                 "an application GUID",
             )
+
+
+def _check_image_digests(version: str, problems: list[Problem]) -> None:
+    """The images ``polaris.version`` pins are deployed by digest: each needs its digest in the table."""
+    missing = [f"{image}:{version}" for image in POLARIS_IMAGES if recorded_digest(image, version) is None]
+    _expect(
+        not missing,
+        problems,
+        "polaris.version",
+        version,
+        f"a release whose image digests are recorded in components/data/{IMAGES_FILE.name}; "
+        f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} none: run `{record_command(missing)}`, "
+        "review and commit the table",
+    )
 
 
 def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:
