@@ -265,7 +265,10 @@ class PolarisConfig:
         None,
     )
     version: str = setting(
-        "version", "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.", "1.7.0"
+        "version",
+        "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`, deployed by the digests "
+        "recorded for it in `components/data/images.json` (`python -m tools.pin_images --add <image>:<version>`).",
+        "1.7.0",
     )
     replicas: int = setting("replicas", "Polaris server replicas (1 with `in-memory`).", 1)
     persistence: Persistence = setting(
