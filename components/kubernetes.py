@@ -25,11 +25,10 @@ import pulumi_tls as tls
 from components.audit import EventLog
 from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
+from components.images import POLARIS_ADMIN_TOOL, POLARIS_SERVER, pinned
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
 from configuration.schema import CredentialMode, Exposure, Persistence, PolarisConfig
 
-SERVER_IMAGE = "apache/polaris"
-ADMIN_TOOL_IMAGE = "apache/polaris-admin-tool"
 API_PORT = 8181
 MANAGEMENT_PORT = 8182
 HTTPS_PORT = 443
@@ -385,7 +384,7 @@ class PolarisServer(pulumi.ComponentResource):
         polaris = self._args.polaris
         container = {
             "name": "bootstrap",
-            "image": f"{ADMIN_TOOL_IMAGE}:{polaris.version}",
+            "image": pinned(POLARIS_ADMIN_TOOL, polaris.version).reference,
             "args": ["bootstrap", "-r", polaris.realm, "-c", "$(ROOT_CREDENTIALS)"],
             "env": [
                 *plain_env({"POLARIS_PERSISTENCE_TYPE": "relational-jdbc"}),
@@ -516,7 +515,7 @@ class PolarisServer(pulumi.ComponentResource):
         resources = polaris.resources
         return {
             "name": "polaris",
-            "image": f"{SERVER_IMAGE}:{polaris.version}",
+            "image": pinned(POLARIS_SERVER, polaris.version).reference,
             "imagePullPolicy": "IfNotPresent",
             "ports": [
                 {"name": "polaris-http", "containerPort": API_PORT, "protocol": "TCP"},

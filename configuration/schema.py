@@ -407,7 +407,8 @@ class PolarisConfig:
     )
     version: str = setting(
         "version",
-        "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`.",
+        "Polaris release; pins `apache/polaris` and `apache/polaris-admin-tool`, deployed by the digests "
+        "recorded for it in `components/data/images.json` (`python -m tools.pin_images --add <image>:<version>`).",
         "1.7.0",
         pattern=POLARIS_RELEASE,
     )

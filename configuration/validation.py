@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from components.images import IMAGES_FILE, POLARIS_IMAGES, record_command, recorded_digest
 from configuration.cloud_facts import (
     AZURE_LOCATIONS,
     AZURE_TAG_NAME_FORBIDDEN,
@@ -227,6 +228,8 @@ def _check_vpc_cidr(cidr: str, problems: list[Problem]) -> None:
 
 def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     pol = cfg.polaris
+    if pol.existing is None and conforms(pol, "version"):
+        _check_image_digests(pol.version, problems)
     _expect(
         not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1),
         problems,
@@ -282,6 +285,20 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
             None,
             "the Entra application's home tenant, since a data owner is on Azure",
         )
+
+
+def _check_image_digests(version: str, problems: list[Problem]) -> None:
+    """The images ``polaris.version`` pins are deployed by digest: each needs its digest in the table."""
+    missing = [f"{image}:{version}" for image in POLARIS_IMAGES if recorded_digest(image, version) is None]
+    _expect(
+        not missing,
+        problems,
+        "polaris.version",
+        version,
+        f"a release whose image digests are recorded in components/data/{IMAGES_FILE.name}; "
+        f"{', '.join(missing)} {'has' if len(missing) == 1 else 'have'} none: run `{record_command(missing)}`, "
+        "review and commit the table",
+    )
 
 
 def _check_audit_reach(cfg: StackConfig, problems: list[Problem]) -> None:

@@ -71,6 +71,7 @@ K8S_JOB = "kubernetes:batch/v1:Job"
 K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 K8S_SERVICE = "kubernetes:core/v1:Service"
 K8S_WORKLOADS = (K8S_DEPLOYMENT, K8S_JOB)
+K8S_HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 _POLARIS = "pulumi-python:dynamic/polaris:"
 POLARIS_CATALOG = _POLARIS + "Catalog"

@@ -1,5 +1,5 @@
-"""Kubernetes rules for the Polaris Deployment, its bootstrap Job, its ConfigMap and its Service: pinned images,
-restricted containers, limits and probes, no literal secrets, production persistence and replicas, no
+"""Kubernetes rules for the Polaris Deployment, its bootstrap Job, its ConfigMap and its Service: pinned images
+(by digest in production, Helm releases' images too), restricted containers, limits and probes, no literal secrets, production persistence and replicas, no
 insecure Polaris feature flag, and no production load balancer open to the whole internet."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
+from components.images import DIGEST
 from configuration.cloud_facts import covers_internet
 from policies.common import (
     K8S_CONFIG_MAP,
     K8S_DEPLOYMENT,
+    K8S_HELM_RELEASE,
     K8S_SERVICE,
     K8S_WORKLOADS,
     PRODUCTION,
@@ -26,6 +28,7 @@ from policies.common import (
 PROPERTIES_FILE = "application.properties"
 PERSISTENCE_KEY = "polaris.persistence.type"
 JDBC = "relational-jdbc"
+DIGEST_PIN = re.compile(r"@sha256:[0-9a-f]{64}$")
 INSECURE_FLAGS = ("ALLOW_INSECURE_STORAGE_TYPES", "SKIP_CREDENTIAL_SUBSCOPING_INDIRECTION")
 """Feature flags that must never be true (polaris.md §6.2)."""
 STORAGE_TYPES_FLAG = "SUPPORTED_CATALOG_STORAGE_TYPES"
@@ -62,6 +65,28 @@ def _image_problems(args: ResourceValidationArgs, _config: Mapping[str, Any]) ->
         problem = image_problem(get(container, "image", default=""))
         if problem:
             yield f"{_named(container)}: {problem}"
+
+
+def _digest_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
+    if not config["production"]:
+        return
+    if args.resource_type == K8S_HELM_RELEASE:
+        yield from _chart_image_problems(get(args.props, "values", "image"))
+        return
+    for container in _containers(args):
+        image = get(container, "image", default="")
+        if not DIGEST_PIN.search(image):
+            yield f"{_named(container)}: image {image} is not pinned by digest (@sha256:...)"
+
+
+def _chart_image_problems(image: Any) -> Messages:
+    """A chart's ``image`` value, by the Helm convention ``{repository, tag}`` (plus ``digest`` where the chart
+    has that field): only this key is read, so a release's other values may be unknown during preview."""
+    if not isinstance(image, Mapping) or "repository" not in image:
+        return
+    tag, digest = str(get(image, "tag", default="")), str(get(image, "digest", default=""))
+    if not (DIGEST_PIN.search(tag) or DIGEST.match(digest)):
+        yield f"values.image {get(image, 'repository')}:{tag} is not pinned by digest (tag@sha256:... or image.digest)"
 
 
 def _security_problems(args: ResourceValidationArgs, _config: Mapping[str, Any]) -> Messages:
@@ -173,6 +198,20 @@ image_pinned = resource_policy(
     remediation="Use an explicit version tag (e.g. apache/polaris:1.7.0) or an @sha256 digest.",
     severity=Severity.HIGH,
     check=_image_problems,
+)
+
+image_digest = resource_policy(
+    "k8s-image-digest",
+    types=[*K8S_WORKLOADS, K8S_HELM_RELEASE],
+    description="Makes a production rollout run exactly the reviewed bytes, whatever happens to a tag on its "
+    "registry: every container image of a workload, and a Helm release's `image` value, is pinned by digest "
+    "(repository:tag@sha256:...). Fix: record the digest with `python -m tools.pin_images --add "
+    "<repository>:<tag>` (components/data/images.json) and render it.",
+    remediation="Record the image's digest with tools/pin_images.py and reference the image as "
+    "repository:tag@sha256:<digest> (a chart without a digest field takes tag@sha256:<digest> as its tag).",
+    severity=Severity.HIGH,
+    check=_digest_problems,
+    config=PRODUCTION,
 )
 
 container_hardened = resource_policy(
@@ -294,6 +333,7 @@ load_balancer_restricted = resource_policy(
 
 POLICIES = [
     image_pinned,
+    image_digest,
     container_hardened,
     resource_limits,
     probes,

@@ -24,6 +24,7 @@ import pulumi_kubernetes as k8s
 
 from components.audit import encrypted_log_group
 from components.aws_accounts import account_provider, profile_name
+from components.images import pinned
 from components.key_policies import key_policy
 from configuration.schema import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 
@@ -44,6 +45,9 @@ LBC_NAMESPACE = "kube-system"
 LBC_CHART_REPOSITORY = "https://aws.github.io/eks-charts"
 LBC_CHART_VERSION = "3.5.0"
 """Ships controller v3.5.0, the version of the vendored IAM policy (data/README.md): bump both together."""
+LBC_IMAGE = "public.ecr.aws/eks/aws-load-balancer-controller"
+LBC_IMAGE_TAG = "v3.5.0"
+"""The chart's ``appVersion``; its digest is recorded in ``components/data/images.json``."""
 LBC_POLICY_FILE = Path(__file__).parent.parent / "data" / "aws_load_balancer_controller_iam_policy.json"
 LBC_REPLICAS = 2
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
@@ -638,6 +642,8 @@ class PolarisPlatform(pulumi.ComponentResource):
                 "region": region,
                 "vpcId": self.vpc_id,
                 "replicaCount": LBC_REPLICAS,
+                # The chart renders `repository:tag` and has no digest field: the tag carries the digest.
+                "image": {"repository": LBC_IMAGE, "tag": pinned(LBC_IMAGE, LBC_IMAGE_TAG).pinned_tag},
                 "serviceAccount": {"create": True, "name": LBC_NAME, "annotations": {IRSA_ROLE_ANNOTATION: role.arn}},
             },
             # The controller calls AWS as soon as it runs: its permissions come first.

@@ -7,7 +7,7 @@ import copy
 import pytest
 import yaml
 
-from configuration.loader import SECRET, engine_config, parse_flat
+from configuration.loader import SECRET, engine_config, load_stack, parse_flat
 from configuration.parser import ConfigError
 from tools.plan import ROOT, plan_stack
 
@@ -149,3 +149,12 @@ def test_given_gcp_service_account_and_azure_application_create_no_identity(tmp_
         globex.inputs["storageConfigInfo"]["gcsServiceAccount"]
         == "polaris-vending@globex-dev-data.iam.gserviceaccount.com"
     )
+
+
+def test_a_brought_polaris_needs_no_image_digest(tmp_path):
+    """No image is deployed: a version without recorded digests is not refused."""
+
+    def later_release(config):
+        config["polaris-data-exchange:polaris"]["version"] = "9.9.9"
+
+    assert load_stack("local", local_file(tmp_path, later_release)).polaris.version == "9.9.9"

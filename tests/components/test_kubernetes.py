@@ -17,6 +17,7 @@ import pytest
 
 from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
+from components.images import recorded_digest
 from components.kubernetes import (
     PolarisServer,
     PolarisServerArgs,
@@ -432,7 +433,9 @@ def test_postgres_bootstraps_with_the_admin_tool_before_the_server_starts(prod):
     job = prod.one(JOB)
     assert job.inputs["metadata"]["name"] == "polaris-bootstrap-1-7-0"
     container = job.inputs["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "apache/polaris-admin-tool:1.7.0"
+    assert (
+        container["image"] == f"apache/polaris-admin-tool:1.7.0@{recorded_digest('apache/polaris-admin-tool', '1.7.0')}"
+    )
     assert container["args"] == ["bootstrap", "-r", "POLARIS", "-c", "$(ROOT_CREDENTIALS)"]
     env = prod.env(JOB)
     _, root = prod.secret_named(env["ROOT_CREDENTIALS"]["valueFrom"]["secretKeyRef"]["name"])
@@ -481,7 +484,7 @@ def assert_hardened(pod: dict[str, Any]) -> None:
 
 def test_server_runs_the_pinned_image_hardened(prod):
     container = prod.pod()["containers"][0]
-    assert container["image"] == "apache/polaris:1.7.0"
+    assert container["image"] == f"apache/polaris:1.7.0@{recorded_digest('apache/polaris', '1.7.0')}"
     assert_hardened(prod.pod())
     assert prod.pod()["automountServiceAccountToken"] is False
 

@@ -277,6 +277,46 @@ def test_latest_image_refused(dev):
     assert "never 'latest'" in problems_of(dev)["polaris.version"]
 
 
+def test_a_release_without_recorded_image_digests_is_refused_with_how_to_record_them(dev):
+    dev["polaris"]["version"] = "1.8.0"
+    assert problems_of(dev)["polaris.version"] == (
+        "polaris.version: '1.8.0' — expected a release whose image digests are recorded in "
+        "components/data/images.json; apache/polaris:1.8.0, apache/polaris-admin-tool:1.8.0 have none: run "
+        "`python -m tools.pin_images --add apache/polaris:1.8.0 --add apache/polaris-admin-tool:1.8.0`, review "
+        "and commit the table"
+    )
+
+
+def recorded_for(monkeypatch, version: str, images_recorded: tuple[str, ...]) -> None:
+    """The digest table with unverified entries for ``version`` of ``images_recorded``."""
+    from components import images
+
+    table = copy.deepcopy(images.table())
+    for image in images_recorded:
+        table[image][version] = {
+            "digest": "sha256:" + "0" * 64,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "source": "test",
+            "verified": False,
+        }
+    monkeypatch.setattr(images, "table", lambda: table)
+
+
+def test_one_missing_digest_is_named_alone(dev, monkeypatch):
+    recorded_for(monkeypatch, "1.8.0", ("apache/polaris",))
+    dev["polaris"]["version"] = "1.8.0"
+    assert (
+        "; apache/polaris-admin-tool:1.8.0 has none: run `python -m tools.pin_images --add "
+        in (problems_of(dev)["polaris.version"])
+    )
+
+
+def test_a_recorded_digest_is_accepted_even_when_not_verified_from_the_registry(dev, monkeypatch):
+    recorded_for(monkeypatch, "1.8.0", ("apache/polaris", "apache/polaris-admin-tool"))
+    dev["polaris"]["version"] = "1.8.0"
+    assert parse_config(dev, "test").polaris.version == "1.8.0"
+
+
 def test_azure_owner_needs_the_polaris_application(dev):
     del dev["polaris"]["azureApplication"]
     assert "a data owner is on Azure" in problems_of(dev)["polaris.azureApplication"]

@@ -94,6 +94,7 @@ def test_stack_config_files_name_real_policies(stack, production):
         {
             "eks-public-endpoint-restricted",
             "rds-deletion-protection",
+            "k8s-image-digest",
             "polaris-production-persistence",
             "polaris-production-replicas",
             "load-balancer-source-ranges-restricted",

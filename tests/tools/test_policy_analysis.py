@@ -195,6 +195,11 @@ def test_weakened_production_resources_are_caught_as_mandatory():
             "cluster",
             "the public API endpoint is open to 0.0.0.0/1 + 128.0.0.0/1 in production (the whole internet)",
         ),
+        (
+            "k8s-image-digest",
+            "polaris",
+            "container polaris: image apache/polaris:latest is not pinned by digest (@sha256:...)",
+        ),
         ("k8s-image-pinned", "polaris", "container polaris: image apache/polaris:latest uses the moving tag latest"),
         (
             "load-balancer-source-ranges-restricted",

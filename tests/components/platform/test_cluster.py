@@ -13,8 +13,10 @@ import pulumi
 import pytest
 
 from components.aws_accounts import account_provider
+from components.images import recorded_digest
 from components.platform.cluster import (
     LBC_CHART_VERSION,
+    LBC_IMAGE_TAG,
     LBC_POLICY_FILE,
     PlatformArgs,
     PlatformResilience,
@@ -511,6 +513,7 @@ def test_vendored_controller_policy_is_the_upstream_file_its_readme_names():
     blob = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
     assert re.search(r"git blob: ([0-9a-f]{40})", readme).group(1) == blob, "policy edited without provenance"
     assert f"`aws-load-balancer-controller` {LBC_CHART_VERSION} " in readme, "chart and policy versions drifted"
+    assert f"(chart `appVersion` {LBC_IMAGE_TAG})" in readme, "chart and controller image versions drifted"
     assert f"/blob/v{LBC_CHART_VERSION}/docs/install/iam_policy.json" in readme
 
 
@@ -529,6 +532,10 @@ def test_load_balancer_controller_chart_is_pinned_and_runs_as_its_irsa_role_in_t
         "region": REGION,
         "vpcId": plan.outputs["vpc_id"],
         "replicaCount": 2,
+        "image": {
+            "repository": "public.ecr.aws/eks/aws-load-balancer-controller",
+            "tag": f"v3.5.0@{recorded_digest('public.ecr.aws/eks/aws-load-balancer-controller', 'v3.5.0')}",
+        },
         "serviceAccount": {
             "create": True,
             "name": "aws-load-balancer-controller",
