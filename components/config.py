@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from rules.azure import container_url
+
 PROJECT = "polaris-data-exchange"
 """The Pulumi project name; configuration keys live in this namespace (``polaris-data-exchange:<key>``)."""
 
@@ -398,7 +400,7 @@ class GcpProject:
     location: str = setting(
         "location",
         "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
-        "region (`europe-west1`); checked against `components/cloud_facts.py`.",
+        "region (`europe-west1`); checked against `rules/gcp.py`.",
         "EU",
     )
     object_admin: bool = setting(
@@ -426,7 +428,7 @@ class AzureSubscription:
     )
     location: str = setting(
         "location",
-        "Azure region, as `az account list-locations` names it; checked against `components/cloud_facts.py`.",
+        "Azure region, as `az account list-locations` names it; checked against `rules/azure.py`.",
         required=True,
         example="westeurope",
     )
@@ -479,7 +481,7 @@ def storage_root(cloud: Cloud, storage: StorageConfig) -> str:
         return f"s3://{storage.bucket}"
     if cloud is Cloud.GCP:
         return f"gs://{storage.bucket}"
-    return f"abfss://{storage.container}@{storage.account}.dfs.core.windows.net"
+    return container_url(storage.account, storage.container)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -10,19 +10,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from components.cloud_facts import (
-    AZURE_LOCATIONS,
-    AZURE_TAG_NAME_FORBIDDEN,
-    GCS_LOCATIONS,
-    TAG_COUNT_MAX,
-    TAG_KEY_MAX,
-    TAG_RESERVED_PREFIX,
-    TAG_VALUE_MAX,
-    covers_internet,
-    tag_text_ok,
-)
 from components.config import (
     AUDIT_RETENTION_DAYS,
     CatalogConfig,
@@ -33,26 +22,13 @@ from components.config import (
     StackConfig,
 )
 from components.config_parser import Problem, join, likely
+from rules import aws, azure, gcp, kubernetes, network, polaris, tags
 
-POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
-_SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
-_OWNER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
-_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_KMS_ARN = re.compile(
-    r"^arn:aws(-[a-z]+)*:kms:([a-z0-9-]+):(\d{12}):key/[0-9a-f-]{36}$|^arn:aws(-[a-z]+)*:kms:"
-    r"[a-z0-9-]+:\d{12}:key/mrk-[0-9a-f]{32}$"
+POLARIS_NAME = (
+    f"1-{polaris.MAX_NAME} characters (UTF-16 code units) without line breaks, not starting with 'system$' in "
+    "any case (Polaris' rule for entity names)"
 )
-_ACM_ARN = re.compile(r"^arn:aws(-[a-z]+)*:acm:([a-z0-9-]+):(\d{12}):certificate/[0-9a-f-]+$")
-_GCP_PROJECT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
-_AZURE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
-_AZURE_CONTAINER = re.compile(r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")
-_SERVICE_ACCOUNT = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
+_OWNER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 _VERSION = re.compile(r"^\d+\.\d+\.\d+$")
 _K8S_VERSION = re.compile(r"^1\.\d{2}$")
 _ADDON_VERSION = re.compile(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")
@@ -140,7 +116,7 @@ def _one_of(names: Iterable[str], what: str) -> str:
 
 
 def check_polaris_name(name: str, path: str, problems: list[Problem]) -> None:
-    _expect(0 < len(name) <= 256 and not _SYSTEM_PREFIX.match(name), problems, path, name, POLARIS_NAME)
+    _expect(polaris.is_entity_name(name), problems, path, name, POLARIS_NAME)
 
 
 _WHOLE_INTERNET = "specific CIDRs: a production stack may not open this to the whole internet"
@@ -153,10 +129,10 @@ def _check_cidrs(cidrs: tuple[str, ...], path: str, production: bool, problems: 
         except ValueError:
             problems.append(Problem(join(path, i), cidr, "a CIDR such as 203.0.113.0/24 (host bits zero)"))
             continue
-        _expect(not (production and covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
-    alone = any(covers_internet([c]) for c in cidrs)
+        _expect(not (production and network.covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
+    alone = any(network.covers_internet([c]) for c in cidrs)
     _expect(
-        not (production and not alone and covers_internet(cidrs)),
+        not (production and not alone and network.covers_internet(cidrs)),
         problems,
         path,
         list(cidrs),
@@ -181,13 +157,15 @@ def _check_path_segments(path_text: str, path: str, value: str, problems: list[P
 def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
     p = cfg.platform
     _expect(
-        bool(_ACCOUNT_ID.match(p.account_id)),
+        bool(aws.ACCOUNT_ID.fullmatch(p.account_id)),
         problems,
         "platform.accountId",
         p.account_id,
         "a 12-digit AWS account id (quote it in YAML)",
     )
-    _expect(bool(_AWS_REGION.match(p.region)), problems, "platform.region", p.region, "an AWS region, e.g. eu-west-1")
+    _expect(
+        bool(aws.REGION.fullmatch(p.region)), problems, "platform.region", p.region, "an AWS region, e.g. eu-west-1"
+    )
     if p.deploy_role_arn is not None:
         _check_role_arn(p.deploy_role_arn, p.account_id, "platform.deployRoleArn", problems)
     _expect(
@@ -249,7 +227,7 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
         )
         _check_cidrs(net.existing.egress_cidrs, "platform.network.existing.egressCidrs", cfg.production, problems)
     for i, arn in enumerate(p.cluster_viewers):
-        _expect(bool(_ROLE_ARN.match(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
+        _expect(bool(aws.ROLE_ARN.fullmatch(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
     _check_cidrs(p.api_allowed_cidrs, "platform.apiAllowedCidrs", cfg.production, problems)
     _check_cidrs(p.polaris_allowed_cidrs, "platform.polarisAllowedCidrs", cfg.production, problems)
 
@@ -297,7 +275,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     )
     _expect(bool(_REALM.match(pol.realm)), problems, "polaris.realm", pol.realm, "1-64 letters, digits, '_' or '-'")
     for key, value in (("namespace", pol.namespace), ("serviceAccount", pol.service_account)):
-        _expect(bool(_DNS_LABEL.match(value)), problems, f"polaris.{key}", value, "a DNS-1123 label")
+        _expect(bool(kubernetes.DNS_LABEL.fullmatch(value)), problems, f"polaris.{key}", value, "a DNS-1123 label")
     if pol.endpoint is not None:
         scheme_ok = pol.endpoint.startswith("https://") or (not cfg.production and pol.endpoint.startswith("http://"))
         _expect(
@@ -368,7 +346,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         )
     if pol.gcp_identity_project is not None:
         _expect(
-            bool(_GCP_PROJECT.match(pol.gcp_identity_project)),
+            bool(gcp.PROJECT_ID.fullmatch(pol.gcp_identity_project)),
             problems,
             "polaris.gcpIdentityProject",
             pol.gcp_identity_project,
@@ -376,7 +354,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         )
     if pol.azure_application is not None:
         _expect(
-            bool(_GUID.match(pol.azure_application.tenant_id)),
+            bool(azure.GUID.fullmatch(pol.azure_application.tenant_id)),
             problems,
             "polaris.azureApplication.tenantId",
             pol.azure_application.tenant_id,
@@ -384,7 +362,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         )
         if pol.azure_application.client_id is not None:
             _expect(
-                bool(_GUID.match(pol.azure_application.client_id)),
+                bool(azure.GUID.fullmatch(pol.azure_application.client_id)),
                 problems,
                 "polaris.azureApplication.clientId",
                 pol.azure_application.client_id,
@@ -438,7 +416,7 @@ def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     )
     if existing.server_role_arn is not None:
         _expect(
-            bool(_ROLE_ARN.match(existing.server_role_arn)),
+            bool(aws.ROLE_ARN.fullmatch(existing.server_role_arn)),
             problems,
             f"{path}.serverRoleArn",
             existing.server_role_arn,
@@ -476,13 +454,13 @@ def _check_existing_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
 
 def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> None:
     """The load balancer can only use a certificate of its own account and region (ACM is regional)."""
-    match = _ACM_ARN.match(arn)
+    match = aws.ACM_CERTIFICATE_ARN.fullmatch(arn)
     if not _expect(bool(match), problems, "polaris.tlsCertificateArn", arn, "an ACM certificate ARN"):
         return
     p = cfg.platform
-    if p is not None and _ACCOUNT_ID.match(p.account_id) and _AWS_REGION.match(p.region):
+    if p is not None and aws.ACCOUNT_ID.fullmatch(p.account_id) and aws.REGION.fullmatch(p.region):
         _expect(
-            match.group(2, 3) == (p.region, p.account_id),
+            (match["region"], match["account"]) == (p.region, p.account_id),
             problems,
             "polaris.tlsCertificateArn",
             arn,
@@ -493,44 +471,44 @@ def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> N
 
 
 def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
-    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``components.cloud_facts``."""
-    azure = bool(cfg.owners_on(Cloud.AZURE))
+    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``rules.tags``."""
+    on_azure = bool(cfg.owners_on(Cloud.AZURE))
     _expect(
-        len(cfg.tags) <= TAG_COUNT_MAX,
+        len(cfg.tags) <= tags.COUNT_MAX,
         problems,
         "tags",
         f"{len(cfg.tags)} tags",
-        f"at most {TAG_COUNT_MAX} tags (AWS and Azure limit)",
+        f"at most {tags.COUNT_MAX} tags (AWS and Azure limit)",
     )
     for key, value in cfg.tags.items():
         path = join("tags", key)
         _expect(
-            1 <= len(key) <= TAG_KEY_MAX and tag_text_ok(key),
+            1 <= len(key) <= tags.KEY_MAX and tags.text_ok(key),
             problems,
             path,
             key,
-            f"a tag key of 1-{TAG_KEY_MAX} letters, digits, spaces or '_ . : / = + - @'",
+            f"a tag key of 1-{tags.KEY_MAX} letters, digits, spaces or '_ . : / = + - @'",
         )
         _expect(
-            not key.lower().startswith(TAG_RESERVED_PREFIX),
+            not key.lower().startswith(tags.RESERVED_PREFIX),
             problems,
             path,
             key,
-            f"a key not starting with '{TAG_RESERVED_PREFIX}' (reserved by AWS)",
+            f"a key not starting with '{tags.RESERVED_PREFIX}' (reserved by AWS)",
         )
         _expect(
-            not (azure and any(ch in AZURE_TAG_NAME_FORBIDDEN for ch in key)),
+            not (on_azure and any(ch in tags.AZURE_NAME_FORBIDDEN for ch in key)),
             problems,
             path,
             key,
-            f"a key without any of {' '.join(AZURE_TAG_NAME_FORBIDDEN)} (Azure refuses them in tag names)",
+            f"a key without any of {' '.join(tags.AZURE_NAME_FORBIDDEN)} (Azure refuses them in tag names)",
         )
         _expect(
-            len(value) <= TAG_VALUE_MAX and tag_text_ok(value),
+            len(value) <= tags.VALUE_MAX and tags.text_ok(value),
             problems,
             path,
             value,
-            f"a tag value of at most {TAG_VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'",
+            f"a tag value of at most {tags.VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'",
         )
     keys = list(cfg.tags)
     for key in keys:
@@ -608,11 +586,11 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
 
 
 def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem]) -> None:
-    match = _ROLE_ARN.match(arn)
-    if _expect(bool(match), problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
+    role_account = aws.role_account(arn)
+    if _expect(role_account is not None, problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
         # Against an account id that is itself wrong the comparison says nothing new.
         _expect(
-            match.group(2) == account_id or not _ACCOUNT_ID.match(account_id),
+            role_account == account_id or not aws.ACCOUNT_ID.fullmatch(account_id),
             problems,
             path,
             arn,
@@ -622,7 +600,7 @@ def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem
 
 def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     _expect(
-        bool(_OWNER_NAME.match(owner.name)) and not _SYSTEM_PREFIX.match(owner.name),
+        bool(_OWNER_NAME.match(owner.name)),
         problems,
         join(path, "name"),
         owner.name,
@@ -643,14 +621,14 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         _check_aws_owner(owner, path, problems)
         _check_bucket(
             storage.bucket,
-            _S3_BUCKET,
+            aws.s3_bucket_ok,
             spath,
             "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit",
             problems,
         )
     elif owner.gcp is not None:
         _expect(
-            bool(_GCP_PROJECT.match(owner.gcp.project)),
+            bool(gcp.PROJECT_ID.fullmatch(owner.gcp.project)),
             problems,
             join(path, "gcp.project"),
             owner.gcp.project,
@@ -658,14 +636,14 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         )
         _check_bucket(
             storage.bucket,
-            _GCS_BUCKET,
+            _gcs_bucket_ok,
             spath,
             "a GCS bucket name: 3-63 lowercase letters, digits, "
             "'_' or '-' (no dots), starting and ending with a letter or digit",
             problems,
         )
         _expect(
-            not (storage.bucket or "").startswith("goog") and "google" not in (storage.bucket or ""),
+            not gcp.bucket_name_reserved(storage.bucket or ""),
             problems,
             join(spath, "bucket"),
             storage.bucket,
@@ -673,20 +651,20 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         )
         if owner.gcp.service_account is not None:
             _expect(
-                bool(_SERVICE_ACCOUNT.match(owner.gcp.service_account)),
+                bool(gcp.SERVICE_ACCOUNT_EMAIL.fullmatch(owner.gcp.service_account)),
                 problems,
                 join(path, "gcp.serviceAccount"),
                 owner.gcp.service_account,
                 "a service account e-mail <name>@<project>.iam.gserviceaccount.com",
             )
         _expect(
-            owner.gcp.location.upper() in GCS_LOCATIONS,
+            owner.gcp.location.upper() in gcp.LOCATIONS,
             problems,
             join(path, "gcp.location"),
             owner.gcp.location,
             "a Cloud Storage location: a multi-region (EU, US, ASIA), a predefined "
             "dual-region (e.g. EUR4) or a region (e.g. europe-west1)"
-            + _suggestion(owner.gcp.location.upper(), GCS_LOCATIONS),
+            + _suggestion(owner.gcp.location.upper(), gcp.LOCATIONS),
         )
     else:
         _check_azure_owner(owner, path, problems)
@@ -694,20 +672,26 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
 
 
 def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
-    aws = owner.aws
+    owner_aws = owner.aws
     _expect(
-        bool(_ACCOUNT_ID.match(aws.account_id)),
+        bool(aws.ACCOUNT_ID.fullmatch(owner_aws.account_id)),
         problems,
         join(path, "aws.accountId"),
-        aws.account_id,
+        owner_aws.account_id,
         "a 12-digit AWS account id (quote it in YAML)",
     )
-    _expect(bool(_AWS_REGION.match(aws.region)), problems, join(path, "aws.region"), aws.region, "an AWS region")
-    if aws.deploy_role_arn is not None:
-        _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
+    _expect(
+        bool(aws.REGION.fullmatch(owner_aws.region)),
+        problems,
+        join(path, "aws.region"),
+        owner_aws.region,
+        "an AWS region",
+    )
+    if owner_aws.deploy_role_arn is not None:
+        _check_role_arn(owner_aws.deploy_role_arn, owner_aws.account_id, join(path, "aws.deployRoleArn"), problems)
     else:
         _expect(
-            not (owner.storage.create or aws.creates_resources),
+            not (owner.storage.create or owner_aws.creates_resources),
             problems,
             join(path, "aws.deployRoleArn"),
             None,
@@ -715,22 +699,24 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
             + ("the bucket" if owner.storage.create else "the vending role")
             + " (or give aws.vendingRole and set storage.create to false)",
         )
-    if aws.vending_role is not None:
-        _check_role_arn(aws.vending_role.role_arn, aws.account_id, join(path, "aws.vendingRole.roleArn"), problems)
-    if aws.endpoints is not None:
-        _check_url(aws.endpoints.s3, join(path, "aws.endpoints.s3"), False, problems)
-        if aws.endpoints.sts is not None:
-            _check_url(aws.endpoints.sts, join(path, "aws.endpoints.sts"), False, problems)
-    if aws.kms_key_arn is not None:
-        match = _KMS_ARN.match(aws.kms_key_arn)
-        if _expect(bool(match), problems, join(path, "aws.kmsKeyArn"), aws.kms_key_arn, "a KMS key ARN"):
-            known = bool(_ACCOUNT_ID.match(aws.account_id) and _AWS_REGION.match(aws.region))
+    if owner_aws.vending_role is not None:
+        _check_role_arn(
+            owner_aws.vending_role.role_arn, owner_aws.account_id, join(path, "aws.vendingRole.roleArn"), problems
+        )
+    if owner_aws.endpoints is not None:
+        _check_url(owner_aws.endpoints.s3, join(path, "aws.endpoints.s3"), False, problems)
+        if owner_aws.endpoints.sts is not None:
+            _check_url(owner_aws.endpoints.sts, join(path, "aws.endpoints.sts"), False, problems)
+    if owner_aws.kms_key_arn is not None:
+        match = aws.KMS_KEY_ARN.fullmatch(owner_aws.kms_key_arn)
+        if _expect(bool(match), problems, join(path, "aws.kmsKeyArn"), owner_aws.kms_key_arn, "a KMS key ARN"):
+            known = bool(aws.ACCOUNT_ID.fullmatch(owner_aws.account_id) and aws.REGION.fullmatch(owner_aws.region))
             _expect(
-                not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
+                not known or (match["account"], match["region"]) == (owner_aws.account_id, owner_aws.region),
                 problems,
                 join(path, "aws.kmsKeyArn"),
-                aws.kms_key_arn,
-                f"a KMS key ARN in account {aws.account_id} and region {aws.region}",
+                owner_aws.kms_key_arn,
+                f"a KMS key ARN in account {owner_aws.account_id} and region {owner_aws.region}",
             )
     _expect(
         owner.storage.account is None and owner.storage.container is None,
@@ -744,14 +730,14 @@ def _check_aws_owner(owner: DataOwnerConfig, path: str, problems: list[Problem])
 def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     az, storage, spath = owner.azure, owner.storage, join(path, "storage")
     for key, value in (("tenantId", az.tenant_id), ("subscriptionId", az.subscription_id)):
-        _expect(bool(_GUID.match(value)), problems, join(path, f"azure.{key}"), value, "a GUID")
+        _expect(bool(azure.GUID.fullmatch(value)), problems, join(path, f"azure.{key}"), value, "a GUID")
     _expect(
-        az.location in AZURE_LOCATIONS,
+        az.location in azure.LOCATIONS,
         problems,
         join(path, "azure.location"),
         az.location,
         "an Azure region name as `az account list-locations` prints it, e.g. westeurope"
-        + _suggestion(az.location.replace(" ", "").lower(), AZURE_LOCATIONS),
+        + _suggestion(az.location.replace(" ", "").lower(), azure.LOCATIONS),
     )
     _expect(
         storage.bucket is None,
@@ -761,14 +747,14 @@ def _check_azure_owner(owner: DataOwnerConfig, path: str, problems: list[Problem
         "no bucket for an Azure data owner: use 'account' and 'container'",
     )
     _expect(
-        bool(_AZURE_ACCOUNT.match(storage.account or "")),
+        bool(azure.STORAGE_ACCOUNT.fullmatch(storage.account or "")),
         problems,
         join(spath, "account"),
         storage.account,
         "a storage account name: 3-24 lowercase letters and digits",
     )
     _expect(
-        bool(_AZURE_CONTAINER.match(storage.container or "")),
+        bool(azure.CONTAINER.fullmatch(storage.container or "")),
         problems,
         join(spath, "container"),
         storage.container,
@@ -781,10 +767,14 @@ def _suggestion(normalized: str, names: frozenset[str]) -> str:
     return f" (did you mean {guess!r}?)" if guess else ""
 
 
-def _check_bucket(bucket: str | None, pattern: re.Pattern, spath: str, expected: str, problems: list[Problem]) -> None:
-    ok = bucket is not None and bool(pattern.match(bucket)) and ".." not in bucket
-    ok = ok and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket) and not bucket.startswith("xn--")
-    if not ok:
+def _gcs_bucket_ok(name: str) -> bool:
+    return gcp.BUCKET.fullmatch(name) is not None
+
+
+def _check_bucket(
+    bucket: str | None, valid: Callable[[str], bool], spath: str, expected: str, problems: list[Problem]
+) -> None:
+    if bucket is None or not valid(bucket):
         problems.append(Problem(join(spath, "bucket"), bucket, expected, shown="(missing)" if bucket is None else None))
 
 
@@ -860,8 +850,11 @@ def _storage_known(owner: DataOwnerConfig) -> bool:
     if len(clouds) != 1:
         return False
     if owner.cloud is Cloud.AZURE:
-        return bool(_AZURE_ACCOUNT.match(storage.account or "") and _AZURE_CONTAINER.match(storage.container or ""))
-    return bool((_S3_BUCKET if owner.cloud is Cloud.AWS else _GCS_BUCKET).match(storage.bucket or ""))
+        return bool(
+            azure.STORAGE_ACCOUNT.fullmatch(storage.account or "")
+            and azure.CONTAINER.fullmatch(storage.container or "")
+        )
+    return (aws.s3_bucket_ok if owner.cloud is Cloud.AWS else _gcs_bucket_ok)(storage.bucket or "")
 
 
 def _check_location(location: str, owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:

@@ -10,7 +10,6 @@ particular: upper-case environment variables are ignored for them) lives in ``ap
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -28,6 +27,7 @@ from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorklo
 from components.config import CredentialMode, Exposure, Persistence, PolarisConfig
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
+from rules.network import covers_internet
 
 SERVER_IMAGE = "apache/polaris"
 ADMIN_TOOL_IMAGE = "apache/polaris-admin-tool"
@@ -56,7 +56,6 @@ TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
 TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}
 """The only writable path: the root filesystem is read-only."""
 _FEATURE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_OPEN = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
 _METADATA_ENDPOINT = "169.254.169.254/32"
 """The node's instance metadata: with IRSA no pod needs it, and it would hand out the node's role."""
 
@@ -131,12 +130,13 @@ def _exposure_problems(args: PolarisServerArgs) -> list[str]:
         )
     if not args.allowed_cidrs:
         found.append("a load balancer needs allowed CIDRs (none would admit the whole internet)")
-    if args.production:
-        found += [
-            f"{cidr} may not reach a production load balancer (loadBalancerSourceRanges)"
-            for cidr in args.allowed_cidrs
-            if ipaddress.ip_network(cidr, strict=False) in _OPEN
-        ]
+    # Configuration validation refuses the same CIDRs at their config path; the server refuses them again because
+    # these args are all it is given (and an open production load balancer would carry client secrets).
+    if args.production and covers_internet(args.allowed_cidrs):
+        found.append(
+            f"{' + '.join(args.allowed_cidrs)} may not reach a production load balancer (loadBalancerSourceRanges): "
+            "they admit the whole internet"
+        )
     return found
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from components.cloud_facts import covers_internet
 from policies.common import (
     K8S_CONFIG_MAP,
     K8S_DEPLOYMENT,
@@ -22,6 +21,7 @@ from policies.common import (
     get,
     resource_policy,
 )
+from rules.network import covers_internet
 
 PROPERTIES_FILE = "application.properties"
 PERSISTENCE_KEY = "polaris.persistence.type"

@@ -26,6 +26,7 @@ from components.audit import encrypted_log_group
 from components.aws_accounts import account_provider, profile_name
 from components.config import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
 from components.key_policies import key_policy
+from rules.kubernetes import service_account_subject
 
 STS_AUDIENCE = "sts.amazonaws.com"
 KUBERNETES_API_PORT = 443
@@ -88,10 +89,6 @@ class VendingAccessArgs:
 
 
 # -- policies (pure, so tests and parliament read exactly what AWS gets) ----------------------------------
-
-
-def service_account_subject(namespace: str, service_account: str) -> str:
-    return f"system:serviceaccount:{namespace}:{service_account}"
 
 
 def irsa_trust_policy(oidc_provider_arn: str, issuer_host: str, subject: str) -> dict[str, Any]:

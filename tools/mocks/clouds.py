@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
+from rules.gcp import service_account_email
 from tools.mocks.registry import (
     MockContext,
     call,
@@ -313,7 +314,7 @@ def gcp_generic(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
 @resource("gcp:serviceaccount/account:Account")
 def gcp_service_account(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     project = _gcp_project(ctx, args)
-    email = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
+    email = service_account_email(args.inputs["accountId"], project)
     name = f"projects/{project}/serviceAccounts/{email}"
     return name, {
         **args.inputs,
