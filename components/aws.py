@@ -21,11 +21,9 @@ import pulumi_random as random
 
 from components.aws_accounts import account_provider
 from components.config import AwsCredentials, DataOwnerConfig
-from rules.aws import ROLE_ARN, s3_bucket_arn
+from rules.aws import ROLE_ARN, ROLE_CHAINING_MAX_SECONDS, s3_bucket_arn
 
 POLICY_VERSION = "2012-10-17"
-MAX_SESSION_SECONDS = 3600
-"""Role chaining (IRSA role -> vending role) caps sessions at one hour; Polaris asks for exactly that."""
 OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
 KMS_ACTIONS = (
     "kms:GenerateDataKeyWithoutPlaintext",
@@ -227,7 +225,7 @@ class AwsDataOwner(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-vending",
             assume_role_policy=self.trust_policy,
-            max_session_duration=MAX_SESSION_SECONDS,
+            max_session_duration=ROLE_CHAINING_MAX_SECONDS,  # Polaris asks for exactly the chaining cap
             description=f"Assumed by Polaris to vend credentials for {owner.name}'s shared prefixes",
             opts=child,
         )

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from rules import tags
+from rules.aws import RDS_BACKUP_RETENTION_MAX_DAYS
 from rules.azure import container_url
 
 PROJECT = "polaris-data-exchange"
@@ -114,10 +116,18 @@ class ExistingNetworkConfig:
     )
 
 
+AVAILABILITY_ZONES = range(2, 7)
+"""EKS needs subnets in at least two zones; the platform's subnet layout (``subnet_cidrs``) fits six."""
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
     vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).", "10.40.0.0/16")
-    availability_zones: int = setting("availabilityZones", "Number of zones to spread subnets over (2-6).", 2)
+    availability_zones: int = setting(
+        "availabilityZones",
+        f"Number of zones to spread subnets over ({AVAILABILITY_ZONES[0]}-{AVAILABILITY_ZONES[-1]}).",
+        2,
+    )
     existing: ExistingNetworkConfig | None = setting(
         "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None
     )
@@ -192,6 +202,10 @@ class PlatformConfig:
 # polaris
 
 
+BACKUP_RETENTION_DAYS = range(1, RDS_BACKUP_RETENTION_MAX_DAYS + 1)
+"""At least a day (0 would turn RDS backups off), at most what RDS keeps."""
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
     instance_class: str = setting("instanceClass", "RDS instance class.", "db.t4g.medium")
@@ -202,7 +216,11 @@ class DatabaseConfig:
         "16",
     )
     allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20)
-    backup_retention_days: int = setting("backupRetentionDays", "Automated backup retention (1-35 days).", 7)
+    backup_retention_days: int = setting(
+        "backupRetentionDays",
+        f"Automated backup retention ({BACKUP_RETENTION_DAYS[0]}-{BACKUP_RETENTION_DAYS[-1]} days).",
+        7,
+    )
     multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)
 
 
@@ -256,6 +274,12 @@ class ExistingPolarisConfig:
         None,
         example="arn:aws:iam::111111111111:role/polaris-server",
     )
+
+
+REMOTE_DEBUG_PORT = 5005
+"""JDWP's port when ``remoteDebug`` is on (on loopback only: ``components.kubernetes.DEBUG_ADDRESS``)."""
+AZURE_SECRET_VALIDITY_DAYS = range(1, 366)
+"""The static-secret fallback's password lives a year at most; rotation renews it before then."""
 
 
 @dataclass(frozen=True)
@@ -320,7 +344,9 @@ class PolarisConfig:
         example="exchange.example.com",
     )
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).", False)
-    remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)
+    remote_debug: bool = setting(
+        "remoteDebug", f"JDWP on port {REMOTE_DEBUG_PORT}; refused in production stacks.", False
+    )
     features: Mapping[str, Any] = setting(
         "features", 'Extra Polaris feature flags (`polaris.features."KEY"`); insecure ones are policed.', {}
     )
@@ -337,7 +363,10 @@ class PolarisConfig:
         example="globex-data",
     )
     azure_secret_validity_days: int = setting(
-        "azureSecretValidityDays", "Lifetime of the Azure application password (`static-secret`, 1-365).", 90
+        "azureSecretValidityDays",
+        "Lifetime of the Azure application password (`static-secret`, "
+        f"{AZURE_SECRET_VALIDITY_DAYS[0]}-{AZURE_SECRET_VALIDITY_DAYS[-1]}).",
+        90,
     )
 
 
@@ -549,7 +578,7 @@ class AuditConfig:
     retention_days: int = setting(
         "retentionDays",
         "Days the audit logs are kept (CloudWatch log group, S3 log bucket, Log Analytics "
-        "workspace): one of 30, 60, 90, 120, 150, 180, 365, 400, 545.",
+        f"workspace): one of {', '.join(map(str, AUDIT_RETENTION_DAYS))}.",
         365,
     )
 
@@ -563,8 +592,9 @@ class StackConfig:
     production: bool = setting("production", "Marks a production stack: stricter rules apply.", False)
     tags: Mapping[str, str] = setting(
         "tags",
-        "Tags/labels applied to every cloud resource that takes them: at most 50, keys of 1-128 and values "
-        "of at most 256 characters, no `aws:` prefix, keys distinct regardless of case.",
+        f"Tags/labels applied to every cloud resource that takes them: at most {tags.COUNT_MAX}, keys of "
+        f"1-{tags.KEY_MAX} and values of at most {tags.VALUE_MAX} characters, no `{tags.RESERVED_PREFIX}` prefix, "
+        "keys distinct regardless of case.",
         {},
     )
     platform: PlatformConfig | None = setting(

@@ -14,6 +14,10 @@ from collections.abc import Callable, Iterable
 
 from components.config import (
     AUDIT_RETENTION_DAYS,
+    AVAILABILITY_ZONES,
+    AZURE_SECRET_VALIDITY_DAYS,
+    BACKUP_RETENTION_DAYS,
+    REMOTE_DEBUG_PORT,
     CatalogConfig,
     Cloud,
     DataOwnerConfig,
@@ -209,11 +213,11 @@ def _check_platform(cfg: StackConfig, problems: list[Problem]) -> None:
     _expect(ng.disk_size_gb >= 20, problems, "platform.nodeGroup.diskSizeGb", ng.disk_size_gb, "at least 20")
     net = p.network
     _expect(
-        2 <= net.availability_zones <= 6,
+        net.availability_zones in AVAILABILITY_ZONES,
         problems,
         "platform.network.availabilityZones",
         net.availability_zones,
-        "2 to 6 zones",
+        f"{AVAILABILITY_ZONES[0]} to {AVAILABILITY_ZONES[-1]} zones",
     )
     if net.existing is None:
         _check_vpc_cidr(net.vpc_cidr, problems)
@@ -305,15 +309,15 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         problems,
         "polaris.remoteDebug",
         True,
-        "false in a production stack (JDWP gives code execution to whoever reaches port 5005)",
+        f"false in a production stack (JDWP gives code execution to whoever reaches port {REMOTE_DEBUG_PORT})",
     )
     db = pol.database
     _expect(
-        1 <= db.backup_retention_days <= 35,
+        db.backup_retention_days in BACKUP_RETENTION_DAYS,
         problems,
         "polaris.database.backupRetentionDays",
         db.backup_retention_days,
-        "1 to 35 days",
+        f"{BACKUP_RETENTION_DAYS[0]} to {BACKUP_RETENTION_DAYS[-1]} days",
     )
     _expect(
         db.allocated_storage_gb >= 20,
@@ -330,11 +334,11 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)",
     )
     _expect(
-        1 <= pol.azure_secret_validity_days <= 365,
+        pol.azure_secret_validity_days in AZURE_SECRET_VALIDITY_DAYS,
         problems,
         "polaris.azureSecretValidityDays",
         pol.azure_secret_validity_days,
-        "1 to 365 days",
+        f"{AZURE_SECRET_VALIDITY_DAYS[0]} to {AZURE_SECRET_VALIDITY_DAYS[-1]} days",
     )
     if cfg.owners_on(Cloud.AZURE):
         _expect(

@@ -24,7 +24,7 @@ import pulumi_tls as tls
 
 from components.audit import EventLog
 from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorkloadAccess
-from components.config import CredentialMode, Exposure, Persistence, PolarisConfig
+from components.config import REMOTE_DEBUG_PORT, CredentialMode, Exposure, Persistence, PolarisConfig
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
 from rules.network import covers_internet
@@ -34,7 +34,7 @@ ADMIN_TOOL_IMAGE = "apache/polaris-admin-tool"
 API_PORT = 8181
 MANAGEMENT_PORT = 8182
 HTTPS_PORT = 443
-DEBUG_ADDRESS = "127.0.0.1:5005"
+DEBUG_ADDRESS = f"127.0.0.1:{REMOTE_DEBUG_PORT}"
 """JDWP on loopback only: reachable through ``kubectl port-forward``, never from the network."""
 RUN_AS_USER = 10000
 RUN_AS_GROUP = 10001

@@ -26,7 +26,7 @@ from policies.common import (
     resource_policy,
     setting_check,
 )
-from rules.aws import ACCOUNT_PRINCIPAL, s3_bucket_of
+from rules.aws import ACCOUNT_PRINCIPAL, ROLE_CHAINING_MAX_SECONDS, ROLE_DEFAULT_SESSION_SECONDS, s3_bucket_of
 from rules.network import covers_internet
 
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -93,7 +93,7 @@ def _permission_problems(args: ResourceValidationArgs, config: Mapping[str, Any]
 
 
 def _max_session_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
-    seconds = get(args.props, "maxSessionDuration", default=3600)  # AWS default: one hour
+    seconds = get(args.props, "maxSessionDuration", default=ROLE_DEFAULT_SESSION_SECONDS)
     if seconds > config["maxSeconds"]:
         yield f"maxSessionDuration is {seconds:g} s, above {config['maxSeconds']:g} s"
 
@@ -176,11 +176,17 @@ role_max_session = resource_policy(
     "aws-role-max-session",
     types=[AWS_IAM_ROLE],
     description="Limits how long an assumed role session, and so a vended credential, stays valid. Fix: set "
-    "maxSessionDuration to at most the configured maximum (3600 s by default).",
-    remediation="Set maxSessionDuration=3600 (or less) on the role.",
+    f"maxSessionDuration to at most the configured maximum ({ROLE_CHAINING_MAX_SECONDS} s by default).",
+    remediation=f"Set maxSessionDuration={ROLE_CHAINING_MAX_SECONDS} (or less) on the role.",
     severity=Severity.MEDIUM,
     check=_max_session_problems,
-    config={"maxSeconds": {"type": "integer", "default": 3600, "description": "Longest allowed session."}},
+    config={
+        "maxSeconds": {
+            "type": "integer",
+            "default": ROLE_CHAINING_MAX_SECONDS,
+            "description": "Longest allowed session.",
+        }
+    },
 )
 
 s3_public_access_block = resource_policy(

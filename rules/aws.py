@@ -35,6 +35,13 @@ ACM_CERTIFICATE_ARN = re.compile(
     rf"arn:{PARTITION}:acm:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{{12}}):certificate/[0-9a-f-]+"
 )
 """An ACM certificate; ACM is regional, so region and account say where a load balancer may use it."""
+RDS_BACKUP_RETENTION_MAX_DAYS = 35
+"""The longest automated backup retention RDS keeps. Source: Amazon RDS User Guide, "Backup retention period"."""
+ROLE_CHAINING_MAX_SECONDS = 3600
+"""A session assumed with another role's session (Polaris' IRSA session -> a vending role) lasts at most an hour,
+whatever the role's maxSessionDuration. Source: IAM User Guide, "Role chaining" (Roles terms and concepts)."""
+ROLE_DEFAULT_SESSION_SECONDS = 3600
+"""A role's maxSessionDuration when none is set. Source: IAM API Reference, CreateRole (MaxSessionDuration)."""
 S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 """3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit (see ``s3_bucket_ok``)."""
 _IP_ADDRESS = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
