@@ -7,6 +7,7 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
+from rules.aws import s3_bucket_arn
 from rules.gcp import service_account_email
 from tools.mocks.registry import (
     MockContext,
@@ -60,7 +61,7 @@ def aws_bucket(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     return bucket, {
         **args.inputs,
         "bucket": bucket,
-        "arn": f"arn:aws:s3:::{bucket}",
+        "arn": s3_bucket_arn(bucket),
         "region": ctx.aws_region(args),
         "bucketRegionalDomainName": f"{bucket}.s3.amazonaws.com",
     }
