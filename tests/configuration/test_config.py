@@ -510,6 +510,6 @@ def test_the_reference_prints_each_declaration():
 
     text = render()
     assert "| `backupRetentionDays` | integer | `7` | 1 to 35 | Automated backup retention, in days. |" in text
-    assert "| `accountId` | string | **required** | `^\\d{12}$` |" in text
-    assert "| `region` | string | **required** | `^[a-z]{2}(-gov\\|-iso[a-z]?)?-[a-z]+-\\d$` |" in text
+    assert "| `accountId` | string | **required** | `[0-9]{12}` |" in text  # rules.aws, matched whole
+    assert "| `region` | string | **required** | `[a-z]{2}(?:-gov\\|-iso[a-z]?)?-[a-z]+-[0-9]` |" in text
     assert "| `retentionDays` | integer | `365` | one of 30, 60, 90, 120, 150, 180, 365, 400, 545 |" in text
