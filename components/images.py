@@ -51,7 +51,8 @@ def record_command(references: list[str]) -> str:
 @functools.cache
 def table() -> dict[str, dict[str, dict[str, Any]]]:
     """``{repository: {tag: {"digest", "mediaType", "verified", "source"}}}``, read once."""
-    return json.loads(IMAGES_FILE.read_text())
+    recorded: dict[str, dict[str, dict[str, Any]]] = json.loads(IMAGES_FILE.read_text())
+    return recorded
 
 
 def recorded_digest(repository: str, tag: str) -> str | None:
