@@ -22,6 +22,7 @@ import pulumi_azure_native as azure_native
 import pulumi_gcp as gcp
 
 from components.key_policies import key_policy, logs_statement
+from rules.aws import s3_bucket_arn
 
 EVENT_LISTENER = "aws-cloudwatch"
 EVENT_LOG_STREAM = "${HOSTNAME}"
@@ -193,7 +194,7 @@ class AwsStorageAccessLog(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        source_arn = pulumi.Output.from_input(args.bucket).apply(lambda bucket: f"arn:aws:s3:::{bucket}")
+        source_arn = pulumi.Output.from_input(args.bucket).apply(s3_bucket_arn)
         policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=logs.id,

@@ -10,7 +10,6 @@ through an explicit provider pinned to it: one program spans as many AWS account
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -23,10 +22,9 @@ import pulumi_random as random
 from components.audit import AwsAccessLogArgs, AwsStorageAccessLog
 from components.aws_accounts import account_provider
 from configuration.schema import AwsCredentials, DataOwnerConfig, S3CompatibleEndpoints
+from rules.aws import ROLE_ARN, ROLE_CHAINING_MAX_SECONDS, s3_bucket_arn
 
 POLICY_VERSION = "2012-10-17"
-MAX_SESSION_SECONDS = 3600
-"""Role chaining (IRSA role -> vending role) caps sessions at one hour; Polaris asks for exactly that."""
 OBJECT_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
 KMS_ACTIONS = (
     "kms:GenerateDataKeyWithoutPlaintext",
@@ -38,7 +36,6 @@ KMS_ACTIONS = (
 """What Polaris 1.7.0 puts in a write session's policy for the catalog's keys (AwsCredentialsStorageIntegration
 .addKmsKeyPolicy; a read session drops kms:Encrypt): the role grants the same, so no vended action is cut off."""
 EXTERNAL_ID_LENGTH = 32
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,9 @@ def vending_trust_policy(server_role_arn: str, external_id: str, session_tags: b
     a condition on a key absent from the request would deny every tagged AssumeRole. Tagging alone grants no
     session, so the external id still gates the role.
     """
-    if not _ROLE_ARN.match(server_role_arn):
+    # The one invariant this policy needs of its argument (a resolved output, beyond configuration validation):
+    # it names a single role, never an account or a wildcard.
+    if not ROLE_ARN.fullmatch(server_role_arn):
         raise ValueError(f"the vending role must trust one IAM role, not {server_role_arn!r}")
     principal = {"AWS": server_role_arn}
     statements = [
@@ -88,7 +87,7 @@ def vending_permissions_policy(bucket: str, prefixes: Sequence[str], kms_key_arn
     Polaris narrows each vended session further to one table's paths; this is the ceiling.
     """
     paths = [prefix.strip("/") for prefix in prefixes]
-    bucket_arn = f"arn:aws:s3:::{bucket}"
+    bucket_arn = s3_bucket_arn(bucket)
     statements = [
         {
             "Sid": "SharedObjects",
@@ -129,7 +128,7 @@ def polaris_kms_settings(kms_key_arn: str | None) -> dict[str, Any]:
 
 def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
     """Refuse any request to the bucket or its objects that does not use TLS, whoever makes it."""
-    bucket_arn = f"arn:aws:s3:::{bucket}"
+    bucket_arn = s3_bucket_arn(bucket)
     return {
         "Version": POLICY_VERSION,
         "Statement": [
@@ -270,7 +269,7 @@ class AwsDataOwner(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-vending",
             assume_role_policy=self.trust_policy,
-            max_session_duration=MAX_SESSION_SECONDS,
+            max_session_duration=ROLE_CHAINING_MAX_SECONDS,  # Polaris asks for exactly the chaining cap
             description=f"Assumed by Polaris to vend credentials for {owner.name}'s shared prefixes",
             opts=child,
         )

@@ -22,6 +22,7 @@ import pulumi_azuread as azuread
 
 from components.audit import AzureAuditArgs, AzureStorageAuditLog
 from configuration.schema import AzureApplicationConfig, AzureSubscription, CredentialMode, DataOwnerConfig
+from rules.kubernetes import service_account_subject
 
 AZURE_TOKEN_PATH = "/var/run/secrets/polaris/azure/token"
 AZURE_TOKEN_AUDIENCE = "api://AzureADTokenExchange"
@@ -165,7 +166,7 @@ class AzureVendingApplication(pulumi.ComponentResource):
             description="Polaris' Kubernetes service account on EKS",
             audiences=[AZURE_TOKEN_AUDIENCE],
             issuer=args.oidc_issuer_url,
-            subject=f"system:serviceaccount:{args.namespace}:{args.service_account}",
+            subject=service_account_subject(args.namespace, args.service_account),
             opts=child,
         )
         return None

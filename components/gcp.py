@@ -23,6 +23,7 @@ import pulumi_random as random
 
 from components.audit import GcpStorageAuditLog
 from configuration.schema import DataOwnerConfig, GcpProject
+from rules.kubernetes import service_account_subject
 
 GCP_TOKEN_PATH = "/var/run/secrets/polaris/gcp/token"
 """Projected service-account token file in the Polaris pod (audience: ``GcpWorkloadAccess.audience``)."""
@@ -153,7 +154,7 @@ class GcpWorkloadIdentity(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)),
         )
         child = pulumi.ResourceOptions(parent=self, provider=project)
-        subject = f"system:serviceaccount:{args.namespace}:{args.service_account}"
+        subject = service_account_subject(args.namespace, args.service_account)
         pool = self._pool(name, child)
         provider = gcp.iam.WorkloadIdentityPoolProvider(
             f"{name}-oidc",

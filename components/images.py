@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ POLARIS_ADMIN_TOOL = "apache/polaris-admin-tool"
 POLARIS_IMAGES = (POLARIS_SERVER, POLARIS_ADMIN_TOOL)
 """The two images ``polaris.version`` pins: the server and the bootstrap Job's admin tool."""
 IMAGES_FILE = Path(__file__).parent / "data" / "images.json"
-DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -53,7 +51,8 @@ def record_command(references: list[str]) -> str:
 @functools.cache
 def table() -> dict[str, dict[str, dict[str, Any]]]:
     """``{repository: {tag: {"digest", "mediaType", "verified", "source"}}}``, read once."""
-    return json.loads(IMAGES_FILE.read_text())
+    recorded: dict[str, dict[str, dict[str, Any]]] = json.loads(IMAGES_FILE.read_text())
+    return recorded
 
 
 def recorded_digest(repository: str, tag: str) -> str | None:

@@ -27,12 +27,12 @@ from components.azure import AZURE_TOKEN_AUDIENCE, AZURE_TOKEN_PATH, AzureWorklo
 from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAccess
 from components.images import POLARIS_ADMIN_TOOL, POLARIS_SERVER, pinned
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
-from configuration.schema import CredentialMode, Exposure, Persistence, PolarisConfig
+from configuration.schema import REMOTE_DEBUG_PORT, CredentialMode, Exposure, Persistence, PolarisConfig
 
 API_PORT = 8181
 MANAGEMENT_PORT = 8182
 HTTPS_PORT = 443
-DEBUG_ADDRESS = "127.0.0.1:5005"
+DEBUG_ADDRESS = f"127.0.0.1:{REMOTE_DEBUG_PORT}"
 """JDWP on loopback only: reachable through ``kubectl port-forward``, never from the network."""
 RUN_AS_USER = 10000
 RUN_AS_GROUP = 10001

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from configuration.cloud_facts import TAG_COUNT_MAX, TAG_KEY_MAX, TAG_RESERVED_PREFIX, TAG_VALUE_MAX
+from rules import aws, azure, gcp, kubernetes, tags
+from rules.aws import RDS_BACKUP_RETENTION_MAX_DAYS
+from rules.azure import container_url
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -32,13 +34,15 @@ PROJECT = "polaris-data-exchange"
 
 @dataclass(frozen=True)
 class Pattern:
-    """A regular expression a string setting must match, and what it means in words (for error messages)."""
+    """A regular expression a string setting must match as a whole, and what it means in words (for error
+    messages). The shared ones come from ``rules``, so the configuration judges a value as the components,
+    the Polaris provider and the policy pack do."""
 
-    regex: str
+    regex: re.Pattern[str]
     meaning: str
 
     def matches(self, text: str) -> bool:
-        return re.match(self.regex, text) is not None
+        return self.regex.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -116,41 +120,37 @@ def conforms(instance: DataclassInstance, name: str) -> bool:
     return allowed is None or value is None or bool(allowed.admits(value))
 
 
-# What string settings must look like. Several settings may share one regular expression but say what they
-# expect in their own words.
-_DNS_NAME = r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
-_GUID = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
-ACCOUNT_ID = Pattern(r"^\d{12}$", "a 12-digit AWS account id (quote it in YAML)")
-AWS_REGION = Pattern(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$", "an AWS region, e.g. eu-west-1")
-KMS_KEY_ARN = Pattern(
-    r"^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key/([0-9a-f-]{36}|mrk-[0-9a-f]{32})$", "a KMS key ARN"
+# What string settings must look like (each regular expression matches the whole value). Several settings may
+# share one regular expression but say what they expect in their own words.
+_DNS_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+ACCOUNT_ID = Pattern(aws.ACCOUNT_ID, "a 12-digit AWS account id (quote it in YAML)")
+AWS_REGION = Pattern(aws.REGION, "an AWS region, e.g. eu-west-1")
+KMS_KEY_ARN = Pattern(aws.KMS_KEY_ARN, "a KMS key ARN")
+ACM_CERTIFICATE_ARN = Pattern(aws.ACM_CERTIFICATE_ARN, "an ACM certificate ARN")
+KUBERNETES_VERSION = Pattern(re.compile(r"1\.[0-9]{2}"), "a pinned major.minor version such as '1.33'")
+ADDON_VERSION = Pattern(
+    re.compile(r"v[0-9]+\.[0-9]+\.[0-9]+-eksbuild\.[0-9]+"), "an EKS add-on version such as 'v1.19.5-eksbuild.1'"
 )
-ACM_CERTIFICATE_ARN = Pattern(
-    r"^arn:aws(-[a-z]+)*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]+$", "an ACM certificate ARN"
+POLARIS_RELEASE = Pattern(re.compile(r"[0-9]+\.[0-9]+\.[0-9]+"), "a pinned release such as '1.7.0' (never 'latest')")
+POSTGRES_MAJOR = Pattern(
+    re.compile(r"[0-9]+"), "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)"
 )
-KUBERNETES_VERSION = Pattern(r"^1\.\d{2}$", "a pinned major.minor version such as '1.33'")
-ADDON_VERSION = Pattern(r"^v\d+\.\d+\.\d+-eksbuild\.\d+$", "an EKS add-on version such as 'v1.19.5-eksbuild.1'")
-POLARIS_RELEASE = Pattern(r"^\d+\.\d+\.\d+$", "a pinned release such as '1.7.0' (never 'latest')")
-POSTGRES_MAJOR = Pattern(r"^[0-9]+$", "a PostgreSQL major version such as '16' (RDS upgrades the minor itself)")
-REALM = Pattern(r"^[A-Za-z0-9_-]{1,64}$", "1-64 letters, digits, '_' or '-'")
-DNS_LABEL = Pattern(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", "a DNS-1123 label")
+REALM = Pattern(re.compile(r"[A-Za-z0-9_-]{1,64}"), "1-64 letters, digits, '_' or '-'")
+DNS_LABEL = Pattern(kubernetes.DNS_LABEL, "a DNS-1123 label")
 HOSTNAME = Pattern(_DNS_NAME, "a lowercase DNS name such as polaris.exchange.example.com")
 HOSTED_ZONE = Pattern(_DNS_NAME, "the zone's domain name, such as exchange.example.com")
-CLIENT_ID = Pattern(r"^\S", "the client id of a principal holding service_admin")
-ENDPOINT_URL = Pattern(r"^https?://.*[^/]", "an https:// URL (or http:// for a store without TLS)")
-GCP_PROJECT = Pattern(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", "a GCP project id: 6-30 lowercase letters, digits or '-'")
+CLIENT_ID = Pattern(re.compile(r"\S.*"), "the client id of a principal holding service_admin")
+ENDPOINT_URL = Pattern(re.compile(r"https?://.*[^/].*"), "an https:// URL (or http:// for a store without TLS)")
+GCP_PROJECT = Pattern(gcp.PROJECT_ID, "a GCP project id: 6-30 lowercase letters, digits or '-'")
 GCP_SERVICE_ACCOUNT = Pattern(
-    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$",
-    "a service account e-mail <name>@<project>.iam.gserviceaccount.com",
+    gcp.SERVICE_ACCOUNT_EMAIL, "a service account e-mail <name>@<project>.iam.gserviceaccount.com"
 )
-TENANT_ID = Pattern(_GUID, "a tenant GUID")
-APPLICATION_ID = Pattern(_GUID, "an application GUID")
-SUBSCRIPTION_ID = Pattern(_GUID, "a GUID")
-AZURE_STORAGE_ACCOUNT = Pattern(r"^[a-z0-9]{3,24}$", "a storage account name: 3-24 lowercase letters and digits")
-AZURE_CONTAINER = Pattern(
-    r"^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$", "a container name: 3-63 lowercase letters, digits or single '-'"
-)
-NAMESPACE = Pattern(r"^[^.]*[^.\s][^.]*(\.[^.]*[^.\s][^.]*)*$", "namespace levels joined by '.', none empty")
+TENANT_ID = Pattern(azure.GUID, "a tenant GUID")
+APPLICATION_ID = Pattern(azure.GUID, "an application GUID")
+SUBSCRIPTION_ID = Pattern(azure.GUID, "a GUID")
+AZURE_STORAGE_ACCOUNT = Pattern(azure.STORAGE_ACCOUNT, "a storage account name: 3-24 lowercase letters and digits")
+AZURE_CONTAINER = Pattern(azure.CONTAINER, "a container name: 3-63 lowercase letters, digits or single '-'")
+NAMESPACE = Pattern(re.compile(r"[^.]*[^.\s][^.]*(\.[^.]*[^.\s][^.]*)*"), "namespace levels joined by '.', none empty")
 
 
 class Persistence(enum.StrEnum):
@@ -232,11 +232,19 @@ class ExistingNetworkConfig:
     )
 
 
+AVAILABILITY_ZONES = range(2, 7)
+"""EKS needs subnets in at least two zones; the platform's subnet layout (``subnet_cidrs``) fits six."""
+
+
 @dataclass(frozen=True)
 class NetworkConfig:
     vpc_cidr: str = setting("vpcCidr", "CIDR of the VPC the program creates (ignored with `existing`).", "10.40.0.0/16")
     availability_zones: int = setting(
-        "availabilityZones", "Number of zones to spread subnets over.", 2, minimum=2, maximum=6
+        "availabilityZones",
+        "Number of zones to spread subnets over.",
+        2,
+        minimum=AVAILABILITY_ZONES[0],
+        maximum=AVAILABILITY_ZONES[-1],
     )
     existing: ExistingNetworkConfig | None = setting(
         "existing", "Bring an existing VPC and subnets instead of creating a VPC.", None
@@ -322,6 +330,10 @@ class PlatformConfig:
 # polaris
 
 
+BACKUP_RETENTION_DAYS = range(1, RDS_BACKUP_RETENTION_MAX_DAYS + 1)
+"""At least a day (0 would turn RDS backups off), at most what RDS keeps."""
+
+
 @dataclass(frozen=True)
 class DatabaseConfig:
     instance_class: str = setting("instanceClass", "RDS instance class.", "db.t4g.medium")
@@ -334,7 +346,11 @@ class DatabaseConfig:
     )
     allocated_storage_gb: int = setting("allocatedStorageGb", "Allocated storage, in GiB.", 20, minimum=20)
     backup_retention_days: int = setting(
-        "backupRetentionDays", "Automated backup retention, in days.", 7, minimum=1, maximum=35
+        "backupRetentionDays",
+        "Automated backup retention, in days.",
+        7,
+        minimum=BACKUP_RETENTION_DAYS[0],
+        maximum=BACKUP_RETENTION_DAYS[-1],
     )
     multi_az: bool = setting("multiAz", "Run a standby in a second zone.", False)
 
@@ -395,6 +411,12 @@ class ExistingPolarisConfig:
         None,
         example="arn:aws:iam::111111111111:role/polaris-server",
     )
+
+
+REMOTE_DEBUG_PORT = 5005
+"""JDWP's port when ``remoteDebug`` is on (on loopback only: ``components.kubernetes.DEBUG_ADDRESS``)."""
+AZURE_SECRET_VALIDITY_DAYS = range(1, 366)
+"""The static-secret fallback's password lives a year at most; rotation renews it before then."""
 
 
 @dataclass(frozen=True)
@@ -468,7 +490,9 @@ class PolarisConfig:
         pattern=HOSTED_ZONE,
     )
     session_tags: bool = setting("sessionTags", "Send STS session tags (adds `sts:TagSession` to trusts).", False)
-    remote_debug: bool = setting("remoteDebug", "JDWP on port 5005; refused in production stacks.", False)
+    remote_debug: bool = setting(
+        "remoteDebug", f"JDWP on port {REMOTE_DEBUG_PORT}; refused in production stacks.", False
+    )
     features: Mapping[str, Any] = setting(
         "features", 'Extra Polaris feature flags (`polaris.features."KEY"`); insecure ones are policed.', {}
     )
@@ -489,8 +513,8 @@ class PolarisConfig:
         "azureSecretValidityDays",
         "Lifetime of the Azure application password (`static-secret`), in days.",
         90,
-        minimum=1,
-        maximum=365,
+        minimum=AZURE_SECRET_VALIDITY_DAYS[0],
+        maximum=AZURE_SECRET_VALIDITY_DAYS[-1],
     )
 
 
@@ -569,7 +593,7 @@ class GcpProject:
     location: str = setting(
         "location",
         "Bucket location: a multi-region (`EU`), a predefined dual-region (`EUR4`) or a "
-        "region (`europe-west1`); checked against `configuration/cloud_facts.py`.",
+        "region (`europe-west1`); checked against `rules/gcp.py`.",
         "EU",
     )
     object_admin: bool = setting(
@@ -606,7 +630,7 @@ class AzureSubscription:
     )
     location: str = setting(
         "location",
-        "Azure region, as `az account list-locations` names it; checked against `configuration/cloud_facts.py`.",
+        "Azure region, as `az account list-locations` names it; checked against `rules/azure.py`.",
         required=True,
         example="westeurope",
     )
@@ -663,7 +687,8 @@ def storage_root(cloud: Cloud, storage: StorageConfig) -> str:
         return f"s3://{storage.bucket}"
     if cloud is Cloud.GCP:
         return f"gs://{storage.bucket}"
-    return f"abfss://{storage.container}@{storage.account}.dfs.core.windows.net"
+    # Unset names are reported by the validation, as an unset bucket is; the root is then only shown.
+    return container_url(str(storage.account), str(storage.container))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -747,8 +772,8 @@ class StackConfig:
     tags: Mapping[str, str] = setting(
         "tags",
         "Tags/labels applied to every cloud resource that takes them: at most "
-        f"{TAG_COUNT_MAX}, keys of 1-{TAG_KEY_MAX} and values of at most {TAG_VALUE_MAX} characters, no "
-        f"`{TAG_RESERVED_PREFIX}` prefix, keys distinct regardless of case.",
+        f"{tags.COUNT_MAX}, keys of 1-{tags.KEY_MAX} and values of at most {tags.VALUE_MAX} characters, no "
+        f"`{tags.RESERVED_PREFIX}` prefix, keys distinct regardless of case.",
         {},
     )
     platform: PlatformConfig | None = setting(

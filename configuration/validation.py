@@ -12,23 +12,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from components.images import IMAGES_FILE, POLARIS_IMAGES, record_command, recorded_digest
-from configuration.cloud_facts import (
-    AZURE_LOCATIONS,
-    AZURE_TAG_NAME_FORBIDDEN,
-    GCS_LOCATIONS,
-    TAG_COUNT_MAX,
-    TAG_KEY_MAX,
-    TAG_RESERVED_PREFIX,
-    TAG_VALUE_MAX,
-    covers_internet,
-    tag_text_ok,
-)
 from configuration.parser import Problem, join, likely
 from configuration.schema import (
-    ACCOUNT_ID,
+    REMOTE_DEBUG_PORT,
     AwsAccount,
     AzureSubscription,
     CatalogConfig,
@@ -44,13 +33,13 @@ from configuration.schema import (
     conforms,
     declared,
 )
+from rules import aws, azure, gcp, network, polaris, tags
 
-POLARIS_NAME = "1-256 characters, not starting with 'system$' (Polaris' rule for entity names)"
-_SYSTEM_PREFIX = re.compile(r"^\s*system\$", re.IGNORECASE)
+POLARIS_NAME = (
+    f"1-{polaris.MAX_NAME} characters (UTF-16 code units) without line breaks, not starting with 'system$' in "
+    "any case (Polaris' rule for entity names)"
+)
 _OWNER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
-_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
-_S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_GCS_BUCKET = re.compile(r"^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$")
 
 
 def validate(cfg: StackConfig) -> list[Problem]:
@@ -126,7 +115,7 @@ def _one_of(names: Iterable[str], what: str) -> str:
 
 
 def check_polaris_name(name: str, path: str, problems: list[Problem]) -> None:
-    _expect(0 < len(name) <= 256 and not _SYSTEM_PREFIX.match(name), problems, path, name, POLARIS_NAME)
+    _expect(polaris.is_entity_name(name), problems, path, name, POLARIS_NAME)
 
 
 _WHOLE_INTERNET = "specific CIDRs: a production stack may not open this to the whole internet"
@@ -139,10 +128,10 @@ def _check_cidrs(cidrs: tuple[str, ...], path: str, production: bool, problems: 
         except ValueError:
             problems.append(Problem(join(path, i), cidr, "a CIDR such as 203.0.113.0/24 (host bits zero)"))
             continue
-        _expect(not (production and covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
-    alone = any(covers_internet([c]) for c in cidrs)
+        _expect(not (production and network.covers_internet([cidr])), problems, join(path, i), cidr, _WHOLE_INTERNET)
+    alone = any(network.covers_internet([c]) for c in cidrs)
     _expect(
-        not (production and not alone and covers_internet(cidrs)),
+        not (production and not alone and network.covers_internet(cidrs)),
         problems,
         path,
         list(cidrs),
@@ -206,7 +195,7 @@ def _check_platform(cfg: StackConfig, p: PlatformConfig, problems: list[Problem]
         )
         _check_cidrs(net.existing.egress_cidrs, "platform.network.existing.egressCidrs", cfg.production, problems)
     for i, arn in enumerate(p.cluster_viewers):
-        _expect(bool(_ROLE_ARN.match(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
+        _expect(bool(aws.ROLE_ARN.fullmatch(arn)), problems, f"platform.clusterViewers[{i}]", arn, "an IAM role ARN")
     _check_cidrs(p.api_allowed_cidrs, "platform.apiAllowedCidrs", cfg.production, problems)
     _check_cidrs(p.polaris_allowed_cidrs, "platform.polarisAllowedCidrs", cfg.production, problems)
 
@@ -275,7 +264,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
         problems,
         "polaris.remoteDebug",
         True,
-        "false in a production stack (JDWP gives code execution to whoever reaches port 5005)",
+        f"false in a production stack (JDWP gives code execution to whoever reaches port {REMOTE_DEBUG_PORT})",
     )
     if cfg.owners_on(Cloud.AZURE):
         _expect(
@@ -340,7 +329,7 @@ def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, p
     _check_url(existing.url, f"{path}.url", cfg.production, problems)
     if existing.server_role_arn is not None:
         _expect(
-            bool(_ROLE_ARN.match(existing.server_role_arn)),
+            bool(aws.ROLE_ARN.fullmatch(existing.server_role_arn)),
             problems,
             f"{path}.serverRoleArn",
             existing.server_role_arn,
@@ -378,12 +367,15 @@ def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, p
 
 def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> None:
     """The load balancer can only use a certificate of its own account and region (ACM is regional)."""
-    if not conforms(cfg.polaris, "tls_certificate_arn"):
-        return
     p = cfg.platform
-    if p is not None and conforms(p, "account_id") and conforms(p, "region"):
+    if p is None or not (
+        conforms(cfg.polaris, "tls_certificate_arn") and conforms(p, "account_id") and conforms(p, "region")
+    ):
+        return  # the parser reports a malformed ARN, account or region
+    match = aws.ACM_CERTIFICATE_ARN.fullmatch(arn)
+    if match is not None:
         _expect(
-            tuple(arn.split(":")[3:5]) == (p.region, p.account_id),
+            (match["region"], match["account"]) == (p.region, p.account_id),
             problems,
             "polaris.tlsCertificateArn",
             arn,
@@ -394,44 +386,44 @@ def _check_certificate(arn: str, cfg: StackConfig, problems: list[Problem]) -> N
 
 
 def _check_tags(cfg: StackConfig, problems: list[Problem]) -> None:
-    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``configuration.cloud_facts``."""
-    azure = bool(cfg.owners_on(Cloud.AZURE))
+    """What AWS (every resource) and Azure (storage accounts) accept as tags; see ``rules.tags``."""
+    on_azure = bool(cfg.owners_on(Cloud.AZURE))
     _expect(
-        len(cfg.tags) <= TAG_COUNT_MAX,
+        len(cfg.tags) <= tags.COUNT_MAX,
         problems,
         "tags",
         f"{len(cfg.tags)} tags",
-        f"at most {TAG_COUNT_MAX} tags (AWS and Azure limit)",
+        f"at most {tags.COUNT_MAX} tags (AWS and Azure limit)",
     )
     for key, value in cfg.tags.items():
         path = join("tags", key)
         _expect(
-            1 <= len(key) <= TAG_KEY_MAX and tag_text_ok(key),
+            1 <= len(key) <= tags.KEY_MAX and tags.text_ok(key),
             problems,
             path,
             key,
-            f"a tag key of 1-{TAG_KEY_MAX} letters, digits, spaces or '_ . : / = + - @'",
+            f"a tag key of 1-{tags.KEY_MAX} letters, digits, spaces or '_ . : / = + - @'",
         )
         _expect(
-            not key.lower().startswith(TAG_RESERVED_PREFIX),
+            not key.lower().startswith(tags.RESERVED_PREFIX),
             problems,
             path,
             key,
-            f"a key not starting with '{TAG_RESERVED_PREFIX}' (reserved by AWS)",
+            f"a key not starting with '{tags.RESERVED_PREFIX}' (reserved by AWS)",
         )
         _expect(
-            not (azure and any(ch in AZURE_TAG_NAME_FORBIDDEN for ch in key)),
+            not (on_azure and any(ch in tags.AZURE_NAME_FORBIDDEN for ch in key)),
             problems,
             path,
             key,
-            f"a key without any of {' '.join(AZURE_TAG_NAME_FORBIDDEN)} (Azure refuses them in tag names)",
+            f"a key without any of {' '.join(tags.AZURE_NAME_FORBIDDEN)} (Azure refuses them in tag names)",
         )
         _expect(
-            len(value) <= TAG_VALUE_MAX and tag_text_ok(value),
+            len(value) <= tags.VALUE_MAX and tags.text_ok(value),
             problems,
             path,
             value,
-            f"a tag value of at most {TAG_VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'",
+            f"a tag value of at most {tags.VALUE_MAX} letters, digits, spaces or '_ . : / = + - @'",
         )
     keys = list(cfg.tags)
     for key in keys:
@@ -496,12 +488,11 @@ def _check_hostname(cfg: StackConfig, problems: list[Problem]) -> None:
 
 
 def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem]) -> None:
-    match = _ROLE_ARN.match(arn)
-    if _expect(match is not None, problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
-        assert match is not None
+    role_account = aws.role_account(arn)
+    if _expect(role_account is not None, problems, path, arn, "an IAM role ARN arn:aws:iam::<account>:role/<name>"):
         # Against an account id that is itself wrong the comparison says nothing new.
         _expect(
-            match.group(2) == account_id or not ACCOUNT_ID.matches(account_id),
+            role_account == account_id or not aws.ACCOUNT_ID.fullmatch(account_id),
             problems,
             path,
             arn,
@@ -511,7 +502,7 @@ def _check_role_arn(arn: str, account_id: str, path: str, problems: list[Problem
 
 def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:
     _expect(
-        bool(_OWNER_NAME.match(owner.name)) and not _SYSTEM_PREFIX.match(owner.name),
+        bool(_OWNER_NAME.match(owner.name)),
         problems,
         join(path, "name"),
         owner.name,
@@ -532,7 +523,7 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
         _check_aws_owner(owner, owner.aws, path, problems)
         _check_bucket(
             storage.bucket,
-            _S3_BUCKET,
+            aws.s3_bucket_ok,
             spath,
             "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-', starting and ending with a letter or digit",
             problems,
@@ -540,39 +531,39 @@ def _check_data_owner(owner: DataOwnerConfig, path: str, problems: list[Problem]
     elif owner.gcp is not None:
         _check_bucket(
             storage.bucket,
-            _GCS_BUCKET,
+            _gcs_bucket_ok,
             spath,
             "a GCS bucket name: 3-63 lowercase letters, digits, "
             "'_' or '-' (no dots), starting and ending with a letter or digit",
             problems,
         )
         _expect(
-            not (storage.bucket or "").startswith("goog") and "google" not in (storage.bucket or ""),
+            not gcp.bucket_name_reserved(storage.bucket or ""),
             problems,
             join(spath, "bucket"),
             storage.bucket,
             "a name without 'goog' prefix or 'google'",
         )
         _expect(
-            owner.gcp.location.upper() in GCS_LOCATIONS,
+            owner.gcp.location.upper() in gcp.LOCATIONS,
             problems,
             join(path, "gcp.location"),
             owner.gcp.location,
             "a Cloud Storage location: a multi-region (EU, US, ASIA), a predefined "
             "dual-region (e.g. EUR4) or a region (e.g. europe-west1)"
-            + _suggestion(owner.gcp.location.upper(), GCS_LOCATIONS),
+            + _suggestion(owner.gcp.location.upper(), gcp.LOCATIONS),
         )
     elif owner.azure is not None:
         _check_azure_owner(owner, owner.azure, path, problems)
     _check_prefixes(owner, spath, problems)
 
 
-def _check_aws_owner(owner: DataOwnerConfig, aws: AwsAccount, path: str, problems: list[Problem]) -> None:
-    if aws.deploy_role_arn is not None:
-        _check_role_arn(aws.deploy_role_arn, aws.account_id, join(path, "aws.deployRoleArn"), problems)
+def _check_aws_owner(owner: DataOwnerConfig, owner_aws: AwsAccount, path: str, problems: list[Problem]) -> None:
+    if owner_aws.deploy_role_arn is not None:
+        _check_role_arn(owner_aws.deploy_role_arn, owner_aws.account_id, join(path, "aws.deployRoleArn"), problems)
     else:
         _expect(
-            not (owner.storage.create or aws.creates_resources),
+            not (owner.storage.create or owner_aws.creates_resources),
             problems,
             join(path, "aws.deployRoleArn"),
             None,
@@ -580,16 +571,21 @@ def _check_aws_owner(owner: DataOwnerConfig, aws: AwsAccount, path: str, problem
             + ("the bucket" if owner.storage.create else "the vending role")
             + " (or give aws.vendingRole and set storage.create to false)",
         )
-    if aws.vending_role is not None:
-        _check_role_arn(aws.vending_role.role_arn, aws.account_id, join(path, "aws.vendingRole.roleArn"), problems)
-    if aws.kms_key_arn is not None and conforms(aws, "kms_key_arn"):
-        known = conforms(aws, "account_id") and conforms(aws, "region")
+    if owner_aws.vending_role is not None:
+        _check_role_arn(
+            owner_aws.vending_role.role_arn, owner_aws.account_id, join(path, "aws.vendingRole.roleArn"), problems
+        )
+    if owner_aws.kms_key_arn is not None and conforms(owner_aws, "kms_key_arn"):
+        match = aws.KMS_KEY_ARN.fullmatch(owner_aws.kms_key_arn)
+        known = conforms(owner_aws, "account_id") and conforms(owner_aws, "region")
         _expect(
-            not known or (f":{aws.account_id}:" in aws.kms_key_arn and f":{aws.region}:" in aws.kms_key_arn),
+            match is None
+            or not known
+            or (match["account"], match["region"]) == (owner_aws.account_id, owner_aws.region),
             problems,
             join(path, "aws.kmsKeyArn"),
-            aws.kms_key_arn,
-            f"a KMS key ARN in account {aws.account_id} and region {aws.region}",
+            owner_aws.kms_key_arn,
+            f"a KMS key ARN in account {owner_aws.account_id} and region {owner_aws.region}",
         )
     _expect(
         owner.storage.account is None and owner.storage.container is None,
@@ -603,12 +599,12 @@ def _check_aws_owner(owner: DataOwnerConfig, aws: AwsAccount, path: str, problem
 def _check_azure_owner(owner: DataOwnerConfig, az: AzureSubscription, path: str, problems: list[Problem]) -> None:
     storage, spath = owner.storage, join(path, "storage")
     _expect(
-        az.location in AZURE_LOCATIONS,
+        az.location in azure.LOCATIONS,
         problems,
         join(path, "azure.location"),
         az.location,
         "an Azure region name as `az account list-locations` prints it, e.g. westeurope"
-        + _suggestion(az.location.replace(" ", "").lower(), AZURE_LOCATIONS),
+        + _suggestion(az.location.replace(" ", "").lower(), azure.LOCATIONS),
     )
     _expect(
         storage.bucket is None,
@@ -632,17 +628,14 @@ def _suggestion(normalized: str, names: frozenset[str]) -> str:
     return f" (did you mean {guess!r}?)" if guess else ""
 
 
+def _gcs_bucket_ok(name: str) -> bool:
+    return gcp.BUCKET.fullmatch(name) is not None
+
+
 def _check_bucket(
-    bucket: str | None, pattern: re.Pattern[str], spath: str, expected: str, problems: list[Problem]
+    bucket: str | None, valid: Callable[[str], bool], spath: str, expected: str, problems: list[Problem]
 ) -> None:
-    ok = (
-        bucket is not None
-        and bool(pattern.match(bucket))
-        and ".." not in bucket
-        and not re.match(r"^\d+\.\d+\.\d+\.\d+$", bucket)
-        and not bucket.startswith("xn--")
-    )
-    if not ok:
+    if bucket is None or not valid(bucket):
         problems.append(Problem(join(spath, "bucket"), bucket, expected, shown="(missing)" if bucket is None else None))
 
 
@@ -716,7 +709,7 @@ def _storage_known(owner: DataOwnerConfig) -> bool:
     if owner.cloud is Cloud.AZURE:
         given = storage.account is not None and storage.container is not None
         return given and conforms(storage, "account") and conforms(storage, "container")
-    return bool((_S3_BUCKET if owner.cloud is Cloud.AWS else _GCS_BUCKET).match(storage.bucket or ""))
+    return (aws.s3_bucket_ok if owner.cloud is Cloud.AWS else _gcs_bucket_ok)(storage.bucket or "")
 
 
 def _check_location(location: str, owner: DataOwnerConfig, path: str, problems: list[Problem]) -> None:

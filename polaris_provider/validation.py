@@ -19,14 +19,9 @@ from pulumi.runtime.rpc import UNKNOWN
 from polaris_provider import tunnel
 from polaris_provider.connection import SCOPE_PREFIX
 from polaris_provider.privileges import PRIVILEGES, TARGET_FIELDS
+from rules import aws, polaris
 
 BASE_LOCATION = "default-base-location"
-MAX_NAME = 256
-NAME_PATTERN = re.compile(r"(?!\s*[sS][yY][sS][tT][eE][mM]\$)[^\n\r\u0085\u2028\u2029]*", re.ASCII)
-"""The spec's name pattern (no leading `system$` in any case, after optional blanks) as Polaris' bean validation
-applies it: to the whole name (Matcher.matches), with Java's dot (any character but the line terminators LF, CR,
-U+0085, U+2028, U+2029) and Java's ASCII-only whitespace class."""
-LINE_TERMINATORS = "\n\r\u0085\u2028\u2029"
 RESERVED_PREFIX = "polaris."
 CATALOG_CONFIGS = frozenset(
     {
@@ -62,7 +57,6 @@ LOCATION_SCHEMES = {
     "AZURE": ("abfss://", "abfs://", "wasbs://", "wasb://"),
 }
 AZURE_LOCATION = re.compile(r"^[a-z]+://[^@/]+@[^./]+\.(dfs|blob)\.core\.windows\.net(/.*)?$")
-ROLE_ARN = re.compile(r"^arn:[^:]+:iam::(\d{12}):role/.+$")
 _COMMON_STORAGE_FIELDS = ("storageType", "allowedLocations", "storageName")
 STORAGE_FIELDS: dict[str, frozenset[str]] = {
     "S3": frozenset(
@@ -112,32 +106,27 @@ def _fail(prop: str, reason: str) -> list[CheckFailure]:
 
 
 def name(prop: str, value: Any, what: str) -> list[CheckFailure]:
-    """Polaris entity names as the spec's minLength/maxLength/pattern judge them in Polaris (Java)."""
+    """Polaris entity names (``rules.polaris``), each fault with its own message."""
     if is_unknown(value):
         return []
-    if not isinstance(value, str) or not 1 <= java_length(value) <= MAX_NAME:
+    if not isinstance(value, str) or not 1 <= polaris.java_length(value) <= polaris.MAX_NAME:
         return _fail(
             prop,
-            f"{what} name must be a string of 1 to {MAX_NAME} characters (UTF-16 code units, as "
+            f"{what} name must be a string of 1 to {polaris.MAX_NAME} characters (UTF-16 code units, as "
             f"Polaris counts them), got {value!r}",
         )
-    if any(terminator in value for terminator in LINE_TERMINATORS):
+    if any(terminator in value for terminator in polaris.LINE_TERMINATORS):
         return _fail(
             prop,
             f"{what} name {value!r} must not contain a line break (\\n, \\r, U+0085, U+2028, U+2029): "
             "Polaris' name pattern refuses it",
         )
-    if NAME_PATTERN.fullmatch(value) is None:
+    if not polaris.is_entity_name(value):
         return _fail(
             prop,
             f"{what} name {value!r} must not start with 'system$' in any case, even after blanks (reserved by Polaris)",
         )
     return []
-
-
-def java_length(value: str) -> int:
-    """String.length() in Java: UTF-16 code units, so a character outside the BMP counts twice."""
-    return len(value.encode("utf-16-le")) // 2
 
 
 def properties(prop: str, value: Any, allowed: frozenset[str] = frozenset()) -> list[CheckFailure]:
@@ -250,7 +239,7 @@ def _within(child: str, parent: str) -> bool:
 def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
     if storage_type == "S3":
         arn = value.get("roleArn")
-        if arn is not None and not is_unknown(arn) and not (isinstance(arn, str) and ROLE_ARN.match(arn)):
+        if arn is not None and not is_unknown(arn) and not (isinstance(arn, str) and aws.role_account(arn)):
             return _fail(
                 "storageConfigInfo",
                 f"roleArn must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), got {arn!r}",
@@ -262,8 +251,7 @@ def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
 
 def role_account(storage_config: Mapping) -> str | None:
     """The AWS account of an S3 roleArn (Polaris lets a role change in place only within one account)."""
-    match = ROLE_ARN.match(str(storage_config.get("roleArn") or ""))
-    return match.group(1) if match else None
+    return aws.role_account(str(storage_config.get("roleArn") or ""))
 
 
 def namespace_levels(prop: str, value: Any) -> list[CheckFailure]:

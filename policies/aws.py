@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from configuration.cloud_facts import covers_internet
 from policies.common import (
     AWS_EKS_CLUSTER,
     AWS_IAM_POLICY,
@@ -28,8 +26,9 @@ from policies.common import (
     resource_policy,
     setting_check,
 )
+from rules.aws import ACCOUNT_PRINCIPAL, ROLE_CHAINING_MAX_SECONDS, ROLE_DEFAULT_SESSION_SECONDS, s3_bucket_of
+from rules.network import covers_internet
 
-_ACCOUNT_ROOT = re.compile(r"(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)")
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -58,14 +57,10 @@ def _trust_problems(args: ResourceValidationArgs, _config: Mapping[str, Any]) ->
                 yield f'{label} trusts every {kind} principal ("*")'
         aws = as_list(get(principals, "AWS"))
         for name in aws:
-            if name != "*" and _ACCOUNT_ROOT.fullmatch(name):
+            if name != "*" and ACCOUNT_PRINCIPAL.fullmatch(name):
                 yield f"{label} trusts the whole account {name}; name the Polaris server role instead"
         if aws and not get(statement, "Condition", "StringEquals", "sts:ExternalId"):
             yield f"{label} lets AWS principals assume the role without a StringEquals sts:ExternalId condition"
-
-
-def _s3_bucket(resource: str) -> str | None:
-    return resource[len("arn:aws:s3:::") :].split("/", 1)[0] if resource.startswith("arn:aws:s3:::") else None
 
 
 def _touches_s3(statements: list[tuple[str, Mapping[str, Any]]]) -> bool:
@@ -91,14 +86,14 @@ def _permission_problems(args: ResourceValidationArgs, config: Mapping[str, Any]
             elif not action.lower().startswith(prefixes):
                 yield f"{label} allows {action}, outside {', '.join(config['allowedActionPrefixes'])}"
         for resource in as_list(get(statement, "Resource")):
-            bucket = _s3_bucket(resource)
+            bucket = s3_bucket_of(resource)
             scope = resource if bucket is None else bucket
             if "*" in scope:
                 yield f"{label} allows the wildcard resource {resource}; name the bucket or key"
 
 
 def _max_session_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
-    seconds = get(args.props, "maxSessionDuration", default=3600)  # AWS default: one hour
+    seconds = get(args.props, "maxSessionDuration", default=ROLE_DEFAULT_SESSION_SECONDS)
     if seconds > config["maxSeconds"]:
         yield f"maxSessionDuration is {seconds:g} s, above {config['maxSeconds']:g} s"
 
@@ -181,11 +176,17 @@ role_max_session = resource_policy(
     "aws-role-max-session",
     types=[AWS_IAM_ROLE],
     description="Limits how long an assumed role session, and so a vended credential, stays valid. Fix: set "
-    "maxSessionDuration to at most the configured maximum (3600 s by default).",
-    remediation="Set maxSessionDuration=3600 (or less) on the role.",
+    f"maxSessionDuration to at most the configured maximum ({ROLE_CHAINING_MAX_SECONDS} s by default).",
+    remediation=f"Set maxSessionDuration={ROLE_CHAINING_MAX_SECONDS} (or less) on the role.",
     severity=Severity.MEDIUM,
     check=_max_session_problems,
-    config={"maxSeconds": {"type": "integer", "default": 3600, "description": "Longest allowed session."}},
+    config={
+        "maxSeconds": {
+            "type": "integer",
+            "default": ROLE_CHAINING_MAX_SECONDS,
+            "description": "Longest allowed session.",
+        }
+    },
 )
 
 s3_public_access_block = resource_policy(

@@ -24,6 +24,8 @@ from policies.common import (
 )
 
 STORAGE_SCOPE = "/providers/Microsoft.Storage/storageAccounts/"
+_MAX_PASSWORD_DAYS = 90
+"""``maxDays`` unless the stack's policy config says otherwise."""
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?")
 
 
@@ -104,12 +106,14 @@ application_password_expiry = resource_policy(
     "azure-application-password-expiry",
     types=[AZUREAD_APPLICATION_PASSWORD],
     description="Bounds the life of the static-secret fallback: an application password must expire within "
-    'the configured maximum (90 days by default). Fix: set endDateRelative (e.g. "2160h") or an '
-    "endDate within the limit, and rotate.",
+    f"the configured maximum ({_MAX_PASSWORD_DAYS} days by default). Fix: set endDateRelative (e.g. "
+    f'"{_MAX_PASSWORD_DAYS * 24}h") or an endDate within the limit, and rotate.',
     remediation="Set endDateRelative to at most maxDays*24 hours and rotate through rotateWhenChanged.",
     severity=Severity.HIGH,
     check=_password_problems_at(lambda: datetime.now(UTC)),
-    config={"maxDays": {"type": "integer", "default": 90, "description": "Longest allowed password life."}},
+    config={
+        "maxDays": {"type": "integer", "default": _MAX_PASSWORD_DAYS, "description": "Longest allowed password life."}
+    },
 )
 
 POLICIES = [storage_account_hardened, role_assignment_scope, application_password_expiry]

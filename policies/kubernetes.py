@@ -10,8 +10,6 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from components.images import DIGEST
-from configuration.cloud_facts import covers_internet
 from policies.common import (
     K8S_CONFIG_MAP,
     K8S_DEPLOYMENT,
@@ -24,11 +22,12 @@ from policies.common import (
     get,
     resource_policy,
 )
+from rules.images import DIGEST, pinned_by_digest
+from rules.network import covers_internet
 
 PROPERTIES_FILE = "application.properties"
 PERSISTENCE_KEY = "polaris.persistence.type"
 JDBC = "relational-jdbc"
-DIGEST_PIN = re.compile(r"@sha256:[0-9a-f]{64}$")
 INSECURE_FLAGS = ("ALLOW_INSECURE_STORAGE_TYPES", "SKIP_CREDENTIAL_SUBSCOPING_INDIRECTION")
 """Feature flags that must never be true (polaris.md §6.2)."""
 STORAGE_TYPES_FLAG = "SUPPORTED_CATALOG_STORAGE_TYPES"
@@ -75,7 +74,7 @@ def _digest_problems(args: ResourceValidationArgs, config: Mapping[str, Any]) ->
         return
     for container in _containers(args):
         image = get(container, "image", default="")
-        if not DIGEST_PIN.search(image):
+        if not pinned_by_digest(image):
             yield f"{_named(container)}: image {image} is not pinned by digest (@sha256:...)"
 
 
@@ -85,7 +84,7 @@ def _chart_image_problems(image: Any) -> Messages:
     if not isinstance(image, Mapping) or "repository" not in image:
         return
     tag, digest = str(get(image, "tag", default="")), str(get(image, "digest", default=""))
-    if not (DIGEST_PIN.search(tag) or DIGEST.match(digest)):
+    if not (pinned_by_digest(tag) or DIGEST.fullmatch(digest)):
         yield f"values.image {get(image, 'repository')}:{tag} is not pinned by digest (tag@sha256:... or image.digest)"
 
 

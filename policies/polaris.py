@@ -23,34 +23,8 @@ from policies.common import (
     resource_policy,
     stack_policy,
 )
+from rules.polaris import MANAGEMENT_PRIVILEGES, WRITE_PRIVILEGES
 
-READ_PRIVILEGES = frozenset(
-    {
-        "NAMESPACE_LIST",
-        "NAMESPACE_READ_PROPERTIES",
-        "TABLE_LIST",
-        "TABLE_READ_PROPERTIES",
-        "VIEW_LIST",
-        "VIEW_READ_PROPERTIES",
-        "TABLE_READ_DATA",
-    }
-)
-WRITE_PRIVILEGES = READ_PRIVILEGES | {
-    "TABLE_WRITE_DATA",
-    "TABLE_WRITE_PROPERTIES",
-    "TABLE_CREATE",
-    "TABLE_DROP",
-    "NAMESPACE_CREATE",
-    "NAMESPACE_DROP",
-    "NAMESPACE_WRITE_PROPERTIES",
-    "VIEW_CREATE",
-    "VIEW_DROP",
-    "VIEW_WRITE_PROPERTIES",
-}
-"""The most an organisation may hold: read is listing, metadata and TABLE_READ_DATA; write adds data writes,
-property writes and create/drop. The pack keeps its own copy so it runs without the program's code; a test
-proves it equals components/access_levels.py."""
-MANAGEMENT_PRIVILEGES = frozenset({"CATALOG_MANAGE_ACCESS", "CATALOG_MANAGE_CONTENT", "CATALOG_MANAGE_METADATA"})
 ADMIN_ROLES = {  # type -> (role property, built-in admin role, the one holder allowed)
     POLARIS_PRINCIPAL_ROLE_ASSIGNMENT: ("principalRoleName", "service_admin", ("principalName", "root")),
     POLARIS_CATALOG_ROLE_ASSIGNMENT: ("catalogRoleName", "catalog_admin", None),

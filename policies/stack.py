@@ -38,6 +38,9 @@ from policies.common import (
     of_type,
     stack_policy,
 )
+from rules.aws import s3_bucket_of
+from rules.azure import container_url
+from rules.gcp import service_account_email
 
 Findings = Iterable[tuple[str, str | None]]
 EXISTING_BUCKETS = {
@@ -97,10 +100,6 @@ def _companion_check(types: tuple[str, ...], satisfied: Callable[[Mapping[str, A
 # -- storage a vending identity may reach ------------------------------------------------------------
 
 
-def _s3_bucket_of(arn: str) -> str | None:
-    return arn[len("arn:aws:s3:::") :].split("/", 1)[0] if arn.startswith("arn:aws:s3:::") else None
-
-
 def _permitted_buckets(resources: list, role_name: str | None) -> set[str]:
     """Buckets named in Allow statements of the inline policies of ``role_name`` (every policy if None)."""
     policies = [
@@ -113,7 +112,7 @@ def _permitted_buckets(resources: list, role_name: str | None) -> set[str]:
         for p in policies
         for s in as_list(get(json_document(get(p.props, "policy")) or {}, "Statement"))
         if get(s, "Effect") == "Allow"
-        for bucket in map(_s3_bucket_of, as_list(get(s, "Resource")))
+        for bucket in map(s3_bucket_of, as_list(get(s, "Resource")))
         if bucket
     }
 
@@ -141,7 +140,7 @@ def _declared_roots(resources: list, config: Mapping[str, Any]) -> set[str]:
 
 
 def _container_root(props: Mapping[str, Any]) -> str:
-    return f"abfss://{get(props, 'containerName')}@{get(props, 'accountName')}.dfs.core.windows.net"
+    return container_url(get(props, "accountName"), get(props, "containerName"))
 
 
 def _identity_roots(resources: list, storage: Mapping[str, Any]) -> set[str]:
@@ -196,7 +195,7 @@ def _undeclared_bucket_findings(args: StackValidationArgs, config: Mapping[str, 
 
 def _gcp_email(account) -> str:
     project = get(account.props, "project") or (get(account.provider.props, "project") if account.provider else "")
-    return get(account.props, "email") or f"{get(account.props, 'accountId')}@{project}.iam.gserviceaccount.com"
+    return get(account.props, "email") or service_account_email(get(account.props, "accountId"), project)
 
 
 _IDENTITIES: dict[str, tuple[str, Callable[[list, Mapping[str, Any]], list]]] = {

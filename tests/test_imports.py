@@ -108,18 +108,10 @@ def test_a_cycle_through_a_function_local_import_is_found(tmp_path):
     assert cycles(import_graph(tmp_path)) == [["pkg.check", "pkg.plan"]]
 
 
-# Edges the shared rules package removes (issue 15: the policies' `covers_internet` moves there); each entry
-# must still exist, so this list shrinks to nothing once the move lands.
-_NOT_YET_LEAF = {
-    ("policies.aws", "configuration.cloud_facts"),
-    ("policies.kubernetes", "configuration.cloud_facts"),
-    ("policies.kubernetes", "components.images"),
-}
-
-
-def test_the_policy_pack_imports_only_itself_pulumi_policy_and_the_standard_library():
+def test_the_policy_pack_imports_only_itself_the_rules_pulumi_policy_and_the_standard_library():
     """The CLI runs the pack in its own virtualenv (policies/requirements.txt): nothing of the program,
-    the tools or their dependencies may be needed there."""
+    the tools or their dependencies may be needed there; ``rules`` is standard library only
+    (tests/rules/test_package.py)."""
     modules = module_files(ROOT)
     foreign = set()
     for name, path in modules.items():
@@ -135,7 +127,7 @@ def test_the_policy_pack_imports_only_itself_pulumi_policy_and_the_standard_libr
             )
             for imported in names:
                 top = imported.partition(".")[0]
-                if top in ("policies", "pulumi_policy", "__future__") or top in sys.stdlib_module_names:
+                if top in ("policies", "rules", "pulumi_policy", "__future__") or top in sys.stdlib_module_names:
                     continue
                 foreign.add((name, _resolve(imported, modules) or imported))
-    assert foreign == _NOT_YET_LEAF
+    assert foreign == set()

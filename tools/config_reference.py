@@ -63,7 +63,7 @@ def _allowed(fld: dataclasses.Field) -> str:
     if not isinstance(allowed, Allowed):
         return ""
     if allowed.pattern is not None:
-        return "`" + allowed.pattern.regex.replace("|", "\\|") + "`"
+        return "`" + allowed.pattern.regex.pattern.replace("|", "\\|") + "`"
     return allowed.expected
 
 

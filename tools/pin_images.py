@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.images import DIGEST, IMAGES_FILE
+from components.images import IMAGES_FILE
+from rules.images import DIGEST
 
 INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
@@ -119,7 +120,7 @@ class RegistryClient:
             if sent and sent != digest:
                 raise RegistryError(f"{reference}: the manifest hashes to {digest}, the registry says {sent}")
         media_type = (headers.get("Content-Type") or "").split(";")[0].strip()
-        if not DIGEST.match(digest):
+        if not DIGEST.fullmatch(digest):
             raise RegistryError(f"{reference}: {digest!r} is not a sha256 digest")
         if media_type not in INDEX_TYPES + MANIFEST_TYPES:
             raise RegistryError(f"{reference}: media type {media_type!r} is not an image index or manifest")

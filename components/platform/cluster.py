@@ -26,7 +26,8 @@ from components.audit import encrypted_log_group
 from components.aws_accounts import account_provider, profile_name
 from components.images import pinned
 from components.key_policies import key_policy
-from configuration.schema import AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
+from configuration.schema import AVAILABILITY_ZONES, AwsCredentials, NetworkConfig, NodeGroupConfig, PlatformConfig
+from rules.kubernetes import service_account_subject
 
 STS_AUDIENCE = "sts.amazonaws.com"
 KUBERNETES_API_PORT = 443
@@ -51,7 +52,6 @@ LBC_IMAGE_TAG = "v3.5.0"
 LBC_POLICY_FILE = Path(__file__).parent.parent / "data" / "aws_load_balancer_controller_iam_policy.json"
 LBC_REPLICAS = 2
 IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn"
-_MAX_ZONES = 6
 _GRAVITON = re.compile(r"^[a-z]+\d+[a-z]*g[a-z]*$")
 
 
@@ -104,10 +104,6 @@ class VendingAccessArgs:
 # -- policies (pure, so tests and parliament read exactly what AWS gets) ----------------------------------
 
 
-def service_account_subject(namespace: str, service_account: str) -> str:
-    return f"system:serviceaccount:{namespace}:{service_account}"
-
-
 def irsa_trust_policy(oidc_provider_arn: str, issuer_host: str, subject: str) -> dict[str, Any]:
     """Web-identity trust for one Kubernetes service account of one cluster, with the STS audience."""
     return {
@@ -138,8 +134,8 @@ def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
     """(private, public) CIDRs, one each per zone. The VPC splits into eight blocks: one large private block
     per zone (pods take VPC addresses), and the last block split into eight small public ones (load
     balancers and NAT only)."""
-    if not 1 <= zone_count <= _MAX_ZONES:
-        raise ValueError(f"{zone_count} zones: between 1 and {_MAX_ZONES} fit the subnet layout")
+    if not 1 <= zone_count <= AVAILABILITY_ZONES[-1]:
+        raise ValueError(f"{zone_count} zones: between 1 and {AVAILABILITY_ZONES[-1]} fit the subnet layout")
     blocks = list(ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=3))
     public = list(blocks[-1].subnets(prefixlen_diff=3))
     return [str(b) for b in blocks[:zone_count]], [str(b) for b in public[:zone_count]]

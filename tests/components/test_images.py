@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components import images
-from components.images import DIGEST, POLARIS_IMAGES, PinnedImage, UnrecordedImage, pinned
+from components.images import POLARIS_IMAGES, PinnedImage, UnrecordedImage, pinned
 from components.platform.cluster import LBC_IMAGE, LBC_IMAGE_TAG
+from rules.images import DIGEST
 from tools.pin_images import INDEX_TYPES, MANIFEST_TYPES
 
 
@@ -15,7 +16,7 @@ def test_every_entry_is_a_digest_with_its_media_type_and_provenance():
         for tag, entry in tags.items():
             where = f"{repository}:{tag}"
             assert set(entry) == {"digest", "mediaType", "source", "verified"}, where
-            assert DIGEST.match(entry["digest"]), where
+            assert DIGEST.fullmatch(entry["digest"]), where
             assert entry["mediaType"] in INDEX_TYPES + MANIFEST_TYPES, where
             assert isinstance(entry["verified"], bool) and entry["source"].strip(), where
 

@@ -6,9 +6,9 @@ from collections import defaultdict
 
 import pytest
 
-from components.access_levels import FORBIDDEN_FOR_ORGANISATIONS, READ_PRIVILEGES, WRITE_PRIVILEGES
 from components.polaris import catalog_role_name
 from configuration.schema import AccessConfig, AccessLevel
+from rules.polaris import MANAGEMENT_PRIVILEGES, READ_PRIVILEGES, WRITE_PRIVILEGES
 from tools.plan import plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
@@ -76,7 +76,7 @@ def test_catalog_roles_are_bound_to_their_organisation_only(dev):
 
 def test_no_organisation_gets_management_privileges_or_admin_roles(dev):
     privileges = {g["grant"]["privilege"] for g in inputs_of(dev, "Grant")}
-    assert not privileges & FORBIDDEN_FOR_ORGANISATIONS
+    assert not privileges & MANAGEMENT_PRIVILEGES
     roles = {a["principalRoleName"] for a in inputs_of(dev, "PrincipalRoleAssignment")}
     assert "service_admin" not in roles
     assert "catalog_admin" not in {a["catalogRoleName"] for a in inputs_of(dev, "CatalogRoleAssignment")}

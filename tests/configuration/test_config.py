@@ -487,6 +487,18 @@ def test_a_value_outside_its_declaration_names_path_value_and_expectation(dev, p
     assert problems_of(dev)[".".join(path)] == f"{'.'.join(path)}: {value!r} — expected {expected}"
 
 
+def test_shared_patterns_are_the_rules_forms(dev):
+    """What Python's `\\d` and a loose key id class let through, and the clouds refuse."""
+    dev["platform"]["accountId"] = "\u0661" * 12  # ARABIC-INDIC DIGIT ONE: a digit to `\\d`, not to AWS
+    owner = dev["dataOwners"][0]["aws"]
+    owner["kmsKeyArn"] = f"arn:aws:kms:{owner['region']}:{owner['accountId']}:key/" + "-" * 36
+    found = problems_of(dev)
+    assert found["platform.accountId"].endswith("— expected a 12-digit AWS account id (quote it in YAML)")
+    assert found["dataOwners[0].aws.kmsKeyArn"] == (
+        f"dataOwners[0].aws.kmsKeyArn: {owner['kmsKeyArn']!r} — expected a KMS key ARN"
+    )
+
+
 def test_the_declaration_applies_to_each_item_of_a_list(dev):
     dev["organisations"][1]["access"] = [{"catalog": "acme_sales", "level": "read", "namespaces": ["ok", " . "]}]
     found = problems_of(dev)
@@ -510,6 +522,6 @@ def test_the_reference_prints_each_declaration():
 
     text = render()
     assert "| `backupRetentionDays` | integer | `7` | 1 to 35 | Automated backup retention, in days. |" in text
-    assert "| `accountId` | string | **required** | `^\\d{12}$` |" in text
-    assert "| `region` | string | **required** | `^[a-z]{2}(-gov\\|-iso[a-z]?)?-[a-z]+-\\d$` |" in text
+    assert "| `accountId` | string | **required** | `[0-9]{12}` |" in text  # rules.aws, matched whole
+    assert "| `region` | string | **required** | `[a-z]{2}(?:-gov\\|-iso[a-z]?)?-[a-z]+-[0-9]` |" in text
     assert "| `retentionDays` | integer | `365` | one of 30, 60, 90, 120, 150, 180, 365, 400, 545 |" in text

@@ -2,16 +2,10 @@ import json
 
 import pytest
 
-from components import access_levels
 from policies import polaris
 from policies.common import POLARIS_CATALOG_ROLE_ASSIGNMENT, POLARIS_GRANT, POLARIS_PRINCIPAL_ROLE_ASSIGNMENT, STACK
+from rules.polaris import WRITE_PRIVILEGES
 from tests.policies.harness import resource, run, run_stack
-
-
-def test_privilege_levels_equal_the_programs_access_mapping():
-    assert set(access_levels.READ_PRIVILEGES) == polaris.READ_PRIVILEGES
-    assert set(access_levels.WRITE_PRIVILEGES) == polaris.WRITE_PRIVILEGES
-    assert polaris.MANAGEMENT_PRIVILEGES == access_levels.FORBIDDEN_FOR_ORGANISATIONS
 
 
 def grant(privilege: str) -> dict:
@@ -26,7 +20,7 @@ def grant(privilege: str) -> dict:
 @pytest.mark.parametrize(
     "privilege, expected",
     [
-        *((p, []) for p in sorted(polaris.WRITE_PRIVILEGES)),
+        *((p, []) for p in sorted(WRITE_PRIVILEGES)),
         (
             "CATALOG_MANAGE_ACCESS",
             ["grants CATALOG_MANAGE_ACCESS to sales/contoso_read: it lets the holder manage the catalog"],

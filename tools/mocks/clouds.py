@@ -7,6 +7,8 @@ from typing import Any
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs
 
+from rules.aws import s3_bucket_arn
+from rules.gcp import service_account_email
 from tools.mocks.registry import (
     MockContext,
     call,
@@ -59,7 +61,7 @@ def aws_bucket(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     return bucket, {
         **args.inputs,
         "bucket": bucket,
-        "arn": f"arn:aws:s3:::{bucket}",
+        "arn": s3_bucket_arn(bucket),
         "region": ctx.aws_region(args),
         "bucketRegionalDomainName": f"{bucket}.s3.amazonaws.com",
     }
@@ -313,7 +315,7 @@ def gcp_generic(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
 @resource("gcp:serviceaccount/account:Account")
 def gcp_service_account(ctx: MockContext, args: MockResourceArgs) -> tuple[str, dict]:
     project = _gcp_project(ctx, args)
-    email = f"{args.inputs['accountId']}@{project}.iam.gserviceaccount.com"
+    email = service_account_email(args.inputs["accountId"], project)
     name = f"projects/{project}/serviceAccounts/{email}"
     return name, {
         **args.inputs,
