@@ -167,7 +167,8 @@ def parse_dataclass(cls: type[T], raw: Any, path: str, problems: list[Problem]) 
                 replaced = {p.path for p in problems[before:] if p.replaced}
                 _check_allowed(fld.metadata["allowed"], values[fld.name], sub, replaced, problems)
         elif fld.metadata["required"]:
-            problems.append(Problem(sub, _MISSING, f"a value ({fld.metadata['doc']})", replaced=True))
+            expected = _secret_hint(sub) if hints[fld.name] is SecretValue else f"a value ({fld.metadata['doc']})"
+            problems.append(Problem(sub, _MISSING, expected, replaced=True))
             values[fld.name] = fallback(hints[fld.name])
     return cls(**values)
 
@@ -251,6 +252,11 @@ def _convert_mapping(tp: Any, raw: Any, path: str, problems: list[Problem]) -> A
 _NAMES = {bool: "true or false", int: "a whole number", str: "a string"}
 
 
+def _secret_hint(path: str) -> str:
+    """How to set the secret at ``path``: the exact command, so the hint names the right list index."""
+    return f"a secret: set it with `pulumi config set --secret --path '{path}' <value>`"
+
+
 def _convert_secret(raw: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(raw, SecretValue):
         return raw
@@ -258,8 +264,7 @@ def _convert_secret(raw: Any, path: str, problems: list[Problem]) -> Any:
         Problem(
             path,
             None,
-            "a secret: set it with `pulumi config set --secret --path "
-            f"'{path}' <value>` (a plain-text value in the stack file is refused)",
+            f"{_secret_hint(path)} (a plain-text value in the stack file is refused)",
             shown="(value hidden)",
             replaced=True,
         )

@@ -400,8 +400,7 @@ class ExistingPolarisConfig:
     )
     client_secret: SecretValue = setting(
         "clientSecret",
-        "That principal's client secret, set with `pulumi config set --secret --path "
-        "polaris.existing.clientSecret <secret>`.",
+        "That principal's client secret (a Pulumi secret: `pulumi config set --secret`).",
         required=True,
     )
     server_role_arn: str | None = setting(
@@ -532,8 +531,7 @@ class GivenAwsRole:
     )
     external_id: SecretValue = setting(
         "externalId",
-        "The external id its trust policy requires, set with `pulumi config set --secret --path "
-        "dataOwners[0].aws.vendingRole.externalId <id>`.",
+        "The external id its trust policy requires (a Pulumi secret: `pulumi config set --secret`).",
         required=True,
     )
 

@@ -83,7 +83,8 @@ def test_missing_secrets_are_each_named(tmp_path):
         "dataOwners[0].aws.vendingRole.externalId",
         "dataOwners[1].aws.vendingRole.externalId",
     ):
-        assert path in text
+        # each line's command names its own path (the second owner's is not `dataOwners[0]`)
+        assert f"{path}: (missing) — expected a secret: set it with `pulumi config set --secret --path '{path}'" in text
 
 
 def test_platform_is_required_unless_polaris_is_brought(tmp_path):
