@@ -84,7 +84,8 @@ def generated_config(organisations: int, catalogs: int) -> dict:
 
 
 def measure(label: str, config_file: Path | None, bin_dir: str) -> None:
-    with TimedPolaris(realm="POLARIS", root_client_id="root") as polaris, tempfile.TemporaryDirectory() as tmp:
+    polaris = TimedPolaris(realm="POLARIS", root_client_id="root")
+    with polaris, tempfile.TemporaryDirectory() as tmp:
         stack = LocalStack.create(Path(tmp), bin_dir, STACK, config_file)
         configure(stack, polaris)
         for name, run in (

@@ -160,8 +160,6 @@ def covers_internet(cidrs: Iterable[str]) -> bool:
             networks.append(ipaddress.ip_network(str(cidr), strict=False))
         except ValueError:
             continue
-    for version, everything in ((4, ipaddress.ip_network("0.0.0.0/0")), (6, ipaddress.ip_network("::/0"))):
-        merged = list(ipaddress.collapse_addresses(n for n in networks if n.version == version))
-        if merged == [everything]:
-            return True
-    return False
+    v4 = ipaddress.collapse_addresses(n for n in networks if isinstance(n, ipaddress.IPv4Network))
+    v6 = ipaddress.collapse_addresses(n for n in networks if isinstance(n, ipaddress.IPv6Network))
+    return list(v4) == [ipaddress.IPv4Network("0.0.0.0/0")] or list(v6) == [ipaddress.IPv6Network("::/0")]

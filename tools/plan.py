@@ -170,8 +170,8 @@ def _without_ciphertext(value: Any) -> tuple[Any, bool]:
         items = {k: _without_ciphertext(v) for k, v in value.items()}
         return {k: v for k, (v, _) in items.items()}, any(e for _, e in items.values())
     if isinstance(value, list):
-        items = [_without_ciphertext(v) for v in value]
-        return [v for v, _ in items], any(e for _, e in items)
+        elements = [_without_ciphertext(v) for v in value]
+        return [v for v, _ in elements], any(e for _, e in elements)
     return value, False
 
 
@@ -195,7 +195,7 @@ def run_program(
     """Run ``program`` under fresh mocks and return every registration it made."""
     import pulumi
     from pulumi.runtime import settings
-    from pulumi.runtime.stack import run_pulumi_func
+    from pulumi.runtime.stack import Stack, run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
     from tools.mocks import RealisticMocks
@@ -207,10 +207,16 @@ def run_program(
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
     pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False, monitor=monitor)
     _sync_await(run_pulumi_func(program))
-    raw_outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
+    root = settings.get_root_resource()
+    assert isinstance(root, Stack), "run_pulumi_func registers the stack resource"
+    raw_outputs = monitor.serialize_outputs(root.outputs)
     return Plan(
         project or project_name(), stack, monitor.planned, mask_secrets(raw_outputs), unmask_secrets(raw_outputs)
     )
+
+
+def _run_path(path: str) -> None:
+    runpy.run_path(path, run_name="__main__")
 
 
 def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
@@ -223,7 +229,7 @@ def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
     main = str(ROOT / "__main__.py")
     with contextlib.chdir(config_dir):
         plan = run_program(
-            lambda: runpy.run_path(main, run_name="__main__"),
+            lambda: _run_path(main),
             stack=stack,
             config=config,
             secret_keys=secret_keys,
