@@ -31,9 +31,11 @@ check: $(VENV)/.installed  ## offline policy check: plan + every policy in-proce
 test: lint  ## the whole test suite (offline), after the lint and format checks
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed  ## ruff (lint + format check); ruff.toml
+lint: $(VENV)/.installed  ## ruff (lint + format check; ruff.toml), then mypy (mypy.ini)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy bootstrap/ci-identities/*.py
 
 bench: $(VENV)/.installed  ## benchmarks (print figures; not tests)
 	$(PY) benchmarks/plan_benchmark.py

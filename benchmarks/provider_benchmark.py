@@ -45,6 +45,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,7 +238,8 @@ def timed(label: str, timings: dict, body: Callable[[], list]) -> list:
 
 def benchmark(args: argparse.Namespace) -> None:
     with PolarisTestServer(realm=REALM) as server, EngineHarness() as harness:
-        engine, ledger, timings = Engine(harness), Ledger(), {}
+        engine, ledger = Engine(harness), Ledger()
+        timings: dict[str, float] = {}
         connection = {
             "endpoint": server.url,
             "clientId": server.root_client_id,
@@ -249,13 +251,13 @@ def benchmark(args: argparse.Namespace) -> None:
         states = timed(
             "create",
             timings,
-            lambda: [run(server, ledger, "create", s.kind, lambda s=s: engine.up(s.provider, s.props)) for s in steps],
+            lambda: [run(server, ledger, "create", s.kind, partial(engine.up, s.provider, s.props)) for s in steps],
         )
         timed(
             "idle after create",
             timings,
             lambda: [
-                run(server, ledger, "idle after create", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
+                run(server, ledger, "idle after create", s.kind, partial(engine.up, s.provider, s.props, st))
                 for s, st in zip(steps, states, strict=True)
             ],
         )
@@ -263,7 +265,7 @@ def benchmark(args: argparse.Namespace) -> None:
             "refresh",
             timings,
             lambda: [
-                run(server, ledger, "read", s.kind, lambda st=st: engine.refresh(st))
+                run(server, ledger, "read", s.kind, partial(engine.refresh, st))
                 for s, st in zip(steps, states, strict=True)
             ],
         )
@@ -271,7 +273,7 @@ def benchmark(args: argparse.Namespace) -> None:
             "no-change up",
             timings,
             lambda: [
-                run(server, ledger, "no-change up", s.kind, lambda s=s, st=st: engine.up(s.provider, s.props, st))
+                run(server, ledger, "no-change up", s.kind, partial(engine.up, s.provider, s.props, st))
                 for s, st in zip(steps, refreshed, strict=True)
             ],
         )
@@ -281,7 +283,7 @@ def benchmark(args: argparse.Namespace) -> None:
                 ledger,
                 "update",
                 step.kind,
-                lambda step=step, state=state: engine.up(step.provider, changed(step), state),
+                partial(engine.up, step.provider, changed(step), state),
             )
         lost_replies(engine, ledger)
         report(steps, ledger, timings, server)
@@ -299,7 +301,7 @@ def lost_replies(engine: Engine, ledger: Ledger) -> None:
         }
         for step in plan(connection, 1, 1):
             server.inject_reset(create_method(step.kind), CREATE_PATH[step.kind], times=1, applied=True)
-            run(server, ledger, "lost reply", step.kind, lambda step=step: engine.up(step.provider, step.props))
+            run(server, ledger, "lost reply", step.kind, partial(engine.up, step.provider, step.props))
 
 
 def sample(steps: list[Step], states: list[Deployed], per_kind: int) -> list[tuple[Step, Deployed]]:

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from polaris_provider.client import Call, PolarisClient, Reply
+from polaris_provider.errors import PolarisError
 
 MANAGEMENT = "/api/management/v1"
 CATALOG_API = "/api/catalog/v1"
@@ -39,88 +40,108 @@ class PolarisApi:
     ) -> Reply:
         return self.client.send(Call(operation, obj, method, path, json=json, params=params or None, retry=retry))
 
+    def _object(
+        self, operation: str, obj: str, method: str, path: str, json: Any = None, retry: bool = True
+    ) -> dict[str, Any]:
+        """The JSON object the spec promises for a successful answer; anything else (an empty body, a proxy's
+        HTML page) is a ``PolarisError`` naming the call, not a crash in the resource code."""
+        reply = self._send(operation, obj, method, path, json, retry)
+        if not isinstance(reply.body, dict):
+            raise PolarisError(
+                operation,
+                obj,
+                f"expected a JSON object in the answer, got {'no body' if reply.body is None else type(reply.body).__name__}",
+                status=reply.status,
+            )
+        return reply.body
+
+    def _listed(self, operation: str, obj: str, path: str, key: str) -> list[Any]:
+        """The array under ``key`` of a list answer (GET ``path``)."""
+        items = self._object(operation, obj, "GET", path).get(key)
+        if not isinstance(items, list):
+            raise PolarisError(operation, obj, f"expected a JSON array under {key!r} in the answer")
+        return items
+
     # ---- catalogs ---------------------------------------------------------------------------------------
-    def create_catalog(self, catalog: dict) -> dict:
+    def create_catalog(self, catalog: dict[str, Any]) -> dict[str, Any]:
         """createCatalog: POST /catalogs -> 201 Catalog."""
         obj = f"catalog '{catalog['name']}'"
-        return self._send("createCatalog", obj, "POST", f"{MANAGEMENT}/catalogs", {"catalog": catalog}).body
+        return self._object("createCatalog", obj, "POST", f"{MANAGEMENT}/catalogs", {"catalog": catalog})
 
-    def get_catalog(self, name: str) -> dict:
+    def get_catalog(self, name: str) -> dict[str, Any]:
         """getCatalog: GET /catalogs/{name} -> 200 Catalog."""
-        return self._send("getCatalog", f"catalog '{name}'", "GET", f"{MANAGEMENT}/catalogs/{segment(name)}").body
+        return self._object("getCatalog", f"catalog '{name}'", "GET", f"{MANAGEMENT}/catalogs/{segment(name)}")
 
-    def update_catalog(self, name: str, version: int, properties: dict, storage: dict) -> dict:
+    def update_catalog(
+        self, name: str, version: int, properties: dict[str, Any], storage: dict[str, Any]
+    ) -> dict[str, Any]:
         """updateCatalog: PUT /catalogs/{name} -> 200; properties and storage are replaced whole."""
         body = {"currentEntityVersion": version, "properties": properties, "storageConfigInfo": storage}
-        return self._send(
-            "updateCatalog", f"catalog '{name}'", "PUT", f"{MANAGEMENT}/catalogs/{segment(name)}", body
-        ).body
+        return self._object("updateCatalog", f"catalog '{name}'", "PUT", f"{MANAGEMENT}/catalogs/{segment(name)}", body)
 
     def delete_catalog(self, name: str) -> None:
         """deleteCatalog: DELETE /catalogs/{name} -> 204; 400 while namespaces or user catalog roles remain."""
         self._send("deleteCatalog", f"catalog '{name}'", "DELETE", f"{MANAGEMENT}/catalogs/{segment(name)}")
 
     # ---- principals -------------------------------------------------------------------------------------
-    def create_principal(self, name: str, properties: dict) -> dict:
+    def create_principal(self, name: str, properties: dict[str, Any]) -> dict[str, Any]:
         """createPrincipal: POST /principals -> 201 PrincipalWithCredentials (the only time a secret is shown)."""
         body = {"principal": {"name": name, "properties": properties}}
-        return self._send("createPrincipal", f"principal '{name}'", "POST", f"{MANAGEMENT}/principals", body).body
+        return self._object("createPrincipal", f"principal '{name}'", "POST", f"{MANAGEMENT}/principals", body)
 
-    def get_principal(self, name: str) -> dict:
+    def get_principal(self, name: str) -> dict[str, Any]:
         """getPrincipal: GET /principals/{name} -> 200 Principal."""
-        return self._send("getPrincipal", f"principal '{name}'", "GET", self._principal(name)).body
+        return self._object("getPrincipal", f"principal '{name}'", "GET", self._principal(name))
 
-    def update_principal(self, name: str, version: int, properties: dict) -> dict:
+    def update_principal(self, name: str, version: int, properties: dict[str, Any]) -> dict[str, Any]:
         """updatePrincipal: PUT /principals/{name} -> 200 Principal."""
         body = {"currentEntityVersion": version, "properties": properties}
-        return self._send("updatePrincipal", f"principal '{name}'", "PUT", self._principal(name), body).body
+        return self._object("updatePrincipal", f"principal '{name}'", "PUT", self._principal(name), body)
 
     def delete_principal(self, name: str) -> None:
         """deletePrincipal: DELETE /principals/{name} -> 204."""
         self._send("deletePrincipal", f"principal '{name}'", "DELETE", self._principal(name))
 
-    def rotate_credentials(self, name: str) -> dict:
+    def rotate_credentials(self, name: str) -> dict[str, Any]:
         """rotateCredentials: POST /principals/{name}/rotate -> 200 (old secret stays valid until the next).
 
         Sent once, never repeated: a second rotate would revoke the secret the first one kept valid."""
-        return self._send(
+        return self._object(
             "rotateCredentials", f"principal '{name}'", "POST", self._principal(name) + "/rotate", retry=False
-        ).body
+        )
 
-    def reset_credentials(self, name: str, client_secret: str) -> dict:
+    def reset_credentials(self, name: str, client_secret: str) -> dict[str, Any]:
         """resetCredentials: POST /principals/{name}/reset {clientSecret} -> 200; every other secret stops working.
 
         With a caller-chosen secret the call is idempotent (a repeat sets the same secret), so it is retried."""
-        return self._send(
+        return self._object(
             "resetCredentials",
             f"principal '{name}'",
             "POST",
             self._principal(name) + "/reset",
             {"clientSecret": client_secret},
-        ).body
+        )
 
     @staticmethod
     def _principal(name: str) -> str:
         return f"{MANAGEMENT}/principals/{segment(name)}"
 
     # ---- principal roles --------------------------------------------------------------------------------
-    def create_principal_role(self, name: str, properties: dict) -> dict:
+    def create_principal_role(self, name: str, properties: dict[str, Any]) -> dict[str, Any]:
         """createPrincipalRole: POST /principal-roles -> 201 PrincipalRole."""
         body = {"principalRole": {"name": name, "properties": properties}}
-        return self._send(
+        return self._object(
             "createPrincipalRole", f"principal role '{name}'", "POST", f"{MANAGEMENT}/principal-roles", body
-        ).body
+        )
 
-    def get_principal_role(self, name: str) -> dict:
+    def get_principal_role(self, name: str) -> dict[str, Any]:
         """getPrincipalRole: GET /principal-roles/{name} -> 200."""
-        return self._send("getPrincipalRole", f"principal role '{name}'", "GET", self._principal_role(name)).body
+        return self._object("getPrincipalRole", f"principal role '{name}'", "GET", self._principal_role(name))
 
-    def update_principal_role(self, name: str, version: int, properties: dict) -> dict:
+    def update_principal_role(self, name: str, version: int, properties: dict[str, Any]) -> dict[str, Any]:
         """updatePrincipalRole: PUT /principal-roles/{name} -> 200."""
         body = {"currentEntityVersion": version, "properties": properties}
-        return self._send(
-            "updatePrincipalRole", f"principal role '{name}'", "PUT", self._principal_role(name), body
-        ).body
+        return self._object("updatePrincipalRole", f"principal role '{name}'", "PUT", self._principal_role(name), body)
 
     def delete_principal_role(self, name: str) -> None:
         """deletePrincipalRole: DELETE /principal-roles/{name} -> 204."""
@@ -131,31 +152,31 @@ class PolarisApi:
         return f"{MANAGEMENT}/principal-roles/{segment(name)}"
 
     # ---- catalog roles ----------------------------------------------------------------------------------
-    def create_catalog_role(self, catalog: str, name: str, properties: dict) -> dict:
+    def create_catalog_role(self, catalog: str, name: str, properties: dict[str, Any]) -> dict[str, Any]:
         """createCatalogRole: POST /catalogs/{catalog}/catalog-roles -> 201."""
         body = {"catalogRole": {"name": name, "properties": properties}}
         path = f"{MANAGEMENT}/catalogs/{segment(catalog)}/catalog-roles"
-        return self._send("createCatalogRole", _catalog_role(catalog, name), "POST", path, body).body
+        return self._object("createCatalogRole", _catalog_role(catalog, name), "POST", path, body)
 
-    def get_catalog_role(self, catalog: str, name: str) -> dict:
+    def get_catalog_role(self, catalog: str, name: str) -> dict[str, Any]:
         """getCatalogRole: GET /catalogs/{catalog}/catalog-roles/{name} -> 200."""
-        return self._send("getCatalogRole", _catalog_role(catalog, name), "GET", self._catalog_role(catalog, name)).body
+        return self._object("getCatalogRole", _catalog_role(catalog, name), "GET", self._catalog_role(catalog, name))
 
-    def update_catalog_role(self, catalog: str, name: str, version: int, properties: dict) -> dict:
+    def update_catalog_role(self, catalog: str, name: str, version: int, properties: dict[str, Any]) -> dict[str, Any]:
         """updateCatalogRole: PUT /catalogs/{catalog}/catalog-roles/{name} -> 200."""
         body = {"currentEntityVersion": version, "properties": properties}
-        return self._send(
+        return self._object(
             "updateCatalogRole", _catalog_role(catalog, name), "PUT", self._catalog_role(catalog, name), body
-        ).body
+        )
 
     def delete_catalog_role(self, catalog: str, name: str) -> None:
         """deleteCatalogRole: DELETE /catalogs/{catalog}/catalog-roles/{name} -> 204 (its grants go too)."""
         self._send("deleteCatalogRole", _catalog_role(catalog, name), "DELETE", self._catalog_role(catalog, name))
 
-    def list_catalog_roles(self, catalog: str) -> list[dict]:
+    def list_catalog_roles(self, catalog: str) -> list[dict[str, Any]]:
         """listCatalogRoles: GET /catalogs/{catalog}/catalog-roles -> 200 CatalogRoles."""
         path = f"{MANAGEMENT}/catalogs/{segment(catalog)}/catalog-roles"
-        return self._send("listCatalogRoles", f"catalog '{catalog}'", "GET", path).body["roles"]
+        return self._listed("listCatalogRoles", f"catalog '{catalog}'", path, "roles")
 
     @staticmethod
     def _catalog_role(catalog: str, name: str) -> str:
@@ -173,14 +194,14 @@ class PolarisApi:
             body,
         )
 
-    def principal_roles_of(self, principal: str) -> list[dict]:
+    def principal_roles_of(self, principal: str) -> list[dict[str, Any]]:
         """listPrincipalRolesAssigned: GET /principals/{p}/principal-roles -> 200 PrincipalRoles."""
-        return self._send(
+        return self._listed(
             "listPrincipalRolesAssigned",
             f"principal '{principal}'",
-            "GET",
             self._principal(principal) + "/principal-roles",
-        ).body["roles"]
+            "roles",
+        )
 
     def revoke_principal_role(self, principal: str, role: str) -> None:
         """revokePrincipalRole: DELETE /principals/{p}/principal-roles/{r} -> 204; 400 GRANT_NOT_FOUND if absent."""
@@ -202,14 +223,14 @@ class PolarisApi:
             body,
         )
 
-    def catalog_roles_of(self, principal_role: str, catalog: str) -> list[dict]:
+    def catalog_roles_of(self, principal_role: str, catalog: str) -> list[dict[str, Any]]:
         """listCatalogRolesForPrincipalRole: GET /principal-roles/{pr}/catalog-roles/{catalog} -> 200."""
-        return self._send(
+        return self._listed(
             "listCatalogRolesForPrincipalRole",
             f"principal role '{principal_role}'",
-            "GET",
             self._assigned_catalog_roles(principal_role, catalog),
-        ).body["roles"]
+            "roles",
+        )
 
     def revoke_catalog_role(self, principal_role: str, catalog: str, role: str) -> None:
         """revokeCatalogRoleFromPrincipalRole: DELETE .../catalog-roles/{catalog}/{role} -> 204."""
@@ -224,7 +245,7 @@ class PolarisApi:
         return f"{self._principal_role(principal_role)}/catalog-roles/{segment(catalog)}"
 
     # ---- grants -----------------------------------------------------------------------------------------
-    def add_grant(self, catalog: str, role: str, grant: dict) -> None:
+    def add_grant(self, catalog: str, role: str, grant: dict[str, Any]) -> None:
         """addGrantToCatalogRole: PUT .../catalog-roles/{role}/grants -> 201."""
         self._send(
             "addGrantToCatalogRole",
@@ -234,16 +255,16 @@ class PolarisApi:
             {"grant": grant},
         )
 
-    def list_grants(self, catalog: str, role: str) -> list[dict]:
+    def list_grants(self, catalog: str, role: str) -> list[dict[str, Any]]:
         """listGrantsForCatalogRole: GET .../catalog-roles/{role}/grants -> 200 GrantResources."""
-        return self._send(
+        return self._listed(
             "listGrantsForCatalogRole",
             _catalog_role(catalog, role),
-            "GET",
             self._catalog_role(catalog, role) + "/grants",
-        ).body["grants"]
+            "grants",
+        )
 
-    def revoke_grant(self, catalog: str, role: str, grant: dict) -> None:
+    def revoke_grant(self, catalog: str, role: str, grant: dict[str, Any]) -> None:
         """revokeGrantFromCatalogRole: POST .../grants?cascade=false -> 201; 400 GRANT_NOT_FOUND if absent."""
         self._send(
             "revokeGrantFromCatalogRole",
@@ -255,35 +276,35 @@ class PolarisApi:
         )
 
     # ---- namespaces (Iceberg REST, prefix = catalog name) -----------------------------------------------
-    def create_namespace(self, catalog: str, levels: Sequence[str], properties: dict) -> dict:
+    def create_namespace(self, catalog: str, levels: Sequence[str], properties: dict[str, Any]) -> dict[str, Any]:
         """createNamespace: POST /v1/{prefix}/namespaces -> 200; 409 if it exists."""
         body = {"namespace": list(levels), "properties": properties}
-        return self._send(
+        return self._object(
             "createNamespace",
             describe_namespace(catalog, levels),
             "POST",
             f"{CATALOG_API}/{segment(catalog)}/namespaces",
             body,
-        ).body
+        )
 
-    def load_namespace(self, catalog: str, levels: Sequence[str]) -> dict:
+    def load_namespace(self, catalog: str, levels: Sequence[str]) -> dict[str, Any]:
         """loadNamespaceMetadata: GET /v1/{prefix}/namespaces/{ns} -> 200 {namespace, properties}."""
-        return self._send(
+        return self._object(
             "loadNamespaceMetadata", describe_namespace(catalog, levels), "GET", self._namespace(catalog, levels)
-        ).body
+        )
 
     def update_namespace_properties(
-        self, catalog: str, levels: Sequence[str], updates: dict, removals: list[str]
-    ) -> dict:
+        self, catalog: str, levels: Sequence[str], updates: dict[str, Any], removals: list[str]
+    ) -> dict[str, Any]:
         """updateProperties: POST /v1/{prefix}/namespaces/{ns}/properties -> 200."""
         body = {"updates": updates, "removals": removals}
-        return self._send(
+        return self._object(
             "updateProperties",
             describe_namespace(catalog, levels),
             "POST",
             self._namespace(catalog, levels) + "/properties",
             body,
-        ).body
+        )
 
     def drop_namespace(self, catalog: str, levels: Sequence[str]) -> None:
         """dropNamespace: DELETE /v1/{prefix}/namespaces/{ns} -> 204; 409 while not empty."""
@@ -291,9 +312,9 @@ class PolarisApi:
 
     def list_namespaces(self, catalog: str) -> list[list[str]]:
         """listNamespaces: GET /v1/{prefix}/namespaces -> 200 (top level)."""
-        return self._send(
-            "listNamespaces", f"catalog '{catalog}'", "GET", f"{CATALOG_API}/{segment(catalog)}/namespaces"
-        ).body["namespaces"]
+        return self._listed(
+            "listNamespaces", f"catalog '{catalog}'", f"{CATALOG_API}/{segment(catalog)}/namespaces", "namespaces"
+        )
 
     @staticmethod
     def _namespace(catalog: str, levels: Sequence[str]) -> str:
@@ -312,7 +333,7 @@ def _catalog_assignment(principal_role: str, catalog: str, role: str) -> str:
     return f"catalog role '{role}' (catalog '{catalog}') of principal role '{principal_role}'"
 
 
-def describe_grant(catalog: str, role: str, grant: dict) -> str:
+def describe_grant(catalog: str, role: str, grant: dict[str, Any]) -> str:
     target = ".".join([*grant.get("namespace", []), *[grant[k] for k in ("tableName", "viewName") if k in grant]])
     on = f"{grant.get('type')} '{target}'" if target else f"catalog '{catalog}'"
     return f"grant {grant.get('privilege')} on {on} to catalog role '{role}' in catalog '{catalog}'"

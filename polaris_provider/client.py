@@ -29,7 +29,7 @@ from typing import Any
 
 import requests
 
-from polaris_provider.connection import ConnectionSpec
+from polaris_provider.connection import ConnectionSpec, TokenKey
 from polaris_provider.errors import (
     AuthenticationError,
     PolarisError,
@@ -130,26 +130,26 @@ class _TokenCache:
     before they expire; ``fetching(key)`` serialises cold starts so concurrent callers share one token request."""
 
     def __init__(self) -> None:
-        self._tokens: dict[tuple, tuple[str, float]] = {}
+        self._tokens: dict[TokenKey, tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._fetch_locks: dict[tuple, threading.Lock] = {}
+        self._fetch_locks: dict[TokenKey, threading.Lock] = {}
 
-    def fetching(self, key: tuple) -> threading.Lock:
+    def fetching(self, key: TokenKey) -> threading.Lock:
         with self._lock:
             return self._fetch_locks.setdefault(key, threading.Lock())
 
-    def get(self, key: tuple) -> str | None:
+    def get(self, key: TokenKey) -> str | None:
         with self._lock:
             entry = self._tokens.get(key)
         if entry is None or entry[1] <= time.monotonic():
             return None
         return entry[0]
 
-    def put(self, key: tuple, token: str, lifetime: float, margin: float) -> None:
+    def put(self, key: TokenKey, token: str, lifetime: float, margin: float) -> None:
         with self._lock:
             self._tokens[key] = (token, time.monotonic() + lifetime - min(margin, lifetime / 10))
 
-    def drop(self, key: tuple, token: str) -> None:
+    def drop(self, key: TokenKey, token: str) -> None:
         with self._lock:
             if self._tokens.get(key, ("",))[0] == token:
                 del self._tokens[key]
@@ -239,9 +239,9 @@ class PolarisClient:
         }
         call = Call("getToken", f"client '{conn.client_id}'", "POST", TOKEN_PATH, form=form)
         reply = self._with_retries(call, None)
-        if reply.status != 200 or not isinstance(reply.body, dict) or "access_token" not in reply.body:
+        token = reply.body.get("access_token") if isinstance(reply.body, dict) else None
+        if reply.status != 200 or not isinstance(token, str):
             raise self._error(call, reply, AuthenticationError if reply.status < 500 else None)
-        token = reply.body["access_token"]
         TOKENS.put(conn.token_key, token, float(reply.body.get("expires_in") or 3600), self.policy.token_margin)
         return token
 

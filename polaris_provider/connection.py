@@ -18,6 +18,8 @@ import pulumi
 from polaris_provider.tunnel import PolarisTunnel, TunnelSpec, local_endpoint
 
 DEFAULT_SCOPE = "PRINCIPAL_ROLE:ALL"
+TokenKey = tuple[str, str | None, str, str, str]
+"""Endpoint, realm, client id, scope and the secret's digest (``ConnectionSpec.token_key``)."""
 SCOPE_PREFIX = "PRINCIPAL_ROLE:"
 
 
@@ -34,7 +36,7 @@ class PolarisConnection:
     tunnel: PolarisTunnel | None = None
     """Reach a cluster-internal ``endpoint`` through a port-forward (``polaris_provider.tunnel``)."""
 
-    def to_input(self) -> pulumi.Output[dict]:
+    def to_input(self) -> pulumi.Output[dict[str, Any]]:
         """The secret ``connection`` input, in the engine's property names."""
         value: dict[str, Any] = {
             "endpoint": self.endpoint,
@@ -80,7 +82,7 @@ class ConnectionSpec:
         )
 
     @property
-    def token_key(self) -> tuple[str, str | None, str, str, str]:
+    def token_key(self) -> TokenKey:
         """Tokens are shared by every resource using the same endpoint, realm, client, scope AND secret: a
         connection with another secret (a wrong one, or one rotated since) never reuses a token it did not earn.
         The secret enters as a SHA-256 digest, so the key itself holds no secret."""

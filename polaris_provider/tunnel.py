@@ -83,8 +83,9 @@ class TunnelSpec:
             kubeconfig=value["kubeconfig"],
         )
 
-    def kubeconfig_document(self) -> dict[str, Any]:
-        """The environment's kubeconfig file when set, else the stored one."""
+    def kubeconfig_document(self) -> Any:
+        """The environment's kubeconfig file when set, else the stored one (parsed YAML: the kubernetes loader
+        judges its shape; ``problems`` has already judged the stored one's)."""
         path = os.environ.get(KUBECONFIG_ENV)
         if path:
             with open(path, encoding="utf-8") as file:
@@ -184,7 +185,7 @@ class PodPortForward:
         pods = core.list_namespaced_pod(
             spec.namespace, label_selector=spec.pod_selector, _request_timeout=API_TIMEOUT_SECONDS
         ).items
-        ready = [pod.metadata.name for pod in pods if _is_ready(pod)]
+        ready: list[str] = [pod.metadata.name for pod in pods if _is_ready(pod)]
         if not ready:
             raise TunnelError(
                 f"no ready pod matches {spec.pod_selector!r} in namespace {spec.namespace!r} ({len(pods)} pod(s) found)"

@@ -197,7 +197,7 @@ def storage(value: Any, catalog_properties: Any) -> list[CheckFailure]:
     return failures + _locations(storage_type, value, catalog_properties) + _identity(storage_type, value)
 
 
-def _locations(storage_type: str, value: Mapping, catalog_properties: Any) -> list[CheckFailure]:
+def _locations(storage_type: str, value: Mapping[str, Any], catalog_properties: Any) -> list[CheckFailure]:
     allowed = value.get("allowedLocations") or []
     if is_unknown(allowed):
         return []
@@ -236,7 +236,7 @@ def _within(child: str, parent: str) -> bool:
     return (child.rstrip("/") + "/").startswith(parent.rstrip("/") + "/")
 
 
-def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
+def _identity(storage_type: str, value: Mapping[str, Any]) -> list[CheckFailure]:
     if storage_type == "S3":
         arn = value.get("roleArn")
         if arn is not None and not is_unknown(arn) and not (isinstance(arn, str) and aws.role_account(arn)):
@@ -249,7 +249,7 @@ def _identity(storage_type: str, value: Mapping) -> list[CheckFailure]:
     return []
 
 
-def role_account(storage_config: Mapping) -> str | None:
+def role_account(storage_config: Mapping[str, Any]) -> str | None:
     """The AWS account of an S3 roleArn (Polaris lets a role change in place only within one account)."""
     return aws.role_account(str(storage_config.get("roleArn") or ""))
 
@@ -283,7 +283,7 @@ def grant(value: Any) -> list[CheckFailure]:
     return failures
 
 
-def _grant_fields(kind: str, value: Mapping) -> list[CheckFailure]:
+def _grant_fields(kind: str, value: Mapping[str, Any]) -> list[CheckFailure]:
     expected = TARGET_FIELDS[kind]
     extra = sorted(set(value) - {"type", "privilege", *expected})
     failures = [CheckFailure("grant", f"field {f!r} does not apply to a {kind} grant") for f in extra]

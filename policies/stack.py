@@ -227,13 +227,14 @@ def _role_arn_of(role, storage: Mapping[str, Any]) -> str | None:
 def _identity_findings(args: StackValidationArgs, config: Mapping[str, Any]) -> Findings:
     for catalog in of_type(args.resources, POLARIS_CATALOG):
         storage = get(catalog.props, "storageConfigInfo", default={})
-        field, matching = _IDENTITIES.get(get(storage, "storageType"), (None, None))
-        if field is None:
+        identity = _IDENTITIES.get(get(storage, "storageType"))
+        if identity is None:
             yield (
                 f"catalog {get(catalog.props, 'name')} uses unsupported storage {get(storage, 'storageType')}",
                 catalog.urn,
             )
             continue
+        field, matching = identity
         found = [*matching(args.resources, storage), *([True] if _given_identity(storage, config) else [])]
         if len(found) != 1:
             yield (
@@ -257,7 +258,7 @@ def reachable_catalogs(resources: list) -> dict[str, set[str]]:
     for a in of_type(resources, POLARIS_CATALOG_ROLE_ASSIGNMENT):
         if (get(a.props, "catalogName"), get(a.props, "catalogRoleName")) in granted:
             catalogs_of_role.setdefault(get(a.props, "principalRoleName"), set()).add(get(a.props, "catalogName"))
-    reach = {get(p.props, "name"): set() for p in of_type(resources, POLARIS_PRINCIPAL)}
+    reach: dict[Any, set[Any]] = {get(p.props, "name"): set() for p in of_type(resources, POLARIS_PRINCIPAL)}
     for a in of_type(resources, POLARIS_PRINCIPAL_ROLE_ASSIGNMENT):
         reach.setdefault(get(a.props, "principalName"), set()).update(
             catalogs_of_role.get(get(a.props, "principalRoleName"), set())

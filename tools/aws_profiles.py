@@ -25,7 +25,7 @@ from pathlib import Path
 from components.aws_accounts import profile_name
 from configuration.loader import PROJECT_DIR, load_stack
 from configuration.parser import ConfigError
-from configuration.schema import AwsCredentials, Cloud, StackConfig
+from configuration.schema import AwsCredentials, Cloud, PlatformConfig, StackConfig
 
 SOURCE_PROFILE = "polaris-ci"
 
@@ -37,17 +37,11 @@ class AccountAccess:
     deploy_role_arn: str | None
 
 
-def accounts(config: StackConfig) -> list[AccountAccess]:
+def accounts(config: StackConfig, platform: PlatformConfig) -> list[AccountAccess]:
     """The platform account first, then every AWS data owner's account, each once."""
-    found = {
-        config.platform.account_id: AccountAccess(
-            config.platform.account_id, config.platform.region, config.platform.deploy_role_arn
-        )
-    }
-    for owner in config.owners_on(Cloud.AWS):
-        found.setdefault(
-            owner.aws.account_id, AccountAccess(owner.aws.account_id, owner.aws.region, owner.aws.deploy_role_arn)
-        )
+    found = {platform.account_id: AccountAccess(platform.account_id, platform.region, platform.deploy_role_arn)}
+    for aws in (owner.aws for owner in config.owners_on(Cloud.AWS) if owner.aws is not None):
+        found.setdefault(aws.account_id, AccountAccess(aws.account_id, aws.region, aws.deploy_role_arn))
     return list(found.values())
 
 
@@ -61,12 +55,13 @@ def role_for(account: AccountAccess, identity: str, platform_account: str, prefi
 
 def render(config: StackConfig, identity: str, prefix: str = "polaris-ci", source: str = SOURCE_PROFILE) -> str:
     """~/.aws/config for the stack's accounts; empty when the stack does not use profiles."""
-    if config.platform.aws_credentials is not AwsCredentials.PROFILE:
+    platform = _profile_platform(config)
+    if platform is None:
         return ""
     blocks = []
-    for account in accounts(config):
+    for account in accounts(config, platform):
         lines = [f"[profile {profile_name(account.account_id)}]", f"region = {account.region}"]
-        role = role_for(account, identity, config.platform.account_id, prefix)
+        role = role_for(account, identity, platform.account_id, prefix)
         if role:
             lines += [f"role_arn = {role}", f"source_profile = {source}", "role_session_name = polaris-data-exchange"]
         blocks.append("\n".join(lines))
@@ -75,13 +70,21 @@ def render(config: StackConfig, identity: str, prefix: str = "polaris-ci", sourc
 
 def direct_profiles(config: StackConfig, identity: str, prefix: str = "polaris-ci") -> list[str]:
     """Profiles that assume no role: the caller's credentials go into them directly."""
-    if config.platform.aws_credentials is not AwsCredentials.PROFILE:
+    platform = _profile_platform(config)
+    if platform is None:
         return []
     return [
         profile_name(a.account_id)
-        for a in accounts(config)
-        if role_for(a, identity, config.platform.account_id, prefix) is None
+        for a in accounts(config, platform)
+        if role_for(a, identity, platform.account_id, prefix) is None
     ]
+
+
+def _profile_platform(config: StackConfig) -> PlatformConfig | None:
+    """The platform of a stack in `profile` mode; None otherwise (a stack without a platform assumes roles)."""
+    if config.platform is None or config.platform.aws_credentials is not AwsCredentials.PROFILE:
+        return None
+    return config.platform
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import json
 import sys
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def _type_name(tp: Any) -> str:
 def _default(fld: dataclasses.Field) -> str:
     if fld.metadata["required"]:
         return "**required**"
-    if fld.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+    if fld.default_factory is not dataclasses.MISSING:
         return "`{}`"
     value = fld.default
     if dataclasses.is_dataclass(value):
@@ -77,9 +78,9 @@ def _sections(cls: type, prefix: str, out: list[tuple[str, type]]) -> None:
     hints = typing.get_type_hints(cls)
     for fld in dataclasses.fields(cls):
         tp = hints[fld.name]
-        inner = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+        inner: Sequence[Any] = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
         inner = typing.get_args(inner[0]) if typing.get_origin(inner[0]) is tuple else inner
-        if dataclasses.is_dataclass(inner[0]):
+        if isinstance(inner[0], type) and dataclasses.is_dataclass(inner[0]):
             suffix = "[]" if typing.get_origin(tp) is tuple else ""
             _sections(
                 inner[0], f"{prefix}.{fld.metadata['key']}{suffix}" if prefix else f"{fld.metadata['key']}{suffix}", out

@@ -24,7 +24,7 @@ from pathlib import Path
 import pulumi
 import yaml
 from pulumi.runtime import settings
-from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from configuration.loader import engine_config
@@ -57,10 +57,16 @@ def run_program(
     pulumi.runtime.set_all_config(config or {}, secret_keys or [])
     pulumi.runtime.set_mocks(mocks, project=project or project_name(), stack=stack, preview=False, monitor=monitor)
     _sync_await(run_pulumi_func(program))
-    raw_outputs = monitor.serialize_outputs(settings.get_root_resource().outputs)
+    root = settings.get_root_resource()
+    assert isinstance(root, Stack), "run_pulumi_func registers the stack resource"
+    raw_outputs = monitor.serialize_outputs(root.outputs)
     return Plan(
         project or project_name(), stack, monitor.planned, mask_secrets(raw_outputs), unmask_secrets(raw_outputs)
     )
+
+
+def _run_path(path: str) -> None:
+    runpy.run_path(path, run_name="__main__")
 
 
 def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
@@ -73,7 +79,7 @@ def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
     main = str(ROOT / "__main__.py")
     with contextlib.chdir(config_dir):
         plan = run_program(
-            lambda: runpy.run_path(main, run_name="__main__"),
+            lambda: _run_path(main),
             stack=stack,
             config=config,
             secret_keys=secret_keys,

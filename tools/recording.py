@@ -160,7 +160,8 @@ class RecordingMonitor(MockMonitor):
         registered = self.resources.get(args.get("__self__", ""))
         if registered is not None:
             args["__self__"] = _unwrapped(dict(registered.state))
-        result = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        answer = self.mocks.call(MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        result = answer if isinstance(answer, dict) else answer[0]  # as MockMonitor: a dict or (result, failures)
         return provider_pb2.CallResponse(**{"return": _sync_await(rpc.serialize_properties(result, {}))})
 
     def serialize_outputs(self, outputs: dict[str, Any]) -> dict[str, Any]:

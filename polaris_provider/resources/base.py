@@ -53,14 +53,19 @@ def entity_id(*parts: str) -> str:
     return "/".join(quote(part, safe="") for part in parts)
 
 
-def resource_props(connection: PolarisConnection, inputs: Mapping[str, Any], outputs: tuple[str, ...]) -> dict:
+def resource_props(
+    connection: PolarisConnection, inputs: Mapping[str, Any], outputs: tuple[str, ...]
+) -> dict[str, Any]:
     """Engine properties for a resource: secret connection, inputs, and every output seeded with None."""
     return {CONNECTION: connection.to_input(), **inputs, **dict.fromkeys(outputs)}
 
 
 def versioned_update(
-    read: Callable[[], dict], write: Callable[[int], dict], up_to_date: Callable[[dict], bool], what: str
-) -> dict:
+    read: Callable[[], dict[str, Any]],
+    write: Callable[[int], dict[str, Any]],
+    up_to_date: Callable[[dict[str, Any]], bool],
+    what: str,
+) -> dict[str, Any]:
     """Reads the entity version, writes with it, and re-reads on a 409 version race (bounded)."""
     conflict: CommitConflict | None = None
     for _ in range(VERSION_ATTEMPTS):
@@ -100,45 +105,45 @@ class PolarisProvider(ResourceProvider, abc.ABC):
 
     # ---- hooks ------------------------------------------------------------------------------------------
     @abc.abstractmethod
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         """Resource-specific input rules (the connection is checked by ``check``)."""
 
     @abc.abstractmethod
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         """The resource id, derived from the inputs only."""
 
     @abc.abstractmethod
-    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def create_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """Creates the object; returns computed outputs. Raises AlreadyExists on 409."""
 
     @abc.abstractmethod
-    def read_remote(self, api: PolarisApi, spec: dict) -> dict | None:
+    def read_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any] | None:
         """What Polaris holds now (refreshed inputs + computed outputs); None or NotFound when it is gone."""
 
     @abc.abstractmethod
-    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+    def update_remote(self, api: PolarisApi, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         """Brings the object to ``news`` (``olds`` also holds the stored outputs); returns outputs that changed."""
 
     @abc.abstractmethod
-    def delete_remote(self, api: PolarisApi, spec: dict) -> None:
+    def delete_remote(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         """Deletes the object; NotFound/GrantNotFound mean it is already gone."""
 
-    def adopt_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def adopt_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """Takes over an existing object, bringing it to the declared state."""
         return self.update_remote(api, spec, spec)
 
-    def replacements(self, olds: dict, news: dict) -> list[str]:
+    def replacements(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         return [key for key in self.replace_keys if _differs(olds.get(key), news.get(key))]
 
     # ---- engine methods ---------------------------------------------------------------------------------
-    def check(self, _olds: dict, news: dict) -> CheckResult:
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = validation.connection(news.get(CONNECTION))
         adopt = news.get("adopt")
         if adopt is not None and not isinstance(adopt, bool) and not validation.unknown_value(adopt):
             failures.append(CheckFailure("adopt", "must be a boolean"))
         return CheckResult(news, failures + self.validate(news))
 
-    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         old, new = self.declared(olds), self.declared(news)
         changed = [key for key in (CONNECTION, *self.inputs) if _differs(old.get(key), new.get(key))]
         replaces = self.replacements(old, new)
@@ -148,12 +153,12 @@ class PolarisProvider(ResourceProvider, abc.ABC):
             delete_before_replace=self.delete_before_replace if replaces else None,
         )
 
-    def create(self, props: dict) -> CreateResult:
+    def create(self, props: dict[str, Any]) -> CreateResult:
         spec = self.declared(props)
         outs = self._create_or_adopt(api_for(props, self.policy), spec)
         return CreateResult(self.identity(spec), {**_without_provider(props), **outs})
 
-    def read(self, id_: str, props: dict) -> ReadResult:
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = self.declared(props)
         try:
             current = self.read_remote(api_for(props, self.policy), spec)
@@ -165,25 +170,25 @@ class PolarisProvider(ResourceProvider, abc.ABC):
         inputs = {key: outs[key] for key in (CONNECTION, *self.inputs) if key in outs}
         return ReadResult(id_ or self.identity(spec), outs, inputs=inputs)
 
-    def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         carried = {key: olds[key] for key in self.outputs if key in olds}  # e.g. a secret Polaris never shows again
         outs = self.update_remote(api_for(news, self.policy), {**self.declared(olds), **carried}, self.declared(news))
         return UpdateResult({**carried, **_without_provider(news), **outs})
 
-    def delete(self, _id: str, props: dict) -> None:
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
         try:
             self.delete_remote(api_for(props, self.policy), self.declared(props))
         except (NotFound, GrantNotFound):
             return  # already gone: deleting is done
 
     # ---- shared machinery -------------------------------------------------------------------------------
-    def declared(self, props: Mapping[str, Any]) -> dict:
+    def declared(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The inputs with defaults filled in (and the connection), as the hooks see them."""
         spec = {key: default if props.get(key) is None else props[key] for key, default in self.inputs.items()}
         spec[CONNECTION] = props.get(CONNECTION)
         return spec
 
-    def _create_or_adopt(self, api: PolarisApi, spec: dict) -> dict:
+    def _create_or_adopt(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """A create whose reply may have been lost is settled by reading: Polaris holding what was declared is
         our own object (taken as it is); anything else is someone else's, reported with the fields that differ."""
         try:
@@ -193,16 +198,16 @@ class PolarisProvider(ResourceProvider, abc.ABC):
                 return self.adopt_remote(api, spec)
             current = self._current(api, spec) if error.after_retry else None
             differing = self._differing(current, spec)
-            if differing == []:
+            if current is not None and differing == []:
                 return self.adopt_own(api, spec, current)
             raise self._conflict(error, differing) from None
         except (TransportError, ServerError):
             current = self._current(api, spec, quiet=True)
-            if self._differing(current, spec) == []:
+            if current is not None and self._differing(current, spec) == []:
                 return self.adopt_own(api, spec, current)  # no reply at all, but an attempt landed
             raise
 
-    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+    def adopt_own(self, api: PolarisApi, spec: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         """Outputs for an object our own lost create made; it already holds the declared state (``current``)."""
         return current
 
@@ -217,7 +222,7 @@ class PolarisProvider(ResourceProvider, abc.ABC):
             error_type=error.error_type,
         )
 
-    def _current(self, api: PolarisApi, spec: dict, quiet: bool = False) -> dict | None:
+    def _current(self, api: PolarisApi, spec: dict[str, Any], quiet: bool = False) -> dict[str, Any] | None:
         """What Polaris holds (None if gone, or, when ``quiet``, if it cannot be read: the caller keeps its failure)."""
         try:
             return self.read_remote(api, spec)
@@ -228,7 +233,7 @@ class PolarisProvider(ResourceProvider, abc.ABC):
                 raise
             return None
 
-    def _differing(self, current: dict | None, spec: dict) -> list[str] | None:
+    def _differing(self, current: dict[str, Any] | None, spec: dict[str, Any]) -> list[str] | None:
         """The refreshed fields (dotted paths) in which ``current`` differs from ``spec``; None if there is none."""
         if current is None:
             return None
@@ -250,7 +255,7 @@ def _differs(old: Any, new: Any) -> bool:
     return validation.is_unknown(new) or old != new
 
 
-def _without_provider(props: Mapping[str, Any]) -> dict:
+def _without_provider(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key != PROVIDER_KEY}
 
 
@@ -269,31 +274,31 @@ class VersionedEntityProvider(PolarisProvider):
     refreshed: ClassVar[tuple[str, ...]] = ("properties",)
 
     @abc.abstractmethod
-    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+    def fetch(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """GET the entity."""
 
     @abc.abstractmethod
-    def make(self, api: PolarisApi, spec: dict) -> dict:
+    def make(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """POST the entity; returns its JSON."""
 
     @abc.abstractmethod
-    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+    def put(self, api: PolarisApi, spec: dict[str, Any], version: int) -> dict[str, Any]:
         """PUT the declared state with ``currentEntityVersion``; returns the updated JSON."""
 
     @abc.abstractmethod
-    def remove(self, api: PolarisApi, spec: dict) -> None:
+    def remove(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         """DELETE the entity."""
 
-    def state(self, entity: dict, spec: dict) -> dict:
+    def state(self, entity: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         return {"properties": entity.get("properties") or {}, "entityVersion": entity.get("entityVersion")}
 
-    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def create_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return self.state(self.make(api, spec), spec)
 
-    def read_remote(self, api: PolarisApi, spec: dict) -> dict | None:
+    def read_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any] | None:
         return self.state(self.fetch(api, spec), spec)
 
-    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+    def update_remote(self, api: PolarisApi, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         current = versioned_update(
             lambda: self.fetch(api, news),
             lambda version: self.put(api, news, version),
@@ -302,9 +307,9 @@ class VersionedEntityProvider(PolarisProvider):
         )
         return self.state(current, news)
 
-    def delete_remote(self, api: PolarisApi, spec: dict) -> None:
+    def delete_remote(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         self.remove(api, spec)
 
-    def _holds(self, entity: dict, spec: dict) -> bool:
+    def _holds(self, entity: dict[str, Any], spec: dict[str, Any]) -> bool:
         state = self.state(entity, spec)
         return all(state.get(key) == spec.get(key) for key in self.refreshed)

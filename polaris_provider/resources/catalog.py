@@ -33,7 +33,7 @@ class CatalogProvider(VersionedEntityProvider):
     refreshed = ("properties", "storageConfigInfo")
     delete_before_replace = True  # same name, or locations that would overlap the old catalog's: drop it first
 
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = validation.name("name", news.get("name"), "catalog")
         kind = news.get("type") or "INTERNAL"
         if not is_unknown(kind) and kind not in SUPPORTED_TYPES:
@@ -41,19 +41,19 @@ class CatalogProvider(VersionedEntityProvider):
         failures += validation.properties("properties", news.get("properties"), validation.CATALOG_CONFIGS)
         return failures + validation.storage(news.get("storageConfigInfo"), news.get("properties") or {})
 
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         return entity_id(spec["name"])
 
-    def replacements(self, olds: dict, news: dict) -> list[str]:
+    def replacements(self, olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         keys = super().replacements(olds, news)
         if _storage_identity_changed(olds.get("storageConfigInfo") or {}, news.get("storageConfigInfo")):
             keys.append("storageConfigInfo")
         return keys
 
-    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+    def fetch(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.get_catalog(spec["name"])
 
-    def make(self, api: PolarisApi, spec: dict) -> dict:
+    def make(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         body = {
             "type": spec["type"],
             "name": spec["name"],
@@ -62,10 +62,10 @@ class CatalogProvider(VersionedEntityProvider):
         }
         return api.create_catalog(body)
 
-    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+    def put(self, api: PolarisApi, spec: dict[str, Any], version: int) -> dict[str, Any]:
         return api.update_catalog(spec["name"], version, spec["properties"], spec["storageConfigInfo"])
 
-    def remove(self, api: PolarisApi, spec: dict) -> None:
+    def remove(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         try:
             api.delete_catalog(spec["name"])
         except BadRequest as error:
@@ -79,7 +79,7 @@ class CatalogProvider(VersionedEntityProvider):
                 error_type=error.error_type,
             ) from None
 
-    def state(self, entity: dict, spec: dict) -> dict:
+    def state(self, entity: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         properties = entity.get("properties") or {}
         return {
             "type": entity.get("type"),
@@ -91,7 +91,7 @@ class CatalogProvider(VersionedEntityProvider):
         }
 
 
-def _storage_identity_changed(old: Mapping, new: Any) -> bool:
+def _storage_identity_changed(old: Mapping[str, Any], new: Any) -> bool:
     """What Polaris 1.7.0 refuses to change in place: storage type, S3 account and externalId, Azure tenant."""
     if new is None or is_unknown(new.get("storageType") if isinstance(new, Mapping) else new):
         return True
@@ -103,10 +103,10 @@ def _storage_identity_changed(old: Mapping, new: Any) -> bool:
     return new["storageType"] == "S3" and (is_unknown(new.get("roleArn")) or role_account(old) != role_account(new))
 
 
-def _normalised(storage: Mapping, base: str | None) -> dict:
+def _normalised(storage: Mapping[str, Any], base: str | None) -> dict[str, Any]:
     """Polaris' stored form: no nulls, no output-only userArn, allowed locations as a set (empty -> base), and
     the fields Polaris fills in when absent (STORAGE_DEFAULTS) filled in."""
-    defaults = STORAGE_DEFAULTS.get(storage.get("storageType"), {})
+    defaults = STORAGE_DEFAULTS.get(storage.get("storageType", ""), {})
     cleaned = {
         **defaults,
         **{k: v for k, v in storage.items() if v is not None and k not in ("userArn", "allowedLocations")},
@@ -116,14 +116,14 @@ def _normalised(storage: Mapping, base: str | None) -> dict:
     return cleaned
 
 
-def _as_declared(remote: Mapping, spec: dict, properties: Mapping) -> dict:
+def _as_declared(remote: Mapping[str, Any], spec: dict[str, Any], properties: Mapping[str, Any]) -> dict[str, Any]:
     """The declared storage when Polaris holds the same thing (no phantom diff), else Polaris' version (drift),
     without the defaults it filled in for fields the program leaves out (they are no drift)."""
     declared = spec.get("storageConfigInfo") or {}
     base = properties.get(BASE_LOCATION)
     if _normalised(remote, base) == _normalised(declared, base):
         return dict(declared)
-    defaults = STORAGE_DEFAULTS.get(remote.get("storageType"), {})
+    defaults = STORAGE_DEFAULTS.get(remote.get("storageType", ""), {})
     return {
         k: v
         for k, v in remote.items()
@@ -158,11 +158,11 @@ class CatalogArgs:
 
 
 class Catalog(pulumi.dynamic.Resource, module="polaris", name="Catalog"):
-    connection: pulumi.Output[dict]
+    connection: pulumi.Output[dict[str, Any]]
     name: pulumi.Output[str]
     type: pulumi.Output[str]
-    properties: pulumi.Output[dict]
-    storageConfigInfo: pulumi.Output[dict]
+    properties: pulumi.Output[dict[str, Any]]
+    storageConfigInfo: pulumi.Output[dict[str, Any]]
     adopt: pulumi.Output[bool]
     entityVersion: pulumi.Output[int]
     createTimestamp: pulumi.Output[int]

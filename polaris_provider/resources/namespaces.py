@@ -25,26 +25,26 @@ class NamespaceProvider(PolarisProvider):
     replace_keys = ("catalogName", "namespace")
     refreshed = ("properties",)
 
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         return (
             validation.name("catalogName", news.get("catalogName"), "catalog")
             + validation.namespace_levels("namespace", news.get("namespace"))
             + validation.properties("properties", news.get("properties"))
         )
 
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         """ "<catalog>/<levels joined by %1F>", the Iceberg REST path form; e.g. "sales/raw%1Forders"."""
         return entity_id(spec["catalogName"], NAMESPACE_SEPARATOR.join(spec["namespace"]))
 
-    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def create_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         api.create_namespace(spec["catalogName"], spec["namespace"], spec["properties"])
         return {}
 
-    def read_remote(self, api: PolarisApi, spec: dict) -> dict | None:
+    def read_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any] | None:
         held = api.load_namespace(spec["catalogName"], spec["namespace"]).get("properties") or {}
         return {"properties": _managed(held, spec["properties"])}
 
-    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+    def update_remote(self, api: PolarisApi, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         catalog, levels, wanted = news["catalogName"], news["namespace"], news["properties"]
         held = api.load_namespace(catalog, levels).get("properties") or {}
         updates = {key: value for key, value in wanted.items() if held.get(key) != value}
@@ -53,11 +53,11 @@ class NamespaceProvider(PolarisProvider):
             api.update_namespace_properties(catalog, levels, updates, removals)
         return {}
 
-    def delete_remote(self, api: PolarisApi, spec: dict) -> None:
+    def delete_remote(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         api.drop_namespace(spec["catalogName"], spec["namespace"])
 
 
-def _managed(held: Mapping[str, str], declared: Mapping[str, str]) -> dict:
+def _managed(held: Mapping[str, str], declared: Mapping[str, str]) -> dict[str, Any]:
     return {key: held[key] for key in declared if key in held}
 
 
@@ -70,10 +70,10 @@ class NamespaceArgs:
 
 
 class Namespace(pulumi.dynamic.Resource, module="polaris", name="Namespace"):
-    connection: pulumi.Output[dict]
+    connection: pulumi.Output[dict[str, Any]]
     catalogName: pulumi.Output[str]
-    namespace: pulumi.Output[list]
-    properties: pulumi.Output[dict]
+    namespace: pulumi.Output[list[str]]
+    properties: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,

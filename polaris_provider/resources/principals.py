@@ -37,49 +37,49 @@ class PrincipalProvider(VersionedEntityProvider):
     outputs = ("clientId", "clientSecret", "entityVersion")
     replace_keys = ("name",)
 
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = validation.name("name", news.get("name"), "principal")
         rotation = news.get("rotation")
         if rotation is not None and not isinstance(rotation, str):
             failures.append(CheckFailure("rotation", "must be a string (change it to rotate the credentials)"))
         return failures + validation.properties("properties", news.get("properties"))
 
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         return entity_id(spec["name"])
 
-    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+    def fetch(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.get_principal(spec["name"])
 
-    def make(self, api: PolarisApi, spec: dict) -> dict:
+    def make(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.create_principal(spec["name"], spec["properties"])
 
-    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+    def put(self, api: PolarisApi, spec: dict[str, Any], version: int) -> dict[str, Any]:
         return api.update_principal(spec["name"], version, spec["properties"])
 
-    def remove(self, api: PolarisApi, spec: dict) -> None:
+    def remove(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         api.delete_principal(spec["name"])
 
-    def state(self, entity: dict, spec: dict) -> dict:
+    def state(self, entity: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         return {**super().state(entity, spec), "clientId": entity.get("clientId")}
 
-    def create_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def create_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return self._credentials(self.make(api, spec), spec)
 
-    def adopt_remote(self, api: PolarisApi, spec: dict) -> dict:
+    def adopt_remote(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         """An existing principal's secret cannot be read, so adopting it resets its credentials to a new secret."""
         return self.adopt_own(api, spec, super().update_remote(api, spec, spec))
 
-    def adopt_own(self, api: PolarisApi, spec: dict, current: dict) -> dict:
+    def adopt_own(self, api: PolarisApi, spec: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
         """Our own create's reply (with the only copy of its secret) was lost: reset to a secret we choose."""
         return {**current, **self._credentials(api.reset_credentials(spec["name"], new_secret()), spec)}
 
-    def update_remote(self, api: PolarisApi, olds: dict, news: dict) -> dict:
+    def update_remote(self, api: PolarisApi, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         outs = super().update_remote(api, olds, news)
         if olds.get("rotation") != news.get("rotation"):
             outs.update(self._rotate(api, news, olds.get("clientSecret") or new_secret()))
         return outs
 
-    def _rotate(self, api: PolarisApi, spec: dict, stored: str) -> dict:
+    def _rotate(self, api: PolarisApi, spec: dict[str, Any], stored: str) -> dict[str, Any]:
         """Rotates so that ``stored`` (the state's secret) works whatever reply is lost.
 
         Each round first resets to ``stored`` (idempotent, retried): the principal then holds exactly that secret,
@@ -104,7 +104,7 @@ class PrincipalProvider(VersionedEntityProvider):
             after_retry=True,
         )
 
-    def _credentials(self, reply: dict, spec: dict) -> dict:
+    def _credentials(self, reply: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         """Outputs from a PrincipalWithCredentials answer (create, rotate, reset)."""
         credentials = reply["credentials"]
         return {
@@ -125,9 +125,9 @@ class PrincipalArgs:
 
 
 class Principal(pulumi.dynamic.Resource, module="polaris", name="Principal"):
-    connection: pulumi.Output[dict]
+    connection: pulumi.Output[dict[str, Any]]
     name: pulumi.Output[str]
-    properties: pulumi.Output[dict]
+    properties: pulumi.Output[dict[str, Any]]
     rotation: pulumi.Output[str | None]
     adopt: pulumi.Output[bool]
     clientId: pulumi.Output[str]

@@ -19,24 +19,24 @@ class PrincipalRoleProvider(VersionedEntityProvider):
     inputs: ClassVar[Mapping[str, Any]] = {"name": None, "properties": {}, "adopt": False}
     replace_keys = ("name",)
 
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         return validation.name("name", news.get("name"), "principal role") + validation.properties(
             "properties", news.get("properties")
         )
 
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         return entity_id(spec["name"])
 
-    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+    def fetch(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.get_principal_role(spec["name"])
 
-    def make(self, api: PolarisApi, spec: dict) -> dict:
+    def make(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.create_principal_role(spec["name"], spec["properties"])
 
-    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+    def put(self, api: PolarisApi, spec: dict[str, Any], version: int) -> dict[str, Any]:
         return api.update_principal_role(spec["name"], version, spec["properties"])
 
-    def remove(self, api: PolarisApi, spec: dict) -> None:
+    def remove(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         api.delete_principal_role(spec["name"])
 
 
@@ -44,26 +44,26 @@ class CatalogRoleProvider(VersionedEntityProvider):
     inputs: ClassVar[Mapping[str, Any]] = {"catalogName": None, "name": None, "properties": {}, "adopt": False}
     replace_keys = ("catalogName", "name")
 
-    def validate(self, news: dict) -> list[CheckFailure]:
+    def validate(self, news: dict[str, Any]) -> list[CheckFailure]:
         return (
             validation.name("catalogName", news.get("catalogName"), "catalog")
             + validation.name("name", news.get("name"), "catalog role")
             + validation.properties("properties", news.get("properties"))
         )
 
-    def identity(self, spec: dict) -> str:
+    def identity(self, spec: dict[str, Any]) -> str:
         return entity_id(spec["catalogName"], spec["name"])
 
-    def fetch(self, api: PolarisApi, spec: dict) -> dict:
+    def fetch(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.get_catalog_role(spec["catalogName"], spec["name"])
 
-    def make(self, api: PolarisApi, spec: dict) -> dict:
+    def make(self, api: PolarisApi, spec: dict[str, Any]) -> dict[str, Any]:
         return api.create_catalog_role(spec["catalogName"], spec["name"], spec["properties"])
 
-    def put(self, api: PolarisApi, spec: dict, version: int) -> dict:
+    def put(self, api: PolarisApi, spec: dict[str, Any], version: int) -> dict[str, Any]:
         return api.update_catalog_role(spec["catalogName"], spec["name"], version, spec["properties"])
 
-    def remove(self, api: PolarisApi, spec: dict) -> None:
+    def remove(self, api: PolarisApi, spec: dict[str, Any]) -> None:
         api.delete_catalog_role(spec["catalogName"], spec["name"])
 
 
@@ -83,9 +83,9 @@ class CatalogRoleArgs:
 
 
 class PrincipalRole(pulumi.dynamic.Resource, module="polaris", name="PrincipalRole"):
-    connection: pulumi.Output[dict]
+    connection: pulumi.Output[dict[str, Any]]
     name: pulumi.Output[str]
-    properties: pulumi.Output[dict]
+    properties: pulumi.Output[dict[str, Any]]
     adopt: pulumi.Output[bool]
     entityVersion: pulumi.Output[int]
 
@@ -106,10 +106,10 @@ class PrincipalRole(pulumi.dynamic.Resource, module="polaris", name="PrincipalRo
 
 
 class CatalogRole(pulumi.dynamic.Resource, module="polaris", name="CatalogRole"):
-    connection: pulumi.Output[dict]
+    connection: pulumi.Output[dict[str, Any]]
     catalogName: pulumi.Output[str]
     name: pulumi.Output[str]
-    properties: pulumi.Output[dict]
+    properties: pulumi.Output[dict[str, Any]]
     adopt: pulumi.Output[bool]
     entityVersion: pulumi.Output[int]
 

@@ -13,6 +13,7 @@ import responses
 from responses import matchers
 
 from polaris_provider import client as client_module
+from polaris_provider.api import PolarisApi
 from polaris_provider.client import TOKEN_PATH, Call, PolarisClient, RetryPolicy, ca_bundle_path
 from polaris_provider.connection import ConnectionSpec
 from polaris_provider.errors import (
@@ -22,6 +23,7 @@ from polaris_provider.errors import (
     Forbidden,
     GrantNotFound,
     NotFound,
+    PolarisError,
     ServerError,
     TransportError,
 )
@@ -369,3 +371,37 @@ def test_a_call_marked_not_retryable_gets_exactly_one_attempt(sleeps):
             Call("rotateCredentials", "principal 'p'", "POST", "/api/management/v1/catalogs", retry=False)
         )
     assert len([c for c in responses.calls if c.request.url == CATALOGS]) == 1 and sleeps.waits == []
+
+
+@responses.activate
+def test_a_token_answer_without_a_string_token_is_refused_not_sent_as_bearer_none(sleeps):
+    responses.post(ENDPOINT + TOKEN_PATH, json={"access_token": None, "expires_in": 3600})
+    catalogs = responses.get(CATALOGS, json={"catalogs": []})
+    with pytest.raises(AuthenticationError, match="getToken on client 'admin'"):
+        make_client(sleeps).send(LIST)
+    assert catalogs.call_count == 0
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("answer", "got"),
+    [({"body": "<html>signed out</html>"}, "got str"), ({"body": ""}, "got no body"), ({"json": []}, "got list")],
+)
+def test_a_success_without_the_json_object_the_spec_promises_is_a_polaris_error_naming_the_call(sleeps, answer, got):
+    token_ok(responses)
+    responses.get(CATALOGS + "/sales", **answer)
+    with pytest.raises(
+        PolarisError,
+        match=f"getCatalog on catalog 'sales' failed \\(200\\): expected a JSON object in the answer, {got}",
+    ):
+        PolarisApi(make_client(sleeps)).get_catalog("sales")
+
+
+@responses.activate
+def test_a_list_answer_without_its_array_is_a_polaris_error_naming_the_call(sleeps):
+    token_ok(responses)
+    responses.get(CATALOGS + "/sales/catalog-roles", json={"roles": None})
+    with pytest.raises(
+        PolarisError, match="listCatalogRoles on catalog 'sales' failed: expected a JSON array under 'roles'"
+    ):
+        PolarisApi(make_client(sleeps)).list_catalog_roles("sales")

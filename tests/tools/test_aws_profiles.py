@@ -4,6 +4,7 @@ and the composite action step that writes them without leaving credentials in th
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import os
 import subprocess
 
@@ -49,6 +50,12 @@ def test_deploy_assumes_each_accounts_deploy_role():
 def test_assume_role_stacks_need_no_profiles():
     dev = parse_config(shipped("dev"), "dev")
     assert render(dev, "preview") == "" and direct_profiles(dev, "deploy") == []
+
+
+def test_a_stack_without_a_platform_needs_no_profiles():
+    """Its AWS providers assume roles (components/stages.py), so there is nothing to print, and no crash."""
+    bare = dataclasses.replace(prod(), platform=None)
+    assert render(bare, "preview") == "" and direct_profiles(bare, "deploy") == []
 
 
 def _profile_step() -> str:

@@ -116,7 +116,9 @@ class RealisticMocks(pulumi.runtime.Mocks):
             return f"{args.name}-id", dict(args.inputs)
         return handler(self.context, args)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+    # pulumi's MockMonitor takes a plain dict too (`isinstance(tup, dict)` in pulumi/runtime/mocks.py), and so
+    # does tools/recording.py's Call; the base class annotates only the (result, failures) tuple.
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:  # type: ignore[override]
         handler = _CALL_HANDLERS.get(args.token)
         return handler(self.context, args) if handler else {}
 
