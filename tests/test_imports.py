@@ -131,3 +131,20 @@ def test_the_policy_pack_imports_only_itself_the_rules_pulumi_policy_and_the_sta
                     continue
                 foreign.add((name, _resolve(imported, modules) or imported))
     assert foreign == set()
+
+
+def test_the_real_suites_project_copy_holds_everything_the_program_and_the_pack_import():
+    """tests/real runs the CLI on a copy of PROJECT_FILES: a package missing there fails only on the real engine."""
+    from tests.real.cli import PROJECT_FILES
+
+    graph = import_graph(ROOT)  # its `__main__` is the bootstrap project's (top-level names): start below it
+    program = ast.parse((ROOT / "__main__.py").read_text(encoding="utf-8"))
+    starts = [node.module for node in ast.walk(program) if isinstance(node, ast.ImportFrom) and node.module]
+    reached, todo = set(), [*starts, "policies.__main__"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(graph.get(module, ()))
+    copied = {Path(name).stem for name in PROJECT_FILES}
+    assert {module.split(".")[0] for module in reached} <= copied

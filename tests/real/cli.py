@@ -25,7 +25,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "local-stack-passphrase"
 """Encrypts the copy's secrets; the copy lives in a temporary directory of one test run."""
-PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "components", "polaris_provider", "policies")
+PROJECT_FILES = ("__main__.py", "Pulumi.yaml", "components", "configuration", "polaris_provider", "policies", "rules")
+"""What `pulumi up` and the policy pack run: tests/test_imports.py keeps it closed under their imports."""
 COMMAND_TIMEOUT_SECONDS = 600
 
 
