@@ -21,7 +21,7 @@ import pulumi_random as random
 
 from components.audit import AwsAccessLogArgs, AwsStorageAccessLog
 from components.aws_accounts import account_provider
-from configuration.schema import AwsCredentials, DataOwnerConfig, S3CompatibleEndpoints
+from configuration.schema import AwsAccount, AwsCredentials, DataOwnerConfig, S3CompatibleEndpoints
 from rules.aws import ROLE_ARN, ROLE_CHAINING_MAX_SECONDS, s3_bucket_arn
 
 POLICY_VERSION = "2012-10-17"
@@ -144,7 +144,7 @@ def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
     }
 
 
-def encryption_rule(kms_key_arn: str | None) -> dict[str, Any]:
+def encryption_rule(kms_key_arn: str | None) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict:
     """SSE-KMS with the owner's key and an S3 bucket key (fewer KMS calls), else SSE-S3."""
     if kms_key_arn:
         return {
@@ -152,6 +152,14 @@ def encryption_rule(kms_key_arn: str | None) -> dict[str, Any]:
             "bucket_key_enabled": True,
         }
     return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
+
+
+def _declaring(child: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """The options of what the program declares in the owner's account: it has them whenever it creates the
+    bucket or the vending role (``reach`` in ``AwsDataOwner``)."""
+    if child is None:
+        raise RuntimeError("nothing may be declared in a data owner's account without its provider")
+    return child
 
 
 class AwsDataOwner(pulumi.ComponentResource):
@@ -178,26 +186,31 @@ class AwsDataOwner(pulumi.ComponentResource):
         owner, account = args.owner, args.owner.aws
         if account is None:
             raise ValueError(f"data owner {owner.name!r} is not on AWS")
+        bucket = owner.storage.bucket
+        if bucket is None:  # configuration validation requires it of an AWS owner
+            raise ValueError(f"data owner {owner.name!r}: storage.bucket is unset; an AWS data owner needs one")
         given = account.vending_role
         self.account_id, self.region, self.endpoints = account.account_id, account.region, account.endpoints
         self.allowed_locations = list(owner.allowed_locations)
         self.kms_key_arn = account.kms_key_arn
         self.permissions_policy = json.dumps(
-            vending_permissions_policy(owner.storage.bucket, owner.storage.prefixes, account.kms_key_arn)
+            vending_permissions_policy(bucket, owner.storage.prefixes, account.kms_key_arn)
         )
         reach = owner.storage.create or given is None or account.deploy_role_arn is not None
-        child = self._child_options(name, args) if reach else None
+        child = self._child_options(name, account, args) if reach else None
         self.provider = child.provider if child else None
         """The owner's account (None when the program declares nothing there: identity and bucket brought)."""
-        self.bucket = self._bucket(name, owner, child) if owner.storage.create else owner.storage.bucket
+        self.bucket = (
+            self._bucket(name, bucket, account.kms_key_arn, _declaring(child)) if owner.storage.create else bucket
+        )
         if given is None:
             self.external_id = self._external_id(name)
             self.trust_policy = pulumi.Output.secret(
                 pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
-                    lambda values: json.dumps(vending_trust_policy(*values, args.session_tags))
+                    lambda values: json.dumps(vending_trust_policy(values[0], values[1], args.session_tags))
                 )
             )
-            self.role_arn = self._role(name, owner, child)
+            self.role_arn = self._role(name, owner, _declaring(child))
         else:
             # Brought by the owner's security team: the program declares nothing in the owner's account for it.
             self.external_id = pulumi.Output.secret(str(given.external_id))
@@ -245,8 +258,7 @@ class AwsDataOwner(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(provider=self.provider),
         )
 
-    def _child_options(self, name: str, args: AwsVendingArgs) -> pulumi.ResourceOptions:
-        account = args.owner.aws
+    def _child_options(self, name: str, account: AwsAccount, args: AwsVendingArgs) -> pulumi.ResourceOptions:
         provider = account_provider(
             f"{name}-provider",
             account_id=account.account_id,
@@ -277,13 +289,15 @@ class AwsDataOwner(pulumi.ComponentResource):
         return role.arn
 
     @staticmethod
-    def _bucket(name: str, owner: DataOwnerConfig, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _bucket(
+        name: str, bucket_name: str, kms_key_arn: str | None, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
         """The bucket and its hardening. All of it is retained on delete: the data belongs to the owner, so
         neither `destroy`, nor dropping the owner, nor switching to `create: false` may delete it or strip its
         protections; the stack just lets go (see docs/operations.md, tearing down). Not `protect`: that would
         block those legitimate hand-overs, while retaining already makes a Pulumi-driven data loss impossible."""
         kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
-        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=owner.storage.bucket, opts=kept)
+        bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, opts=kept)
         access_block = aws.s3.BucketPublicAccessBlock(
             f"{name}-public-access",
             bucket=bucket.id,
@@ -297,7 +311,7 @@ class AwsDataOwner(pulumi.ComponentResource):
             f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=kept
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(owner.aws.kms_key_arn)], opts=kept
+            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(kms_key_arn)], opts=kept
         )
         aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=kept
@@ -306,7 +320,7 @@ class AwsDataOwner(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
             bucket=bucket.id,
-            policy=json.dumps(tls_only_bucket_policy(owner.storage.bucket)),
+            policy=json.dumps(tls_only_bucket_policy(bucket_name)),
             opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[access_block])),
         )
         return bucket.bucket

@@ -188,24 +188,35 @@ class AzureDataOwner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AzureVendingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:azure:DataOwner", name, None, opts)
-        owner = args.owner
-        if owner.azure is None:
+        owner, subscription = args.owner, args.owner.azure
+        if subscription is None:
             raise ValueError(f"data owner {owner.name!r} is not on Azure")
-        subscription = azure_native.Provider(
+        account, container = owner.storage.account, owner.storage.container
+        if account is None or container is None:  # configuration validation requires both of an Azure owner
+            raise ValueError(
+                f"data owner {owner.name!r}: storage.account is {account!r} and storage.container is "
+                f"{container!r}; an Azure data owner needs both"
+            )
+        provider = azure_native.Provider(
             f"{name}-provider",
-            subscription_id=owner.azure.subscription_id,
-            tenant_id=owner.azure.tenant_id,
+            subscription_id=subscription.subscription_id,
+            tenant_id=subscription.tenant_id,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        child = pulumi.ResourceOptions(parent=self, provider=subscription)
-        account_scope, container_scope = self._storage(name, owner, args.tags, child)
-        self.provider, self.storage_account_id = subscription, account_scope
-        principal_id = self._principal_id(name, args)
-        self._assign(f"{name}-container-data", container_scope, BLOB_DATA_CONTRIBUTOR, principal_id, owner, child)
-        self._assign(f"{name}-account-delegation", account_scope, BLOB_DELEGATOR, principal_id, owner, child)
-        self.tenant_id = owner.azure.tenant_id
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        account_scope, container_scope = self._storage(
+            name, subscription, account, container, owner.storage.create, args.tags, child
+        )
+        self.provider, self.storage_account_id = provider, account_scope
+        principal_id = self._principal_id(name, subscription.tenant_id, args)
+        for role_name, scope, role in (
+            ("container-data", container_scope, BLOB_DATA_CONTRIBUTOR),
+            ("account-delegation", account_scope, BLOB_DELEGATOR),
+        ):
+            self._assign(f"{name}-{role_name}", scope, role, principal_id, subscription.subscription_id, child)
+        self.tenant_id = subscription.tenant_id
         self.client_id, self.application_name = args.application_client_id, args.application_name
-        self.subscription = owner.azure
+        self.subscription = subscription
         self.consent_url = consent_url(self.tenant_id, self.client_id)
         self.allowed_locations = list(owner.allowed_locations)
         self.register_outputs(
@@ -254,19 +265,25 @@ class AzureDataOwner(pulumi.ComponentResource):
         )
 
     def _storage(
-        self, name: str, owner: DataOwnerConfig, tags: Mapping[str, str], child: pulumi.ResourceOptions
+        self,
+        name: str,
+        subscription: AzureSubscription,
+        account_name: str,
+        container_name: str,
+        create: bool,
+        tags: Mapping[str, str],
+        child: pulumi.ResourceOptions,
     ) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
         """The account and container ids: created here, or existing ones named in the configuration."""
-        storage, subscription = owner.storage, owner.azure
-        if not storage.create:
-            self.storage_account, self.container = storage.account, storage.container
-            account_id = storage_account_id(subscription, storage.account)
-            return account_id, container_id(account_id, storage.container)
+        if not create:
+            self.storage_account, self.container = account_name, container_name
+            account_id = storage_account_id(subscription, account_name)
+            return account_id, container_id(account_id, container_name)
         # The data belongs to the owner: `pulumi destroy` leaves account and container (as for AWS buckets).
         kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         account = azure_native.storage.StorageAccount(
             f"{name}-account",
-            account_name=storage.account,
+            account_name=account_name,
             resource_group_name=subscription.resource_group,
             location=subscription.location,
             kind="StorageV2",
@@ -284,17 +301,16 @@ class AzureDataOwner(pulumi.ComponentResource):
         container = azure_native.storage.BlobContainer(
             f"{name}-container",
             account_name=account.name,
-            container_name=storage.container,
+            container_name=container_name,
             resource_group_name=subscription.resource_group,
-            public_access="None",
+            public_access=azure_native.storage.PublicAccess.NONE,
             opts=kept,
         )
         self.storage_account, self.container = account.name, container.name
         return account.id, container.id
 
-    def _principal_id(self, name: str, args: AzureVendingArgs) -> pulumi.Input[str]:
+    def _principal_id(self, name: str, tenant: str, args: AzureVendingArgs) -> pulumi.Input[str]:
         """The application's service principal in the owner's tenant (the home one is reused)."""
-        tenant = args.owner.azure.tenant_id
         if args.home_principal is not None and args.home_principal.tenant_id == tenant:
             return args.home_principal.object_id
         directory = azuread.Provider(f"{name}-directory", tenant_id=tenant, opts=pulumi.ResourceOptions(parent=self))
@@ -312,11 +328,11 @@ class AzureDataOwner(pulumi.ComponentResource):
         scope: pulumi.Input[str],
         role: str,
         principal_id: pulumi.Input[str],
-        owner: DataOwnerConfig,
+        subscription_id: str,
         child: pulumi.ResourceOptions,
     ) -> None:
         """A role for the application on exactly ``scope``, named like Bicep's guid(scope, principal, role)."""
-        definitions = f"/subscriptions/{owner.azure.subscription_id}/providers/Microsoft.Authorization/roleDefinitions"
+        definitions = f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions"
         azure_native.authorization.RoleAssignment(
             name,
             scope=scope,

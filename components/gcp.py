@@ -212,29 +212,34 @@ class GcpDataOwner(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GcpVendingArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-data-exchange:gcp:DataOwner", name, None, opts)
-        owner = args.owner
-        if owner.gcp is None:
+        owner, project = args.owner, args.owner.gcp
+        if project is None:
             raise ValueError(f"data owner {owner.name!r} is not on GCP")
-        self.project, self.allowed_locations = owner.gcp.project, list(owner.allowed_locations)
-        given = owner.gcp.service_account
+        bucket = owner.storage.bucket
+        if bucket is None:  # configuration validation requires it of a GCP owner
+            raise ValueError(f"data owner {owner.name!r}: storage.bucket is unset; a GCP data owner needs one")
+        self.project, self.allowed_locations = project.project, list(owner.allowed_locations)
+        given = project.service_account
         self.provider = None
         """The owner's project (None when the program declares nothing there: identity and bucket brought)."""
         if given is not None and not owner.storage.create and not args.audit:
             # Brought by the owner's security team, bucket and all: nothing to declare in the owner's project.
-            self.bucket, self.service_account_email = owner.storage.bucket, pulumi.Output.from_input(given)
+            self.bucket, self.service_account_email = bucket, pulumi.Output.from_input(given)
         else:
-            project = gcp.Provider(
+            provider = gcp.Provider(
                 f"{name}-provider",
-                project=owner.gcp.project,
+                project=project.project,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.apis)),
             )
-            child = pulumi.ResourceOptions(parent=self, provider=project)
-            self.provider = project
-            self.bucket = self._bucket(name, owner, args.labels, child)
+            child = pulumi.ResourceOptions(parent=self, provider=provider)
+            self.provider = provider
+            self.bucket = (
+                self._bucket(name, bucket, project.location, args.labels, child) if owner.storage.create else bucket
+            )
             self.service_account_email = (
                 pulumi.Output.from_input(given)
                 if given
-                else self._vending_account(name, owner, args.federated_principal, child)
+                else self._vending_account(name, owner.name, project, args.federated_principal, child)
             )
         self.register_outputs(
             {
@@ -263,28 +268,31 @@ class GcpDataOwner(pulumi.ComponentResource):
         return GcpStorageAuditLog(name, self.project, opts=pulumi.ResourceOptions(provider=self.provider))
 
     def _vending_account(
-        self, name: str, owner: DataOwnerConfig, federated_principal: pulumi.Input[str], child: pulumi.ResourceOptions
+        self,
+        name: str,
+        owner_name: str,
+        project: GcpProject,
+        federated_principal: pulumi.Input[str],
+        child: pulumi.ResourceOptions,
     ) -> pulumi.Output[str]:
         account = gcp.serviceaccount.Account(
             f"{name}-vending",
-            account_id=f"polaris-{owner.name}",
-            display_name=f"Polaris vending for {owner.name}",
+            account_id=f"polaris-{owner_name}",
+            display_name=f"Polaris vending for {owner_name}",
             description="Impersonated by Polaris to vend tokens down-scoped to shared prefixes",
             opts=child,
         )
-        self._grant(name, owner.gcp, account, federated_principal, child)
+        self._grant(name, project, account, federated_principal, child)
         return account.email
 
     @staticmethod
     def _bucket(
-        name: str, owner: DataOwnerConfig, labels: Mapping[str, str], child: pulumi.ResourceOptions
-    ) -> pulumi.Input[str]:
-        if not owner.storage.create:
-            return owner.storage.bucket
+        name: str, bucket_name: str, location: str, labels: Mapping[str, str], child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
         return gcp.storage.Bucket(
             f"{name}-bucket",
-            name=owner.storage.bucket,
-            location=owner.gcp.location,
+            name=bucket_name,
+            location=location,
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             versioning={"enabled": True},

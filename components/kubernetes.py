@@ -299,7 +299,8 @@ class PolarisServer(pulumi.ComponentResource):
         self.service_account = account.metadata.name
         self.admin_client_id, self.admin_client_secret = self._root_credentials()
         secrets = self._secrets()
-        bootstrap = self._bootstrap_job(secrets) if args.database is not None else None
+        # The database Secret exists exactly when there is a database (``_secrets``).
+        bootstrap = self._bootstrap_job(secrets, secrets.database) if secrets.database is not None else None
         deployment = self._deployment(secrets, bootstrap)
         service = self._service()
         self.load_balancer_hostname = (
@@ -378,7 +379,7 @@ class PolarisServer(pulumi.ComponentResource):
             azure = self._secret("azure", {"client-secret": args.azure.client_secret})
         return _Secrets(root, token_broker, database, azure)
 
-    def _bootstrap_job(self, secrets: _Secrets) -> k8s.batch.v1.Job:
+    def _bootstrap_job(self, secrets: _Secrets, database: pulumi.Output[str]) -> k8s.batch.v1.Job:
         """Creates the schema and the realm's root principal before any server starts (the server only
         bootstraps itself in memory). Credentials come from the Secret through `$(VAR)` expansion."""
         polaris = self._args.polaris
@@ -388,7 +389,7 @@ class PolarisServer(pulumi.ComponentResource):
             "args": ["bootstrap", "-r", polaris.realm, "-c", "$(ROOT_CREDENTIALS)"],
             "env": [
                 *plain_env({"POLARIS_PERSISTENCE_TYPE": "relational-jdbc"}),
-                *datasource_env(secrets.database),
+                *datasource_env(database),
                 secret_env("ROOT_CREDENTIALS", secrets.root, "credentials"),
             ],
             "securityContext": container_security(),
@@ -466,7 +467,7 @@ class PolarisServer(pulumi.ComponentResource):
 
     def _server_env(self, secrets: _Secrets) -> list[dict[str, Any]]:
         """Plain settings, then Secret references; never a secret value."""
-        args, variables = self._args, {}
+        args, variables = self._args, dict[str, pulumi.Input[str]]()
         if args.aws_region is not None:
             variables["AWS_REGION"] = args.aws_region
         if args.gcp is not None:
@@ -491,7 +492,7 @@ class PolarisServer(pulumi.ComponentResource):
             {"name": "token-broker", "secret": {"secretName": secrets.token_broker, "defaultMode": 0o440}},
             TMP_VOLUME,
         ]
-        mounts = [
+        mounts: list[dict[str, Any]] = [
             {"name": "config", "mountPath": CONFIG_DIR, "readOnly": True},
             {"name": "token-broker", "mountPath": TOKEN_BROKER_DIR, "readOnly": True},
             TMP_MOUNT,
@@ -582,10 +583,15 @@ class PolarisServer(pulumi.ComponentResource):
     def _service(self) -> k8s.core.v1.Service:
         """ClusterIP on 8181, or an NLB terminating TLS on 443 for the allowed CIDRs only."""
         polaris = self._args.polaris
+        spec: dict[str, Any]
+        annotations: dict[str, pulumi.Input[str]]
         if polaris.exposure is Exposure.INTERNAL:
             spec = {"type": "ClusterIP", "ports": [self._service_port(API_PORT)]}
-            annotations: dict[str, str] = {}
+            annotations = {}
         else:
+            certificate = self._args.tls_certificate_arn
+            if certificate is None:  # `problems` refused these arguments already
+                raise ValueError("a load balancer without a TLS certificate to terminate TLS with")
             spec = {
                 "type": "LoadBalancer",
                 "ports": [self._service_port(HTTPS_PORT)],
@@ -596,7 +602,7 @@ class PolarisServer(pulumi.ComponentResource):
                 f"{prefix}-type": "external",
                 f"{prefix}-nlb-target-type": "ip",
                 f"{prefix}-scheme": "internet-facing",
-                f"{prefix}-ssl-cert": self._args.tls_certificate_arn,
+                f"{prefix}-ssl-cert": certificate,
                 f"{prefix}-ssl-ports": str(HTTPS_PORT),
                 f"{prefix}-ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
             }
@@ -619,7 +625,7 @@ class PolarisServer(pulumi.ComponentResource):
         return {"name": "polaris-http", "port": port, "targetPort": "polaris-http", "protocol": "TCP"}
 
     def _api_url(self, service: k8s.core.v1.Service) -> pulumi.Output[str]:
-        if self._args.polaris.exposure is Exposure.INTERNAL:
+        if self.load_balancer_hostname is None:  # exposure: internal
             return pulumi.Output.concat(
                 "http://", service.metadata.name, ".", self.namespace, ".svc.cluster.local:", str(API_PORT)
             )

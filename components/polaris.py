@@ -182,4 +182,6 @@ class PolarisAccess(pulumi.ComponentResource):
                     opts=self._child(catalog, *([parent] if parent else [])),
                 )
             parent = self._namespaces[key]
+        if parent is None:
+            raise ValueError(f"namespace {namespace!r} of catalog {catalog_name!r} has no level")
         return parent

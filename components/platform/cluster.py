@@ -136,7 +136,7 @@ def subnet_cidrs(vpc_cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
     balancers and NAT only)."""
     if not 1 <= zone_count <= AVAILABILITY_ZONES[-1]:
         raise ValueError(f"{zone_count} zones: between 1 and {AVAILABILITY_ZONES[-1]} fit the subnet layout")
-    blocks = list(ipaddress.ip_network(vpc_cidr).subnets(prefixlen_diff=3))
+    blocks = list(ipaddress.IPv4Network(vpc_cidr).subnets(prefixlen_diff=3))  # validation: an IPv4 CIDR
     public = list(blocks[-1].subnets(prefixlen_diff=3))
     return [str(b) for b in blocks[:zone_count]], [str(b) for b in public[:zone_count]]
 
@@ -376,9 +376,13 @@ class PolarisPlatform(pulumi.ComponentResource):
         # pulumi-eks leaves the profile out of `kubeconfig_json` (for people, who bring their own): the
         # program's own provider asks for a kubeconfig that authenticates as the stack's AWS identity.
         # Every Kubernetes object waits for the nodes, not just for the control plane.
+        # Annotated: without the expected type, mypy infers Never for Output.secret's Input[U] from an Output.
+        kubeconfig: pulumi.Output[str] = pulumi.Output.secret(
+            cluster.get_kubeconfig(**_kubeconfig_credentials(platform))
+        )
         self.kubernetes_provider = k8s.Provider(
             f"{name}-kubernetes",
-            kubeconfig=pulumi.Output.secret(cluster.get_kubeconfig(**_kubeconfig_credentials(platform))),
+            kubeconfig=kubeconfig,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[nodes]),
         )
         self.node_security_group_id = cluster.node_security_group_id
