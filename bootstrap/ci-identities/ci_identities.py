@@ -302,7 +302,7 @@ class GcpCiIdentities(pulumi.ComponentResource):
     def __init__(self, name: str, args: CiIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-ci:gcp:CiIdentities", name, None, opts)
         self._base = name
-        home = self._scoped_provider(args.home.gcp_project)
+        home = self._scoped_provider(args.home.require_gcp_project())
         child = pulumi.ResourceOptions(parent=self, provider=home)
         pool = gcp.iam.WorkloadIdentityPool(
             f"{name}-pool", workload_identity_pool_id=f"{args.prefix}-github", display_name="GitHub Actions", opts=child
@@ -340,9 +340,7 @@ class GcpCiIdentities(pulumi.ComponentResource):
                 f"{self._base}-{identity}-subject-{index}",
                 service_account_id=account.name,
                 role="roles/iam.workloadIdentityUser",
-                member=pool.name.apply(
-                    lambda pool_name, s=subject: f"principal://iam.googleapis.com/{pool_name}/subject/{s}"
-                ),
+                member=pulumi.Output.concat("principal://iam.googleapis.com/", pool.name, f"/subject/{subject}"),
                 opts=child,
             )
         return account
@@ -406,9 +404,10 @@ class AzureCiIdentities(pulumi.ComponentResource):
     def __init__(self, name: str, args: CiIdentitiesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("polaris-ci:azure:CiIdentities", name, None, opts)
         self._base, self._settings = name, args
+        self._home_tenant, _ = args.home.require_azure()
         self._directories: dict[str, azuread.Provider] = {}
         self._graphs: dict[str, azuread.ServicePrincipal] = {}
-        home = pulumi.ResourceOptions(parent=self, provider=self._directory(args.home.azure_tenant_id))
+        home = pulumi.ResourceOptions(parent=self, provider=self._directory(self._home_tenant))
         graph = azuread.ServicePrincipal(f"{name}-graph", client_id=GRAPH_APP_ID, use_existing=True, opts=home)
         self.client_ids = {}
         for identity in IDENTITIES:
@@ -417,7 +416,7 @@ class AzureCiIdentities(pulumi.ComponentResource):
             azuread.AppRoleAssignment(
                 f"{name}-{identity}-graph",
                 app_role_id=GRAPH_APP_ROLES[identity],
-                principal_object_id=principals[args.home.azure_tenant_id].object_id,
+                principal_object_id=principals[self._home_tenant].object_id,
                 resource_object_id=graph.object_id,
                 opts=home,
             )
@@ -431,7 +430,7 @@ class AzureCiIdentities(pulumi.ComponentResource):
     def _owner_tenant_graph_roles(self, identity: str, principals: dict[str, azuread.ServicePrincipal]) -> None:
         """Graph permissions in every owner tenant but home: without them the vending application's service
         principal there cannot be read or created (Authorization_RequestDenied)."""
-        home = self._settings.home.azure_tenant_id
+        home = self._home_tenant
         deployed = {t.tenant_id for t in self._settings.azure_targets if t.deploy}
         for tenant in dict.fromkeys(t.tenant_id for t in self._settings.azure_targets):
             if tenant == home or (identity == "deploy" and tenant not in deployed):
@@ -482,9 +481,7 @@ class AzureCiIdentities(pulumi.ComponentResource):
         return app
 
     def _principals(self, identity: str, app: azuread.Application) -> dict[str, azuread.ServicePrincipal]:
-        tenants = dict.fromkeys(
-            [self._settings.home.azure_tenant_id, *(t.tenant_id for t in self._settings.azure_targets)]
-        )
+        tenants = dict.fromkeys([self._home_tenant, *(t.tenant_id for t in self._settings.azure_targets)])
         return {
             tenant: azuread.ServicePrincipal(
                 f"{self._base}-{identity}-{tenant}",
@@ -539,10 +536,8 @@ class CiIdentities(pulumi.ComponentResource):
             variables |= {f"GCP_{i.upper()}_SERVICE_ACCOUNT": email for i, email in gcp_ids.emails.items()}
         if args.azure_targets:
             azure_ids = AzureCiIdentities(f"{name}-azure", args, child)
-            variables |= {
-                "AZURE_TENANT_ID": args.home.azure_tenant_id,
-                "AZURE_SUBSCRIPTION_ID": args.home.azure_subscription_id,
-            }
+            tenant_id, subscription_id = args.home.require_azure()
+            variables |= {"AZURE_TENANT_ID": tenant_id, "AZURE_SUBSCRIPTION_ID": subscription_id}
             variables |= {f"AZURE_{i.upper()}_CLIENT_ID": cid for i, cid in azure_ids.client_ids.items()}
         self.github_variables = pulumi.Output.all(**variables)
         self.register_outputs({"githubVariables": self.github_variables})

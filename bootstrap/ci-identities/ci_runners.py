@@ -243,10 +243,12 @@ class CiRunners(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self, provider=self.get_provider("aws::"))
         vpc = aws.ec2.get_vpc_output(cidr_block=target.vpc_cidr, tags=dict(target.vpc_tags) or None, opts=invoke)
         subnets = aws.ec2.get_subnets_output(
-            filters=[
-                aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc.id]),
-                aws.ec2.GetSubnetsFilterArgs(name="cidr-block", values=list(target.private_subnet_cidrs)),
-            ],
+            filters=vpc.id.apply(
+                lambda vpc_id: [
+                    aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[vpc_id]),
+                    aws.ec2.GetSubnetsFilterArgs(name="cidr-block", values=list(target.private_subnet_cidrs)),
+                ]
+            ),
             opts=invoke,
         )
         return vpc.id, subnets.ids.apply(lambda ids: _all_private_subnets(ids, target))

@@ -7,14 +7,14 @@ gets write access for the deploy identity (through the deploy roles its configur
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from components.platform.cluster import subnet_cidrs
 from configuration.loader import load_stack
-from configuration.schema import Cloud, StackConfig
+from configuration.schema import PlatformConfig, StackConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +58,20 @@ class Home:
     gcp_project: str | None = None
     azure_tenant_id: str | None = None
     azure_subscription_id: str | None = None
+
+    def require_gcp_project(self) -> str:
+        """The pool's project: needed once a stack has GCP data owners."""
+        if not self.gcp_project:
+            raise ValueError("home.gcpProject is required: a stack has GCP data owners")
+        return self.gcp_project
+
+    def require_azure(self) -> tuple[str, str]:
+        """The applications' tenant and subscription: needed once a stack has Azure data owners."""
+        if not (self.azure_tenant_id and self.azure_subscription_id):
+            raise ValueError(
+                "home.azureTenantId and home.azureSubscriptionId are required: a stack has Azure data owners"
+            )
+        return self.azure_tenant_id, self.azure_subscription_id
 
 
 @dataclass(frozen=True)
@@ -115,10 +129,10 @@ def role_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountTarget, ...]:
+def aws_targets(stacks: Mapping[str, tuple[StackConfig, bool]]) -> tuple[AwsAccountTarget, ...]:
     targets: dict[str, AwsAccountTarget] = {}
-    for cfg, deploy in stacks:
-        platform = cfg.platform
+    for name, (cfg, deploy) in stacks.items():
+        platform = _platform(name, cfg)
         if deploy and not platform.deploy_role_arn:
             raise ValueError("a deployed stack needs platform.deployRoleArn: the deploy identity only assumes roles")
         _merge(
@@ -127,10 +141,14 @@ def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountT
                 platform.account_id,
                 platform.region,
                 platform=True,
-                deploy_role_name=role_name(platform.deploy_role_arn) if deploy else None,
+                deploy_role_name=role_name(platform.deploy_role_arn) if deploy and platform.deploy_role_arn else None,
             ),
         )
-        for owner in cfg.owners_on(Cloud.AWS):
+        for index, owner in enumerate(cfg.data_owners):
+            if owner.aws is None:
+                continue
+            if owner.storage.bucket is None:
+                raise ValueError(f"stack {name!r}: dataOwners[{index}].storage.bucket is required on AWS")
             _merge(
                 targets,
                 AwsAccountTarget(
@@ -138,10 +156,21 @@ def aws_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AwsAccountT
                     owner.aws.region,
                     buckets=(owner.storage.bucket,),
                     kms_key_arns=(owner.aws.kms_key_arn,) if owner.aws.kms_key_arn else (),
-                    deploy_role_name=role_name(owner.aws.deploy_role_arn) if deploy else None,
+                    deploy_role_name=role_name(owner.aws.deploy_role_arn)
+                    if deploy and owner.aws.deploy_role_arn
+                    else None,
                 ),
             )
     return tuple(targets.values())
+
+
+def _platform(name: str, cfg: StackConfig) -> PlatformConfig:
+    if cfg.platform is None:
+        raise ValueError(
+            f"stack {name!r}: platform is required: the CI identities reach its platform account "
+            "(a stack bringing its Polaris with polaris.existing has none)"
+        )
+    return cfg.platform
 
 
 def _merge(targets: dict[str, AwsAccountTarget], new: AwsAccountTarget) -> None:
@@ -163,19 +192,19 @@ def _merge(targets: dict[str, AwsAccountTarget], new: AwsAccountTarget) -> None:
     )
 
 
-def gcp_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[GcpProjectTarget, ...]:
+def gcp_targets(stacks: Mapping[str, tuple[StackConfig, bool]]) -> tuple[GcpProjectTarget, ...]:
     deploy_by_project: dict[str, bool] = {}
-    for cfg, deploy in stacks:
-        for owner in cfg.owners_on(Cloud.GCP):
-            deploy_by_project[owner.gcp.project] = deploy_by_project.get(owner.gcp.project, False) or deploy
+    for cfg, deploy in stacks.values():
+        for gcp in (owner.gcp for owner in cfg.data_owners if owner.gcp is not None):
+            deploy_by_project[gcp.project] = deploy_by_project.get(gcp.project, False) or deploy
     return tuple(GcpProjectTarget(p, d) for p, d in deploy_by_project.items())
 
 
-def azure_targets(stacks: Iterable[tuple[StackConfig, bool]]) -> tuple[AzureTarget, ...]:
+def azure_targets(stacks: Mapping[str, tuple[StackConfig, bool]]) -> tuple[AzureTarget, ...]:
     deploy_by_group: dict[tuple[str, str, str], bool] = {}
-    for cfg, deploy in stacks:
-        for owner in cfg.owners_on(Cloud.AZURE):
-            key = (owner.azure.tenant_id, owner.azure.subscription_id, owner.azure.resource_group)
+    for cfg, deploy in stacks.values():
+        for azure in (owner.azure for owner in cfg.data_owners if owner.azure is not None):
+            key = (azure.tenant_id, azure.subscription_id, azure.resource_group)
             deploy_by_group[key] = deploy_by_group.get(key, False) or deploy
     return tuple(AzureTarget(t, s, g, d) for (t, s, g), d in deploy_by_group.items())
 
@@ -184,7 +213,7 @@ def build_args(config: Mapping[str, Any], root: Path = REPO_ROOT) -> CiIdentitie
     """Arguments from the bootstrap stack's configuration (keys without namespace, structured values decoded)."""
     deploy_stacks = set(config.get("deployStacks", []))
     names = list(dict.fromkeys([*config["previewStacks"], *deploy_stacks]))
-    stacks = [(load_stack(name, root), name in deploy_stacks) for name in names]
+    stacks = {name: (load_stack(name, root), name in deploy_stacks) for name in names}
     home, state = config["home"], config.get("stateBackend", {})
     args = CiIdentitiesArgs(
         repository=config["repository"],
@@ -202,7 +231,7 @@ def build_args(config: Mapping[str, Any], root: Path = REPO_ROOT) -> CiIdentitie
         aws_accounts=aws_targets(stacks),
         gcp_projects=gcp_targets(stacks),
         azure_targets=azure_targets(stacks),
-        runners=runner_target(config.get("runners"), dict(zip(names, (cfg for cfg, _ in stacks), strict=True))),
+        runners=runner_target(config.get("runners"), {name: cfg for name, (cfg, _) in stacks.items()}),
     )
     _check_home(args)
     return args
@@ -213,12 +242,12 @@ def runner_target(runners: Mapping[str, Any] | None, stacks: Mapping[str, StackC
     if runners is None:
         return None
     name = runners.get("stack")
-    if name not in stacks:
+    if not isinstance(name, str) or name not in stacks:
         raise ValueError(
             f"runners.stack: {name!r} — expected one of the previewed or deployed stacks "
             f"({', '.join(stacks)}): the runners stand in that stack's platform VPC"
         )
-    platform = stacks[name].platform
+    platform = _platform(name, stacks[name])
     existing = platform.network.existing
     if existing is not None:
         return RunnerTarget(
@@ -240,7 +269,8 @@ def runner_target(runners: Mapping[str, Any] | None, stacks: Mapping[str, StackC
 
 
 def _check_home(args: CiIdentitiesArgs) -> None:
-    if args.gcp_projects and not args.home.gcp_project:
-        raise ValueError("home.gcpProject is required: a stack has GCP data owners")
-    if args.azure_targets and not (args.home.azure_tenant_id and args.home.azure_subscription_id):
-        raise ValueError("home.azureTenantId and home.azureSubscriptionId are required: a stack has Azure data owners")
+    """Fail before any resource is declared, not halfway through the cloud that lacks its home."""
+    if args.gcp_projects:
+        args.home.require_gcp_project()
+    if args.azure_targets:
+        args.home.require_azure()
