@@ -160,17 +160,17 @@ def _aws_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
 
 
 def _trusted_server_role(owner: DataOwnerConfig, platform: PlatformIdentity) -> pulumi.Input[str]:
-    """What the vending role the program creates trusts; a role the owner brings keeps its own trust, so
-    nothing reads the value then."""
+    """What the vending role the program creates trusts. A brought Polaris may name no role when every AWS
+    owner brings its vending role: that role keeps its own trust, so nothing reads the value then."""
+    if platform.server_role_arn is not None:
+        return platform.server_role_arn
     if owner.aws is not None and owner.aws.vending_role is not None:
         return ""
-    if platform.server_role_arn is None:
-        raise _missing(
-            "polaris.existing.serverRoleArn",
-            f"the existing Polaris' AWS role, which the vending role the program creates for data owner "
-            f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
-        )
-    return platform.server_role_arn
+    raise _missing(
+        "polaris.existing.serverRoleArn",
+        "the existing Polaris' AWS role, which the vending role the program creates for data owner "
+        f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
+    )
 
 
 def _gcp_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
