@@ -161,7 +161,8 @@ def timed(label: str, name: str, polaris: TimedPolaris, run) -> None:
 
 
 def measure(label: str, config_file: Path | None, bin_dir: str, with_checkpoints: bool) -> None:
-    with TimedPolaris(realm="POLARIS", root_client_id="root") as polaris, tempfile.TemporaryDirectory() as tmp:
+    polaris = TimedPolaris(realm="POLARIS", root_client_id="root")
+    with polaris, tempfile.TemporaryDirectory() as tmp:
         stack = LocalStack.create(Path(tmp), bin_dir, STACK, config_file)
         configure(stack, polaris)
         if with_checkpoints:  # the engine's default, then back to nothing declared for the measured `up`

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -51,15 +51,34 @@ from components.platform.cluster import (
 )
 from components.platform.database import DatabaseArgs, DatabaseResilience, PolarisDatabase
 from components.polaris import PolarisAccess, PolarisAccessArgs
+from configuration.parser import ConfigError, Problem
 from configuration.schema import (
     AwsCredentials,
     Cloud,
+    DataOwnerConfig,
+    ExistingPolarisConfig,
     Exposure,
     Persistence,
+    PlatformConfig,
     StackConfig,
 )
 from polaris_provider import PolarisConnection
 from polaris_provider.tunnel import PolarisTunnel
+
+T = TypeVar("T")
+
+
+def _missing(path: str, expected: str) -> ConfigError:
+    """The error for a setting the configuration's validation requires where the stages read it: the same
+    kind of error, naming its path, should a caller skip validation."""
+    return ConfigError([Problem(path, None, expected)])
+
+
+def _validated(value: T | None, path: str, expected: str) -> T:
+    """``value``, which validation guarantees is set here (``_missing`` otherwise)."""
+    if value is None:
+        raise _missing(path, expected)
+    return value
 
 
 @dataclass
@@ -101,8 +120,9 @@ class Resilience:
 class PlatformIdentity:
     """What the owners' vending identities trust on Polaris' side."""
 
-    server_role_arn: pulumi.Input[str]
-    """Polaris' IRSA role: the program's, or ``polaris.existing.serverRoleArn``."""
+    server_role_arn: pulumi.Input[str] | None
+    """Polaris' IRSA role: the program's, or ``polaris.existing.serverRoleArn`` (None when every AWS owner of a
+    brought Polaris brings its vending role)."""
     oidc_issuer_url: pulumi.Input[str] | None
     """The cluster's OIDC issuer; None when Polaris is brought (GCP and Azure owners then bring identities)."""
 
@@ -128,7 +148,7 @@ def _aws_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
                 f"aws-{owner.name}",
                 AwsVendingArgs(
                     owner=owner,
-                    polaris_server_role_arn=platform.server_role_arn,
+                    polaris_server_role_arn=_trusted_server_role(owner, platform),
                     session_tags=config.polaris.session_tags,
                     tags=config.tags,
                     credentials=credentials,
@@ -139,6 +159,20 @@ def _aws_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
     )
 
 
+def _trusted_server_role(owner: DataOwnerConfig, platform: PlatformIdentity) -> pulumi.Input[str]:
+    """What the vending role the program creates trusts. A brought Polaris may name no role when every AWS
+    owner brings its vending role: that role keeps its own trust, so nothing reads the value then."""
+    if platform.server_role_arn is not None:
+        return platform.server_role_arn
+    if owner.aws is not None and owner.aws.vending_role is not None:
+        return ""
+    raise _missing(
+        "polaris.existing.serverRoleArn",
+        "the existing Polaris' AWS role, which the vending role the program creates for data owner "
+        f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
+    )
+
+
 def _gcp_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
     """The owners' service accounts and, with the program's own Polaris, the pool they let impersonate them."""
     pol, owners = config.polaris, config.owners_on(Cloud.GCP)
@@ -146,13 +180,17 @@ def _gcp_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
     apis: Sequence[pulumi.Resource] = ()
     access = None
     if owners and platform.oidc_issuer_url is not None:
+        # owners_on(Cloud.GCP) holds exactly the owners with a gcp section; with one, the pool's project is known.
+        identity_project = _validated(
+            config.gcp_identity_project(), "polaris.gcpIdentityProject", "the project of Polaris' identity pool"
+        )
         apis = GcpApis(
-            "gcp-apis", required_apis(config.gcp_identity_project(), [o.gcp.project for o in owners])
+            "gcp-apis", required_apis(identity_project, [o.gcp.project for o in owners if o.gcp is not None])
         ).services
         identity = GcpWorkloadIdentity(
             "gcp-identity",
             GcpWorkloadIdentityArgs(
-                project=config.gcp_identity_project(),
+                project=identity_project,
                 oidc_issuer_url=platform.oidc_issuer_url,
                 namespace=pol.namespace,
                 service_account=pol.service_account,
@@ -182,22 +220,34 @@ def _azure_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup
     pol, owners = config.polaris, config.owners_on(Cloud.AZURE)
     if not owners:
         return OwnerGroup({})
-    tenants = tuple(o.azure.tenant_id for o in owners)
+    app = _validated(
+        pol.azure_application,
+        "polaris.azureApplication",
+        "the Entra application's home tenant, since a data owner is on Azure",
+    )
+    # owners_on(Cloud.AZURE) holds exactly the owners with an azure section.
+    tenants = tuple(o.azure.tenant_id for o in owners if o.azure is not None)
     home_principal = None
-    if pol.azure_application.client_id is not None:
-        client_id: pulumi.Input[str] = pol.azure_application.client_id
-        home = pol.azure_application.tenant_id
+    if app.client_id is not None:
+        client_id: pulumi.Input[str] = app.client_id
+        home = app.tenant_id
         access = AzureWorkloadAccess(
             client_id=client_id,
             tenant_id=home,
             additionally_allowed_tenants=tuple(sorted(set(tenants) - {home})),
             client_secret=None,
         )
+    elif platform.oidc_issuer_url is None:
+        raise _missing(
+            "polaris.azureApplication.clientId",
+            "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
+            "Polaris it does not run)",
+        )
     else:
         application = AzureVendingApplication(
             "azure-vending",
             AzureApplicationArgs(
-                application=pol.azure_application,
+                application=app,
                 credential_mode=pol.credential_mode,
                 oidc_issuer_url=platform.oidc_issuer_url,
                 namespace=pol.namespace,
@@ -213,7 +263,7 @@ def _azure_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup
             AzureVendingArgs(
                 owner=owner,
                 application_client_id=client_id,
-                application_name=pol.azure_application.display_name,
+                application_name=app.display_name,
                 tags=config.tags,
                 home_principal=home_principal,
             ),
@@ -231,11 +281,7 @@ class VendingStage:
     """The data owners' identities, and what Polaris' pod needs to use them. Past their construction, every
     owner is wired through ``DataOwner`` alone."""
 
-    def __init__(self, config: StackConfig, platform: PolarisPlatform | None):
-        identity = PlatformIdentity(
-            server_role_arn=platform.server_role_arn if platform else config.polaris.existing.server_role_arn,
-            oidc_issuer_url=platform.oidc_issuer_url if platform else None,
-        )
+    def __init__(self, config: StackConfig, identity: PlatformIdentity):
         self.owners: dict[str, DataOwner] = {}
         self.gcp_access: GcpWorkloadAccess | None = None
         self.azure_access: AzureWorkloadAccess | None = None
@@ -252,19 +298,24 @@ class VendingStage:
 
 def build_stages(config: StackConfig) -> Stages:
     if config.polaris.existing is not None:
-        return _build_on_existing_polaris(config)
+        return _build_on_existing_polaris(config, config.polaris.existing)
     pol, resilience = config.polaris, Resilience.of(config.production)
+    platform_config = _validated(
+        config.platform,
+        "platform",
+        "the platform account (required unless polaris.existing names a Polaris to bring)",
+    )
     platform = PolarisPlatform(
         "platform",
         PlatformArgs(
-            platform=config.platform,
+            platform=platform_config,
             namespace=pol.namespace,
             service_account=pol.service_account,
             resilience=resilience.platform,
             tags=config.tags,
         ),
     )
-    vending = VendingStage(config, platform)
+    vending = VendingStage(config, PlatformIdentity(platform.server_role_arn, platform.oidc_issuer_url))
     if vending.role_arns():
         PolarisVendingAccess(
             "polaris-vending-access",
@@ -287,32 +338,36 @@ def build_stages(config: StackConfig) -> Stages:
                 resilience=resilience.database,
                 tags=config.tags,
                 performance_insights=True,
-                account_id=config.platform.account_id,
+                account_id=platform_config.account_id,
             ),
             opts=pulumi.ResourceOptions(provider=platform.aws_provider),
         )
-    events = _audit_trail(config, platform, vending)
-    name = (
-        PolarisName(
+    events = _audit_trail(config, platform_config, platform, vending)
+    hostname, name = pol.hostname, None
+    if hostname:
+        name = PolarisName(
             "polaris-name",
             PolarisNameArgs(
-                hostname=pol.hostname, hosted_zone=pol.hosted_zone, issue_certificate=pol.tls_certificate_arn is None
+                hostname=hostname,
+                hosted_zone=_validated(
+                    pol.hosted_zone,
+                    "polaris.hostedZone",
+                    "the public Route 53 zone of polaris.hostname: the program creates its record there",
+                ),
+                issue_certificate=pol.tls_certificate_arn is None,
             ),
             opts=pulumi.ResourceOptions(provider=platform.aws_provider),
         )
-        if pol.hostname
-        else None
-    )
     server = PolarisServer(
         "polaris",
         PolarisServerArgs(
             polaris=pol,
             server_role_arn=platform.server_role_arn,
-            allowed_cidrs=config.platform.polaris_allowed_cidrs,
+            allowed_cidrs=platform_config.polaris_allowed_cidrs,
             database=database.connection if database else None,
             gcp=vending.gcp_access,
             azure=vending.azure_access,
-            aws_region=config.platform.region,
+            aws_region=platform_config.region,
             certificate_arn=name.certificate_arn if name else None,
             deployer_cidrs=platform.egress_cidrs,
             event_log=events.event_log if events else None,
@@ -324,14 +379,18 @@ def build_stages(config: StackConfig) -> Stages:
         ),
     )
     public_url = server.api_url
-    if name is not None:
+    if hostname and name is not None:
         alias = PolarisAlias(
             "polaris-alias",
             PolarisAliasArgs(
-                hostname=pol.hostname,
+                hostname=hostname,
                 zone_id=name.zone_id,
-                load_balancer_hostname=server.load_balancer_hostname,
-                region=config.platform.region,
+                load_balancer_hostname=_validated(
+                    server.load_balancer_hostname,
+                    "polaris.exposure",
+                    "'load-balancer' with polaris.hostname (the record points at the load balancer)",
+                ),
+                region=platform_config.region,
             ),
             opts=pulumi.ResourceOptions(provider=platform.aws_provider),
         )
@@ -360,7 +419,9 @@ def build_stages(config: StackConfig) -> Stages:
     return stages
 
 
-def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: VendingStage) -> PolarisEventLog | None:
+def _audit_trail(
+    config: StackConfig, platform_config: PlatformConfig, platform: PolarisPlatform, vending: VendingStage
+) -> PolarisEventLog | None:
     """Polaris' event log in the platform account and each owner's storage access log in the owner's own
     account, project or subscription; nothing when ``audit`` is off. Polaris starts after its event log."""
     if not config.audit_enabled:
@@ -370,8 +431,8 @@ def _audit_trail(config: StackConfig, platform: PolarisPlatform, vending: Vendin
     events = PolarisEventLog(
         "audit-polaris-events",
         EventLogArgs(
-            account_id=config.platform.account_id,
-            region=config.platform.region,
+            account_id=platform_config.account_id,
+            region=platform_config.region,
             server_role_name=platform.server_role_name,
             retention_days=config.audit.retention_days,
         ),
@@ -389,10 +450,9 @@ def _tunnel(config: StackConfig, platform: PolarisPlatform) -> PolarisTunnel | N
     return PolarisTunnel(namespace=pol.namespace, selector=SELECTOR, port=API_PORT, kubeconfig=platform.kubeconfig)
 
 
-def _build_on_existing_polaris(config: StackConfig) -> Stages:
+def _build_on_existing_polaris(config: StackConfig, existing: ExistingPolarisConfig) -> Stages:
     """Bring your own Polaris: only the vending identities it needs, the objects inside it, client configs."""
-    existing = config.polaris.existing
-    vending = VendingStage(config, None)
+    vending = VendingStage(config, PlatformIdentity(existing.server_role_arn, oidc_issuer_url=None))
     connection = PolarisConnection(
         endpoint=existing.url,
         client_id=existing.client_id,

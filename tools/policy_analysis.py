@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,7 +205,7 @@ def pack_version() -> str:
 # -- evaluation --------------------------------------------------------------------------------------------
 
 
-def _providers(resources: list[Mapping[str, Any]]) -> dict[str, proto.AnalyzerProviderResource]:
+def _providers(resources: Sequence[Mapping[str, Any]]) -> dict[str, proto.AnalyzerProviderResource]:
     return {
         r["urn"]: proto.AnalyzerProviderResource(
             type=r["type"], properties=_struct(r.get("inputs", {})), urn=r["urn"], name=r["name"]
@@ -215,7 +215,7 @@ def _providers(resources: list[Mapping[str, Any]]) -> dict[str, proto.AnalyzerPr
     }
 
 
-def _stack_resource(resources: list[Mapping[str, Any]], outputs: Mapping[str, Any]) -> dict[str, Any]:
+def _stack_resource(resources: Sequence[Mapping[str, Any]], outputs: Mapping[str, Any]) -> dict[str, Any]:
     """The `pulumi:pulumi:Stack` resource the engine includes in AnalyzeStack, its outputs as properties."""
     prefix, project = resources[0]["urn"].split("::")[:2] if resources else ("urn:pulumi:stack", "project")
     stack = prefix.removeprefix("urn:pulumi:")
@@ -235,7 +235,7 @@ def _stack_properties(resource: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def evaluate(
-    resources: list[Mapping[str, Any]],
+    resources: Sequence[Mapping[str, Any]],
     outputs: Mapping[str, Any],
     policy_config: Mapping[str, Any],
     policies: list[Policy] | None = None,
