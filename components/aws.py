@@ -42,8 +42,9 @@ EXTERNAL_ID_LENGTH = 32
 class AwsVendingArgs:
     owner: DataOwnerConfig
     """A data owner with ``aws`` set."""
-    polaris_server_role_arn: pulumi.Input[str]
-    """The only identity the vending role trusts: Polaris' IRSA role."""
+    polaris_server_role_arn: pulumi.Input[str] | None
+    """The only identity the vending role the program creates trusts: Polaris' IRSA role (None only when the
+    owner brings its vending role, which keeps its own trust)."""
     session_tags: bool = False
     """Polaris sends STS session tags (``polaris.sessionTags``): the trust must also allow ``sts:TagSession``."""
     tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
@@ -204,9 +205,12 @@ class AwsDataOwner(pulumi.ComponentResource):
             self._bucket(name, bucket, account.kms_key_arn, _declaring(child)) if owner.storage.create else bucket
         )
         if given is None:
+            trusted = args.polaris_server_role_arn
+            if trusted is None:
+                raise ValueError(f"data owner {owner.name!r}: a vending role the program creates needs a role to trust")
             self.external_id = self._external_id(name)
             self.trust_policy = pulumi.Output.secret(
-                pulumi.Output.all(args.polaris_server_role_arn, self.external_id).apply(
+                pulumi.Output.all(trusted, self.external_id).apply(
                     lambda values: json.dumps(vending_trust_policy(values[0], values[1], args.session_tags))
                 )
             )

@@ -159,13 +159,12 @@ def _aws_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
     )
 
 
-def _trusted_server_role(owner: DataOwnerConfig, platform: PlatformIdentity) -> pulumi.Input[str]:
-    """What the vending role the program creates trusts. A brought Polaris may name no role when every AWS
-    owner brings its vending role: that role keeps its own trust, so nothing reads the value then."""
-    if platform.server_role_arn is not None:
+def _trusted_server_role(owner: DataOwnerConfig, platform: PlatformIdentity) -> pulumi.Input[str] | None:
+    """What the vending role the program creates trusts. A brought Polaris may name no role when the owner
+    brings its vending role: that role keeps its own trust."""
+    brings_role = owner.aws is not None and owner.aws.vending_role is not None
+    if platform.server_role_arn is not None or brings_role:
         return platform.server_role_arn
-    if owner.aws is not None and owner.aws.vending_role is not None:
-        return ""
     raise _missing(
         "polaris.existing.serverRoleArn",
         "the existing Polaris' AWS role, which the vending role the program creates for data owner "

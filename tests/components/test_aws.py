@@ -471,3 +471,9 @@ def test_a_data_owner_on_another_cloud_is_refused():
     other = DataOwnerConfig(name="hooli", storage=StorageConfig(bucket="b", prefixes=("x",)))
     with pytest.raises(ValueError, match="not on AWS"):
         run_program(lambda: AwsDataOwner("hooli", AwsVendingArgs(other, SERVER_ROLE)), stack="unit")
+
+
+def test_a_created_vending_role_needs_a_role_to_trust():
+    """Only an owner that brings its vending role may go without Polaris' server role (a brought Polaris)."""
+    with pytest.raises(ValueError, match="needs a role to trust"):
+        run_program(lambda: AwsDataOwner("acme", AwsVendingArgs(OWNERS[0], None)), stack="unit")
