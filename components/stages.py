@@ -62,6 +62,12 @@ from configuration.schema import (
     PlatformConfig,
     StackConfig,
 )
+from configuration.validation import (
+    AZURE_APPLICATION_REQUIRED,
+    EXISTING_APPLICATION_REQUIRED,
+    PLATFORM_REQUIRED,
+    server_role_required,
+)
 from polaris_provider import PolarisConnection
 from polaris_provider.tunnel import PolarisTunnel
 
@@ -165,11 +171,7 @@ def _trusted_server_role(owner: DataOwnerConfig, platform: PlatformIdentity) -> 
     brings_role = owner.aws is not None and owner.aws.vending_role is not None
     if platform.server_role_arn is not None or brings_role:
         return platform.server_role_arn
-    raise _missing(
-        "polaris.existing.serverRoleArn",
-        "the existing Polaris' AWS role, which the vending role the program creates for data owner "
-        f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
-    )
+    raise _missing("polaris.existing.serverRoleArn", server_role_required(owner.name))
 
 
 def _gcp_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup:
@@ -222,7 +224,7 @@ def _azure_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup
     app = _validated(
         pol.azure_application,
         "polaris.azureApplication",
-        "the Entra application's home tenant, since a data owner is on Azure",
+        AZURE_APPLICATION_REQUIRED,
     )
     # owners_on(Cloud.AZURE) holds exactly the owners with an azure section.
     tenants = tuple(o.azure.tenant_id for o in owners if o.azure is not None)
@@ -239,8 +241,7 @@ def _azure_owners(config: StackConfig, platform: PlatformIdentity) -> OwnerGroup
     elif platform.oidc_issuer_url is None:
         raise _missing(
             "polaris.azureApplication.clientId",
-            "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
-            "Polaris it does not run)",
+            EXISTING_APPLICATION_REQUIRED,
         )
     else:
         application = AzureVendingApplication(
@@ -302,7 +303,7 @@ def build_stages(config: StackConfig) -> Stages:
     platform_config = _validated(
         config.platform,
         "platform",
-        "the platform account (required unless polaris.existing names a Polaris to bring)",
+        PLATFORM_REQUIRED,
     )
     platform = PolarisPlatform(
         "platform",

@@ -42,16 +42,28 @@ POLARIS_NAME = (
 _OWNER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 
 
+# What a setting that other settings make required must hold: worded once, for this validation and for the
+# stages that read the setting (they raise the same error should a caller skip validation).
+PLATFORM_REQUIRED = "the platform account (required unless polaris.existing names a Polaris to bring)"
+AZURE_APPLICATION_REQUIRED = "the Entra application's home tenant, since a data owner is on Azure"
+EXISTING_APPLICATION_REQUIRED = (
+    "the existing Polaris' multi-tenant application (the program cannot give credentials to a Polaris it does not run)"
+)
+
+
+def server_role_required(owner: str) -> str:
+    return (
+        f"the existing Polaris' AWS role, which the vending role the program creates for data owner '{owner}' "
+        "must trust (or give that owner's aws.vendingRole)"
+    )
+
+
 def validate(cfg: StackConfig) -> list[Problem]:
     problems: list[Problem] = []
     if cfg.platform is not None:
         _check_platform(cfg, cfg.platform, problems)
     elif cfg.polaris.existing is None:
-        problems.append(
-            Problem(
-                "platform", None, "the platform account (required unless polaris.existing names a Polaris to bring)"
-            )
-        )
+        problems.append(Problem("platform", None, PLATFORM_REQUIRED))
     _check_polaris(cfg, problems)
     if cfg.polaris.existing is not None:
         _check_existing_polaris(cfg, cfg.polaris.existing, problems)
@@ -272,7 +284,7 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
             problems,
             "polaris.azureApplication",
             None,
-            "the Entra application's home tenant, since a data owner is on Azure",
+            AZURE_APPLICATION_REQUIRED,
         )
 
 
@@ -343,8 +355,7 @@ def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, p
                 problems,
                 f"{path}.serverRoleArn",
                 None,
-                f"the existing Polaris' AWS role, which the vending role the program creates for data owner "
-                f"'{owner.name}' must trust (or give that owner's aws.vendingRole)",
+                server_role_required(owner.name),
             )
         if owner.gcp is not None:
             _expect(
@@ -360,8 +371,7 @@ def _check_existing_polaris(cfg: StackConfig, existing: ExistingPolarisConfig, p
             problems,
             "polaris.azureApplication.clientId",
             None,
-            "the existing Polaris' multi-tenant application (the program cannot give credentials to a "
-            "Polaris it does not run)",
+            EXISTING_APPLICATION_REQUIRED,
         )
 
 

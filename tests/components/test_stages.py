@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from components.platform.cluster import PlatformResilience
 from components.platform.database import DatabaseResilience
-from components.stages import Resilience
+from components.stages import Resilience, build_stages
 from configuration.loader import SECRET, load_stack
+from configuration.parser import ConfigError
 from configuration.schema import Cloud
-from tools.plan import plan_stack
+from configuration.validation import PLATFORM_REQUIRED
+from tools.plan import plan_stack, run_program
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 
@@ -354,3 +357,11 @@ def test_an_internal_polaris_is_reached_through_a_port_forward_with_the_cluster_
     assert "exec" in kubeconfig["users"][0]["user"], "the exec plugin, never an inline token"
     prod_catalog = next(r for r in prod.resources if r.type == DYNAMIC + "Catalog")
     assert "tunnel" not in prod_catalog.unmasked_inputs["connection"], "a load balancer needs no tunnel"
+
+
+def test_the_stages_refuse_what_validation_would_have_refused_with_the_same_words():
+    """A caller that skips validation (a hand-built StackConfig) gets validation's own error, not an AttributeError."""
+    unvalidated = dataclasses.replace(load_stack("dev"), platform=None)
+    with pytest.raises(ConfigError) as refused:
+        run_program(lambda: build_stages(unvalidated), stack="dev")
+    assert f"platform: None — expected {PLATFORM_REQUIRED}" in str(refused.value)
