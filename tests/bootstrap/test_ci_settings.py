@@ -80,3 +80,14 @@ def test_home_of_each_cloud_with_targets_is_required(missing, message):
     home = {k: v for k, v in CONFIG["home"].items() if k != missing}
     with pytest.raises(ValueError, match=message):
         build_args({**CONFIG, "home": home})
+
+
+def test_a_stack_that_brings_its_polaris_has_no_platform_for_the_ci_identities(tmp_path: Path):
+    local = yaml.safe_load((REPO_ROOT / "Pulumi.local.yaml").read_text())
+    config = local["config"]
+    config["polaris-data-exchange:polaris"]["existing"]["clientSecret"] = {"secure": "v1:ciphertext"}
+    for owner in config["polaris-data-exchange:dataOwners"]:
+        owner["aws"]["vendingRole"]["externalId"] = {"secure": "v1:ciphertext"}
+    (tmp_path / "Pulumi.local.yaml").write_text(yaml.safe_dump(local))
+    with pytest.raises(ValueError, match="stack 'local': platform is required"):
+        build_args({**CONFIG, "previewStacks": ["local"], "deployStacks": []}, tmp_path)
