@@ -22,6 +22,7 @@ import pulumi_azure_native as azure_native
 import pulumi_gcp as gcp
 
 from components.key_policies import key_policy, logs_statement
+from components.s3 import keep_private
 from rules.aws import s3_bucket_arn
 
 EVENT_LISTENER = "aws-cloudwatch"
@@ -158,27 +159,7 @@ class AwsStorageAccessLog(pulumi.ComponentResource):
         super().__init__("polaris-data-exchange:audit:AwsStorageAccessLog", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         logs = aws.s3.Bucket(f"{name}-bucket", force_destroy=False, opts=child)
-        aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=logs.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=logs.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=logs.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=logs.id, versioning_configuration={"status": "Enabled"}, opts=child
-        )
+        keep_private(name, logs, None, child)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-retention",
             bucket=logs.id,

@@ -21,6 +21,7 @@ import pulumi_random as random
 
 from components.audit import AwsAccessLogArgs, AwsStorageAccessLog
 from components.aws_accounts import account_provider
+from components.s3 import keep_private
 from configuration.schema import AwsAccount, AwsCredentials, DataOwnerConfig, S3CompatibleEndpoints
 from rules.aws import ROLE_ARN, ROLE_CHAINING_MAX_SECONDS, s3_bucket_arn
 
@@ -143,16 +144,6 @@ def tls_only_bucket_policy(bucket: str) -> dict[str, Any]:
             }
         ],
     }
-
-
-def encryption_rule(kms_key_arn: str | None) -> aws.s3.BucketServerSideEncryptionConfigurationRuleArgsDict:
-    """SSE-KMS with the owner's key and an S3 bucket key (fewer KMS calls), else SSE-S3."""
-    if kms_key_arn:
-        return {
-            "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
-            "bucket_key_enabled": True,
-        }
-    return {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}
 
 
 def _declaring(child: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
@@ -302,24 +293,7 @@ class AwsDataOwner(pulumi.ComponentResource):
         block those legitimate hand-overs, while retaining already makes a Pulumi-driven data loss impossible."""
         kept = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(retain_on_delete=True))
         bucket = aws.s3.Bucket(f"{name}-bucket", bucket=bucket_name, opts=kept)
-        access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=kept,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=kept
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption", bucket=bucket.id, rules=[encryption_rule(kms_key_arn)], opts=kept
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=kept
-        )
+        access_block = keep_private(name, bucket, kms_key_arn, kept)
         # After the public access block: S3 rejects concurrent changes to one bucket's access settings.
         aws.s3.BucketPolicy(
             f"{name}-tls-only",
