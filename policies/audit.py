@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pulumi_policy import Severity, StackValidationArgs
+from pulumi_policy import Severity, StackValidationArgs, StackValidationPolicy
 
 from policies.common import (
     AWS_S3_BUCKETS,
@@ -19,6 +19,7 @@ from policies.common import (
     GCP_SERVICE_ACCOUNT,
     K8S_CONFIG_MAP,
     PRODUCTION,
+    StackCheck,
     as_list,
     get,
     of_type,
@@ -119,45 +120,44 @@ def _blob_diagnostic_findings(args: StackValidationArgs, _config: Mapping[str, A
             )
 
 
+def _audit_policy(
+    name: str, records: str, check: StackCheck, config: Mapping[str, Any] = PRODUCTION
+) -> StackValidationPolicy:
+    """One cloud's part of the audit trail, required in production; ``audit.enabled`` turns them all off."""
+    return stack_policy(
+        name,
+        description=f"{records} Fix: leave `audit.enabled` unset or true.",
+        remediation="Leave `audit.enabled` unset (or true) in the production stack.",
+        severity=Severity.HIGH,
+        check=_production(check),
+        config=config,
+    )
+
+
 POLICIES = [
-    stack_policy(
+    _audit_policy(
         "audit-polaris-events",
-        description="Records who obtained credentials for what in production: Polaris' configuration enables the "
-        "aws-cloudwatch event listener writing to a declared log group with a retention and a KMS key."
-        " Fix: leave `audit.enabled` unset or true.",
-        remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH,
-        check=_production(_polaris_event_findings),
-        config=PRODUCTION,
+        "Records who obtained credentials for what in production: Polaris' configuration enables the "
+        "aws-cloudwatch event listener writing to a declared log group with a retention and a KMS key.",
+        _polaris_event_findings,
     ),
-    stack_policy(
+    _audit_policy(
         "audit-s3-access-logging",
-        description="Records who read what in each AWS owner's account in production: every shared S3 bucket "
-        "(created or existing) has server access logging to a log bucket."
-        " Fix: leave `audit.enabled` unset or true.",
-        remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH,
-        check=_production(_s3_logging_findings),
-        config={**PRODUCTION, **EXISTING_S3},
+        "Records who read what in each AWS owner's account in production: every shared S3 bucket "
+        "(created or existing) has server access logging to a log bucket.",
+        _s3_logging_findings,
+        {**PRODUCTION, **EXISTING_S3},
     ),
-    stack_policy(
+    _audit_policy(
         "audit-gcs-data-access",
-        description="Records who read what in each GCP owner's project in production: Cloud Storage Data Access "
-        "audit logs (DATA_READ and DATA_WRITE) are on."
-        " Fix: leave `audit.enabled` unset or true.",
-        remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH,
-        check=_production(_gcs_audit_findings),
-        config=PRODUCTION,
+        "Records who read what in each GCP owner's project in production: Cloud Storage Data Access "
+        "audit logs (DATA_READ and DATA_WRITE) are on.",
+        _gcs_audit_findings,
     ),
-    stack_policy(
+    _audit_policy(
         "audit-azure-blob-diagnostics",
-        description="Records who read what in each Azure owner's subscription in production: the storage "
-        "account's blob service sends StorageRead, StorageWrite and StorageDelete logs to a destination."
-        " Fix: leave `audit.enabled` unset or true.",
-        remediation="Leave `audit.enabled` unset (or true) in the production stack.",
-        severity=Severity.HIGH,
-        check=_production(_blob_diagnostic_findings),
-        config=PRODUCTION,
+        "Records who read what in each Azure owner's subscription in production: the storage "
+        "account's blob service sends StorageRead, StorageWrite and StorageDelete logs to a destination.",
+        _blob_diagnostic_findings,
     ),
 ]
