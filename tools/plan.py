@@ -27,14 +27,13 @@ from pulumi.runtime import settings
 from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from configuration.loader import engine_config
+from configuration.loader import PROJECT_DIR, engine_config
 from configuration.parser import ConfigError
 from tools.mocks import RealisticMocks
 from tools.policy_check import check_plan
 from tools.recording import Plan, PlannedResource, RecordingMonitor, mask_secrets, unmask_secrets
 
-ROOT = Path(__file__).resolve().parents[1]
-_PROJECT_FILE = ROOT / "Pulumi.yaml"
+_PROJECT_FILE = PROJECT_DIR / "Pulumi.yaml"
 
 
 def project_name() -> str:
@@ -69,14 +68,14 @@ def _run_path(path: str) -> None:
     runpy.run_path(path, run_name="__main__")
 
 
-def plan_stack(stack: str, config_dir: Path = ROOT, mocks=None) -> Plan:
+def plan_stack(stack: str, config_dir: Path = PROJECT_DIR, mocks=None) -> Plan:
     """The offline plan of a stack: `__main__.py` with `<config_dir>/Pulumi.<stack>.yaml` (under ``mocks``,
     default ``RealisticMocks``).
 
     The program runs in ``config_dir``, as the engine runs it in the project directory, so that it checks
     the same stack file it was given."""
     config, secret_keys = engine_config(stack, config_dir)
-    main = str(ROOT / "__main__.py")
+    main = str(PROJECT_DIR / "__main__.py")
     with contextlib.chdir(config_dir):
         plan = run_program(
             lambda: _run_path(main),
@@ -124,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--config-dir",
         type=Path,
-        default=ROOT,
+        default=PROJECT_DIR,
         help="directory holding Pulumi.<stack>.yaml (default: the project directory)",
     )
     parser.add_argument(

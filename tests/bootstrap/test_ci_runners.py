@@ -13,11 +13,11 @@ import yaml
 from ci_settings import RunnerTarget, build_args, runner_target
 
 from components.platform.cluster import subnet_cidrs
-from configuration.loader import load_stack
+from configuration.loader import PROJECT_DIR, load_stack
 from tests.bootstrap.conftest import BOOTSTRAP
 from tests.bootstrap.mocks import CiMocks, stable_uuid
 from tests.bootstrap.test_ci_identities import HOME, PROJECT, example_config, scope
-from tools.plan import ROOT, Plan, run_program
+from tools.plan import Plan, run_program
 
 PROJECT_TYPE, WEBHOOK = "aws:codebuild/project:Project", "aws:codebuild/webhook:Webhook"
 RUNNER_ROLE = "polaris-ci-runner"
@@ -70,7 +70,7 @@ def test_the_runner_network_is_found_by_the_stacks_cidr_and_tags():
 
 
 def test_an_existing_network_gives_its_subnets_directly(tmp_path):
-    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
     platform = document["config"]["polaris-data-exchange:platform"]
     platform["network"] = {
         "existing": {

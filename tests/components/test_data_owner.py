@@ -16,9 +16,9 @@ from components.aws import AwsDataOwner
 from components.azure import AzureDataOwner
 from components.data_owner import DataOwner
 from components.gcp import GcpDataOwner
-from configuration.loader import SECRET, load_stack
+from configuration.loader import PROJECT_DIR, SECRET, load_stack
 from configuration.schema import CatalogConfig
-from tools.plan import ROOT, plan_stack, run_program
+from tools.plan import plan_stack, run_program
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 GIVEN_ROLE = "arn:aws:iam::222222222222:role/acme-given-vending"
@@ -70,7 +70,7 @@ def test_each_created_owner_kind_is_a_data_owner(built):
 
 
 def test_brought_identities_go_through_the_same_protocol(built, tmp_path):
-    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    dev = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
     config = copy.deepcopy(dev["config"])
     acme, globex, _ = config["polaris-data-exchange:dataOwners"]
     acme["aws"]["vendingRole"] = {"roleArn": GIVEN_ROLE, "externalId": {"secure": "v1:ciphertext"}}

@@ -12,8 +12,9 @@ import pytest
 import yaml
 
 from components.dns import PolarisAlias, PolarisAliasArgs, PolarisName, PolarisNameArgs
+from configuration.loader import PROJECT_DIR
 from tools.mocks.clouds import NLB_ZONE_IDS, aws_zone_lookup
-from tools.plan import ROOT, plan_stack, run_program
+from tools.plan import plan_stack, run_program
 
 HOSTNAME, ZONE = "polaris.exchange.example.com", "exchange.example.com"
 LOAD_BALANCER = "k8s-polaris-polaris-0123456789.elb.eu-west-1.amazonaws.com"
@@ -102,7 +103,7 @@ def test_without_an_explicit_provider_the_name_is_refused():
 
 
 def prod_variant(tmp_path, **polaris) -> object:
-    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
     config = copy.deepcopy(document)
     config["config"][f"{PROJECT}:polaris"].update(polaris)
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(config))

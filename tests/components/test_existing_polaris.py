@@ -7,16 +7,16 @@ import copy
 import pytest
 import yaml
 
-from configuration.loader import SECRET, engine_config, load_stack, parse_flat
+from configuration.loader import PROJECT_DIR, SECRET, engine_config, load_stack, parse_flat
 from configuration.parser import ConfigError
-from tools.plan import ROOT, plan_stack
+from tools.plan import plan_stack
 
 DYNAMIC = "pulumi-python:dynamic/polaris:"
 
 
 def local_file(tmp_path, change=None, secrets=True):
     """The shipped local stack, with its secrets filled in as `pulumi config set --secret --path` writes them."""
-    document = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.local.yaml").read_text())
     config = document["config"]
     if secrets:
         config["polaris-data-exchange:polaris"]["existing"]["clientSecret"] = {"secure": "v1:ciphertext"}
@@ -133,7 +133,7 @@ def test_bring_your_own_rules(tmp_path, change, path, expected):
 
 
 def test_given_gcp_service_account_and_azure_application_create_no_identity(tmp_path):
-    dev = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    dev = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
     config = copy.deepcopy(dev["config"])
     config["polaris-data-exchange:dataOwners"][1]["gcp"]["serviceAccount"] = (
         "polaris-vending@globex-dev-data.iam.gserviceaccount.com"

@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 import yaml
 
-from configuration.loader import parse_config
+from configuration.loader import PROJECT_DIR, parse_config
 from configuration.parser import ConfigError
 from configuration.schema import PROJECT, AccessLevel, Cloud, CredentialMode, Exposure, Persistence, StackConfig
-from tools.plan import ROOT
 
 
 def shipped(stack: str) -> dict[str, Any]:
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+    document = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
     prefix = f"{PROJECT}:"
     return {k[len(prefix) :]: v for k, v in document.items() if k.startswith(prefix)}
 

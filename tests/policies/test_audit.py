@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from configuration.loader import PROJECT_DIR
 from policies import audit
 from policies.common import AWS_S3_BUCKETS, AZURE_BLOB_CONTAINER, GCP_SERVICE_ACCOUNT, K8S_CONFIG_MAP
 from tests.policies.harness import resource, run_stack
 from tools import policy_analysis
-from tools.plan import ROOT, plan_stack
+from tools.plan import plan_stack
 
 POLICIES = {p.name: p for p in audit.POLICIES}
 PROD = {"production": True}
@@ -29,8 +30,8 @@ def _evaluate(config_dir: Path) -> dict[str, list[str]]:
 
 
 def test_every_audit_policy_fires_on_a_production_stack_with_the_trail_off(tmp_path):
-    shutil.copy(ROOT / "Pulumi.yaml", tmp_path)
-    stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    shutil.copy(PROJECT_DIR / "Pulumi.yaml", tmp_path)
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
     stack["config"]["polaris-data-exchange:audit"] = {"enabled": False}
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(stack))
     found = {name: messages for name, messages in _evaluate(tmp_path).items() if name.startswith("audit-")}

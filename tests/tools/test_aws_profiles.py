@@ -10,12 +10,11 @@ import subprocess
 
 import yaml
 
-from configuration.loader import parse_config
+from configuration.loader import PROJECT_DIR, parse_config
 from tests.configuration.test_config import shipped
 from tools.aws_profiles import direct_profiles, render
-from tools.plan import ROOT
 
-SETUP_ACTION = ROOT / ".github" / "actions" / "pulumi-setup" / "action.yml"
+SETUP_ACTION = PROJECT_DIR / ".github" / "actions" / "pulumi-setup" / "action.yml"
 
 
 def prod():
@@ -74,8 +73,10 @@ def _run_step(tmp_path, stack: str) -> tuple[str, str]:
         "AWS_SECRET_ACCESS_KEY": "s3cr3t",
         "AWS_SESSION_TOKEN": "token",
     }
-    (tmp_path / "venv").symlink_to(ROOT / "venv")
-    subprocess.run(["bash", "-euo", "pipefail", "-c", _profile_step()], cwd=ROOT, env=env, check=True, timeout=120)
+    (tmp_path / "venv").symlink_to(PROJECT_DIR / "venv")
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", _profile_step()], cwd=PROJECT_DIR, env=env, check=True, timeout=120
+    )
     github_env = tmp_path / "github_env"
     return (tmp_path / ".aws" / "credentials").read_text() if (
         tmp_path / ".aws"
@@ -101,7 +102,7 @@ def test_setup_step_leaves_assume_role_stacks_alone(tmp_path):
 
 def test_every_pulumi_job_names_the_identity_of_its_role():
     pairs = set()
-    for workflow in (ROOT / ".github" / "workflows").glob("*.yml"):
+    for workflow in (PROJECT_DIR / ".github" / "workflows").glob("*.yml"):
         for job in (yaml.safe_load(workflow.read_text()).get("jobs") or {}).values():
             for step in job.get("steps", []):
                 if step.get("uses") == "./.github/actions/pulumi-setup":

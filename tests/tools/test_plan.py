@@ -11,8 +11,8 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pytest
 
-from configuration.loader import SECRET, engine_config
-from tools.plan import ROOT, main, mask_secrets, render_tree, run_program
+from configuration.loader import PROJECT_DIR, SECRET, engine_config
+from tools.plan import main, mask_secrets, render_tree, run_program
 
 
 class Box(pulumi.ComponentResource):
@@ -120,7 +120,7 @@ def test_encrypted_values_are_placeholders(tmp_path):
 
 
 def test_exit_code_2_and_message_on_configuration_errors(tmp_path, capsys):
-    bad = (ROOT / "Pulumi.dev.yaml").read_text().replace("replicas: 1", "replicas: 3")
+    bad = (PROJECT_DIR / "Pulumi.dev.yaml").read_text().replace("replicas: 1", "replicas: 3")
     (tmp_path / "Pulumi.broken.yaml").write_text(bad)
     assert main(["--stack", "broken", "--config-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -136,7 +136,7 @@ def test_exit_code_2_for_unknown_stack(capsys):
 def test_cli_runs_the_dev_stack_as_json():
     result = subprocess.run(
         [sys.executable, "-m", "tools.plan", "--stack", "dev", "--json"],
-        cwd=ROOT,
+        cwd=PROJECT_DIR,
         capture_output=True,
         text=True,
         timeout=300,

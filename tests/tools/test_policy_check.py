@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from tools.plan import ROOT, main, plan_stack
+from configuration.loader import PROJECT_DIR
+from tools.plan import main, plan_stack
 from tools.policy_analysis import evaluate_plan
 
 
@@ -23,7 +24,7 @@ def test_client_scope_rule_runs_on_the_unmasked_outputs():
 
 
 def weakened(tmp_path, edit) -> str:
-    document = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    document = yaml.safe_load((PROJECT_DIR / "Pulumi.prod.yaml").read_text())
     edit(document["config"])
     (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(document))
     return str(tmp_path)

@@ -8,13 +8,13 @@ import runpy
 
 import pytest
 
-from configuration.loader import engine_config, load_stack
+from configuration.loader import PROJECT_DIR, engine_config, load_stack
 from configuration.parser import ConfigError
-from tools.plan import ROOT, main, run_program
+from tools.plan import main, run_program
 from tools.recording import RecordingMonitor
 
-DEV = (ROOT / "Pulumi.dev.yaml").read_text()
-PROD = (ROOT / "Pulumi.prod.yaml").read_text()
+DEV = (PROJECT_DIR / "Pulumi.dev.yaml").read_text()
+PROD = (PROJECT_DIR / "Pulumi.prod.yaml").read_text()
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_the_program_itself_refuses_a_repeated_key_the_engine_dropped(tmp_path, 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError) as caught:
         run_program(
-            lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+            lambda: runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__"),
             stack="dev",
             config=flat,
             secret_keys=secret_keys,
