@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -28,6 +27,7 @@ from components.gcp import GCP_CREDENTIALS_PATH, GCP_TOKEN_PATH, GcpWorkloadAcce
 from components.images import POLARIS_ADMIN_TOOL, POLARIS_SERVER, pinned
 from components.platform.database import POSTGRES_PORT, DatabaseConnection
 from configuration.schema import REMOTE_DEBUG_PORT, CredentialMode, Exposure, Persistence, PolarisConfig
+from rules.polaris import FEATURE_FLAG
 
 API_PORT = 8181
 MANAGEMENT_PORT = 8182
@@ -53,7 +53,6 @@ SELECTOR = {"app.kubernetes.io/name": "polaris", "app.kubernetes.io/component": 
 TMP_VOLUME = {"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}
 TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}
 """The only writable path: the root filesystem is read-only."""
-_FEATURE_KEY = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _METADATA_ENDPOINT = "169.254.169.254/32"
 """The node's instance metadata: with IRSA no pod needs it, and it would hand out the node's role."""
 
@@ -113,9 +112,10 @@ def problems(args: PolarisServerArgs) -> list[str]:
             "client secret comes with 'static-secret' and only then"
         )
     found += [
+        # The configuration refuses such names; rendering them as property keys needs this of its own args.
         f"feature flag {key!r} is not an upper-case Polaris flag name"
         for key in polaris.features
-        if not _FEATURE_KEY.match(key)
+        if not FEATURE_FLAG.fullmatch(key)
     ]
     return found
 

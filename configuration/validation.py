@@ -231,6 +231,14 @@ def _check_polaris(cfg: StackConfig, problems: list[Problem]) -> None:
     pol = cfg.polaris
     if pol.existing is None and conforms(pol, "version"):
         _check_image_digests(pol.version, problems)
+    for key in pol.features:
+        _expect(
+            bool(polaris.FEATURE_FLAG.fullmatch(key)),
+            problems,
+            join("polaris.features", key),
+            key,
+            "an upper-case Polaris feature flag name (letters, digits, '_'), e.g. SUPPORTED_CATALOG_STORAGE_TYPES",
+        )
     _expect(
         not (pol.persistence is Persistence.IN_MEMORY and pol.replicas > 1),
         problems,

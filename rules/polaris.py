@@ -19,6 +19,11 @@ r"""The spec's name pattern as Java applies it; for ``fullmatch``. ASCII keeps `
 `[sS]` classes (no IGNORECASE) keep the long s (U+017F), which Python's IGNORECASE folds to `s`, a letter of its own."""
 
 
+FEATURE_FLAG = re.compile(r"[A-Z][A-Z0-9_]*")
+"""A Polaris feature flag name as its configuration names them (``SUPPORTED_CATALOG_STORAGE_TYPES``); the
+program writes each as the property key ``polaris.features."<NAME>"``, so nothing else may appear in it."""
+
+
 def java_length(value: str) -> int:
     """String.length() in Java: UTF-16 code units, so a character outside the BMP counts twice."""
     return len(value.encode("utf-16-le")) // 2

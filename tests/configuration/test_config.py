@@ -524,3 +524,14 @@ def test_the_reference_prints_each_declaration():
     assert "| `accountId` | string | **required** | `[0-9]{12}` |" in text  # rules.aws, matched whole
     assert "| `region` | string | **required** | `[a-z]{2}(?:-gov\\|-iso[a-z]?)?-[a-z]+-[0-9]` |" in text
     assert "| `retentionDays` | integer | `365` | one of 30, 60, 90, 120, 150, 180, 365, 400, 545 |" in text
+
+
+def test_feature_flag_names_are_refused_before_any_stage_runs(dev):
+    """A name the server component could not write as a property key is a configuration error, not a failure
+    halfway through `up`."""
+    dev["polaris"]["features"] = {"SUPPORTED_CATALOG_STORAGE_TYPES": ["S3"], 'x"y': 1}
+    found = problems_of(dev)
+    assert found == {
+        'polaris.features.x"y': "polaris.features.x\"y: 'x\"y' — expected an upper-case Polaris feature flag name "
+        "(letters, digits, '_'), e.g. SUPPORTED_CATALOG_STORAGE_TYPES"
+    }
